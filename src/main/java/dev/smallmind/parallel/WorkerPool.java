@@ -1,0 +1,230 @@
+package dev.smallmind.parallel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The engine's one fixed pool of worker threads. {@link #run} splits an index range into one contiguous chunk per
+ * thread; the calling thread runs chunk 0 itself and waits for the rest. Workers spin briefly between jobs (the
+ * gap between two ops of a decode step is microseconds) and then park, so an idle engine costs no CPU.
+ *
+ * <p>No allocation per call: no task objects, futures or lambdas are created; the job is published through
+ * fields and a generation counter. Calls are serialized: one job runs at a time.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** Upper bound on threads; more than this is a configuration mistake, not a request. */
+    public static final int MAX_THREADS = 256;
+    private static final long SPIN_NANOS = 200_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private final long[] threadIds;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Object jobLock = new Object();
+    private volatile long generation;
+    private volatile boolean closed;
+    private final ParkFlags parked;
+
+    private RangeTask task;
+    private int total;
+    private int grain;
+    private volatile Throwable failure;
+
+    /**
+     * @param threads number of threads including the caller's, 1 to {@link #MAX_THREADS}
+     */
+    public WorkerPool(int threads) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("thread count must be between 1 and " + MAX_THREADS + ", got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        this.threadIds = new long[threads - 1];
+        this.parked = new ParkFlags(threads);
+        for (int w = 1; w < threads; w++) {
+            int index = w;
+            Thread t = new Thread(() -> workerLoop(index), "smallmind-worker-" + w);
+            t.setDaemon(true);
+            workers[w - 1] = t;
+            t.start();
+            threadIds[w - 1] = t.threadId();
+        }
+    }
+
+    /** @return the default thread count: the number of available processors */
+    public static int defaultThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** @return threads used by {@link #run}, the caller's included */
+    public int threads() {
+        return threads;
+    }
+
+    /** @return ids of the background worker threads (not the caller's), for allocation accounting */
+    public long[] workerThreadIds() {
+        return threadIds.clone();
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} split across the threads, and returns when every part is done.
+     *
+     * @param task work to run
+     * @param n    number of indices
+     */
+    public void run(RangeTask task, int n) {
+        run(task, n, 1);
+    }
+
+    /**
+     * Like {@link #run(RangeTask, int)}, with every chunk boundary a multiple of {@code grain} (for kernels that
+     * process rows in groups).
+     *
+     * @param task  work to run
+     * @param n     number of indices
+     * @param grain chunk boundaries are multiples of this, >= 1
+     */
+    public void run(RangeTask task, int n, int grain) {
+        if (n <= 0) {
+            return;
+        }
+        if (threads == 1 || n <= grain) {
+            task.run(0, n, 0);
+            return;
+        }
+        synchronized (jobLock) {
+            if (closed) {
+                throw new IllegalStateException("worker pool is closed");
+            }
+            this.task = task;
+            this.total = n;
+            this.grain = grain;
+            pending.set(threads - 1);
+            generation = generation + 1;
+            for (int w = 1; w < threads; w++) {
+                if (parked.get(w)) {
+                    LockSupport.unpark(workers[w - 1]);
+                }
+            }
+            Throwable own = null;
+            try {
+                runChunk(task, 0);
+            } catch (Throwable t) {
+                own = t;
+            }
+            while (pending.get() != 0) {
+                Thread.onSpinWait();
+            }
+            this.task = null;
+            Throwable other = failure;
+            failure = null;
+            if (own != null) {
+                rethrow(own);
+            }
+            if (other != null) {
+                rethrow(other);
+            }
+        }
+    }
+
+    private static void rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+
+    private void runChunk(RangeTask job, int worker) {
+        int n = total;
+        int g = grain;
+        int groups = (n + g - 1) / g;
+        int per = groups / threads;
+        int extra = groups % threads;
+        int firstGroup = worker * per + Math.min(worker, extra);
+        int count = per + (worker < extra ? 1 : 0);
+        int from = firstGroup * g;
+        int to = Math.min(n, (firstGroup + count) * g);
+        if (from < to) {
+            job.run(from, to, worker);
+        }
+    }
+
+    private void workerLoop(int worker) {
+        long seen = 0;
+        while (true) {
+            long g = waitForJob(worker, seen);
+            if (g < 0) {
+                return;
+            }
+            seen = g;
+            try {
+                runChunk(task, worker);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            pending.decrementAndGet();
+        }
+    }
+
+    private long waitForJob(int worker, long seen) {
+        long spinStart = System.nanoTime();
+        int spins = 0;
+        while (true) {
+            long g = generation;
+            if (g != seen) {
+                return g;
+            }
+            if (closed) {
+                return -1;
+            }
+            if ((++spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            parked.set(worker, true);
+            if (generation == seen && !closed) {
+                LockSupport.park(this);
+            }
+            parked.set(worker, false);
+            spinStart = System.nanoTime();
+        }
+    }
+
+    /** Stops the workers; further {@link #run} calls with more than one thread fail. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+        for (Thread t : workers) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Per-worker "is parked" flags with volatile semantics, padded so workers do not share a cache line. */
+    private static final class ParkFlags {
+        private static final int PAD = 16;
+        private final java.util.concurrent.atomic.AtomicIntegerArray flags;
+
+        ParkFlags(int threads) {
+            flags = new java.util.concurrent.atomic.AtomicIntegerArray(threads * PAD);
+        }
+
+        boolean get(int worker) {
+            return flags.get(worker * PAD) != 0;
+        }
+
+        void set(int worker, boolean value) {
+            flags.set(worker * PAD, value ? 1 : 0);
+        }
+    }
+}
