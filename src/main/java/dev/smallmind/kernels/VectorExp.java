@@ -1,0 +1,89 @@
+package dev.smallmind.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Single-precision e^x for vector kernels, computed with the same operations, constants and rounding steps as
+ * ggml's AVX-512 {@code ggml_v_expf} (adapted by ggml from the Arm optimized-routines expf; about 2 ulp worst error), so that
+ * softmax and SiLU produce the very bits llama.cpp's x86-64 build produces. The JDK's
+ * {@code lanewise(EXP)} would be about as fast but rounds differently in the last bit.
+ *
+ * <p>ggml applies this function to whole blocks of 16 elements from the start of a row and the C library's
+ * {@code expf} to the last {@code n % 16}; kernels mirror that split with {@link #vectorBound} and
+ * {@link #scalar}.
+ *
+ * <p>Method: n = round(x / ln 2) via the 1.5 * 2^23 shift trick, b = x - n ln 2 in two FMA steps, a degree-5
+ * polynomial for e^b, then a scaling by 2^n. Inputs above 88.38 give +inf, below -103.97 give 0.
+ */
+final class VectorExp {
+    /** ggml's vector block: elements past the last whole block of 16 take the scalar path. */
+    static final int GGML_BLOCK = 16;
+
+    private static final float SHIFT = 0x1.8p23f;
+    private static final float LOG2E = 0x1.715476p+0f;
+    private static final float LN2_HI = 0x1.62e4p-1f;
+    private static final float LN2_LO = 0x1.7f7d1cp-20f;
+    private static final float P1 = 0x1.ffffecp-1f;
+    private static final float P2 = 0x1.fffdb6p-2f;
+    private static final float P3 = 0x1.555e66p-3f;
+    private static final float P4 = 0x1.573e2ep-5f;
+    private static final float P5 = 0x1.0e4020p-7f;
+    /** Beyond |n| > 192 the result is 0 or +inf outright (ggml's saturation test). */
+    private static final float SATURATE = 192f;
+
+    private VectorExp() {
+    }
+
+    /**
+     * @param x exponents
+     * @return e^x per lane, bit-identical to ggml's AVX-512 vector expf
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector z = x.fma(LOG2E, SHIFT);
+        FloatVector n = z.sub(SHIFT);
+        FloatVector negN = n.neg();
+        FloatVector b = negN.fma(x.broadcast(LN2_LO), negN.fma(x.broadcast(LN2_HI), x));
+        FloatVector u = b.mul(b);
+        FloatVector high = b.fma(P5, P4).fma(u, b.fma(P3, P2));
+        FloatVector j = high.fma(u, b.fma(P1, 1f));
+        FloatVector scaled = scaleByPowerOfTwo(j, n.max(-SATURATE).min(SATURATE));
+        VectorMask<Float> saturated = n.abs().compare(VectorOperators.GT, SATURATE);
+        FloatVector limit = FloatVector.broadcast(x.species(), Float.POSITIVE_INFINITY)
+                .blend(0f, n.compare(VectorOperators.LE, 0f));
+        return scaled.blend(limit, saturated);
+    }
+
+    /**
+     * j * 2^n with a single rounding, like AVX-512 {@code vscalefps}: 2^n is applied as two exact powers of two
+     * of at most 2^96 each, so the first product is exact and only the second rounds (also into subnormals).
+     */
+    private static FloatVector scaleByPowerOfTwo(FloatVector j, FloatVector n) {
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector p1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector p2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return j.mul(p1).mul(p2);
+    }
+
+    /**
+     * The C library expf that ggml uses for the elements after the last whole block.
+     *
+     * @param x exponent
+     * @return e^x rounded to float
+     */
+    static float scalar(float x) {
+        return (float) Math.exp(x);
+    }
+
+    /**
+     * @param n row length
+     * @return end of the part of a row that ggml computes with the vector exp (a multiple of 16)
+     */
+    static int vectorBound(int n) {
+        return n & -GGML_BLOCK;
+    }
+}
