@@ -84,10 +84,10 @@ final class GgufParser {
         long kvCount = readLong("the metadata count");
         checkCount(kvCountAt, kvCount, MIN_KV_BYTES, "metadata key-value pairs");
         checkCount(tensorCountAt, tensorCount, MIN_TENSOR_INFO_BYTES, "tensor infos");
-        if (kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES > remaining()) {
-            throw fail(tensorCountAt, kvCount + " key-value pairs and " + tensorCount
-                    + " tensor infos need at least " + (kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES)
-                    + " bytes (expected at most " + remaining() + " bytes left, got a larger need)");
+        long minimum = kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES;
+        if (minimum > remaining()) {
+            throw fail(tensorCountAt, kvCount + " key-value pairs and " + tensorCount + " tensor infos cannot fit"
+                    + " (expected a minimum size of at most the " + remaining() + " bytes left, got " + minimum + ")");
         }
 
         long metadataOffset = pos;
@@ -102,6 +102,7 @@ final class GgufParser {
             }
         }
         long alignment = alignment(metadata.get(ALIGNMENT_KEY));
+        long tensorInfoOffset = pos;
 
         List<GgufTensorInfo> tensors = new ArrayList<>();
         Map<String, GgufTensorInfo> byName = new HashMap<>();
@@ -119,7 +120,8 @@ final class GgufParser {
         for (int i = 0; i < tensors.size(); i++) {
             checkInsideFile(tensors.get(i), dataOffset, offsetFields.get(i));
         }
-        return new GgufHeader(version, alignment, metadataOffset, infoEnd, dataOffset, metadata, tensors, byName);
+        return new GgufHeader(version, alignment, metadataOffset, tensorInfoOffset, dataOffset, metadata, tensors,
+                byName);
     }
 
     private void checkCount(long at, long count, long minBytes, String what) {
@@ -269,7 +271,7 @@ final class GgufParser {
             case BOOL -> {
                 boolean[] a = new boolean[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = readBool("element " + i + " of " + what);
+                    a[i] = readBool(what);
                 }
                 yield a;
             }
@@ -311,7 +313,10 @@ final class GgufParser {
 
     private String readString(String what) {
         long at = pos;
-        long length = readLong("the length of " + what);
+        if (remaining() < 8) {
+            need(8, "the length of " + what);
+        }
+        long length = readLong(what);
         long left = remaining();
         if (length < 0 || length > left) {
             throw fail(at, "string length of " + what + " runs past the end of the file (expected at most " + left

@@ -344,6 +344,16 @@ class GgufFileTest {
     }
 
     @Test
+    void closeUnmapsOnceAndInvalidatesViews() throws IOException {
+        GgufFile f = GgufFile.open(SharedData.require("models/stories260K.gguf"));
+        Tensor t = f.tensor("output_norm.weight");
+        assertTrue(Float.isFinite(t.segment().get(F32, t.offset())));
+        f.close();
+        f.close();
+        assertThrows(IllegalStateException.class, () -> t.segment().get(ValueLayout.JAVA_BYTE, t.offset()));
+    }
+
+    @Test
     void valuesKeepTheirFileTypes() throws IOException {
         try (GgufFile f = GgufFile.open(SharedData.require("models/stories260K.gguf"))) {
             GgufValue tokens = f.value("tokenizer.ggml.tokens");
