@@ -363,6 +363,10 @@ class GgufFileTest {
             assertEquals(GgufType.FLOAT32, f.value("tokenizer.ggml.scores").elementType());
             assertEquals(GgufType.INT32, f.value("tokenizer.ggml.token_type").elementType());
             assertEquals(Arrays.asList(f.keys().toArray()), f.keys());
+            assertThrows(UnsupportedOperationException.class, () -> f.keys().clear());
+            assertThrows(UnsupportedOperationException.class, () -> f.tensors().clear());
+            f.stringArray("tokenizer.ggml.tokens")[0] = "changed";
+            assertEquals("<unk>", f.stringArray("tokenizer.ggml.tokens")[0]);
         }
     }
 }
