@@ -1,7 +1,35 @@
 package dev.smallmind.cli;
 
-/** Entry point of the {@code smallmind} command. */
+import dev.smallmind.generate.ContextFullException;
+import dev.smallmind.model.ModelLoadException;
+import dev.smallmind.model.gguf.GgufFormatException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+
+/**
+ * Entry point of the {@code smallmind} command. User mistakes (bad options, missing or invalid files, prompts
+ * that do not fit) print one line and exit with code 2; only genuine bugs print a stack trace.
+ */
 public final class Main {
+    private static final String USAGE = """
+            usage: smallmind <command> [options]   (every command accepts --json)
+              generate   -m FILE -p TEXT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
+                         [--repeat-penalty R] [--frequency-penalty F] [--presence-penalty P] [--stop TEXT]
+                         [--threads N] [--ctx N]
+              score      -m FILE --ids 1,2,3 [--top K]
+              perplexity -m FILE -f TEXTFILE [-c CTX] [-b BATCH]
+              tokenize   -m FILE -p TEXT [--no-special]
+              info       -m FILE [--plan]
+              bench      -m FILE [-p 128] [-n 64] [-t 1,2] [-r 3]
+              synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
+                         [--seed S] [--vocab VOCAB.gguf]
+            """;
+
     private Main() {
     }
 
@@ -9,6 +37,51 @@ public final class Main {
      * @param args command and its options
      */
     public static void main(String[] args) {
-        System.out.println("smallmind: commands arrive with the model layer");
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                StandardCharsets.UTF_8);
+        System.exit(run(args, out, System.err));
+    }
+
+    /**
+     * Runs a command; the testable core of {@link #main}.
+     *
+     * @param args command and options
+     * @param out  standard output
+     * @param err  standard error
+     * @return the exit code: 0 success, 2 user error, 1 internal error
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "generate" -> new GenerateCommand().run(rest, out, err);
+                case "score" -> new ScoreCommand().run(rest, out, err);
+                case "perplexity" -> new PerplexityCommand().run(rest, out, err);
+                case "tokenize" -> new TokenizeCommand().run(rest, out, err);
+                case "info" -> new InfoCommand().run(rest, out, err);
+                case "bench" -> new BenchCommand().run(rest, out, err);
+                case "synth" -> new SynthCommand().run(rest, out, err);
+                default -> throw new UsageException("unknown command '" + args[0] + "' (try: smallmind --help)");
+            };
+        } catch (UsageException | ModelLoadException | GgufFormatException | ContextFullException e) {
+            err.println("smallmind: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("smallmind: " + e.getMessage());
+            return 2;
+        } catch (NoSuchFileException e) {
+            err.println("smallmind: no such file: " + e.getMessage());
+            return 2;
+        } catch (AccessDeniedException e) {
+            err.println("smallmind: cannot read " + e.getMessage() + ": permission denied");
+            return 2;
+        } catch (IOException e) {
+            err.println("smallmind: " + e.getMessage());
+            return 2;
+        }
     }
 }

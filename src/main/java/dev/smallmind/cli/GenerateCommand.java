@@ -1,0 +1,66 @@
+package dev.smallmind.cli;
+
+import dev.smallmind.generate.GenerationOptions;
+import dev.smallmind.generate.GenerationResult;
+import dev.smallmind.generate.LanguageModel;
+import dev.smallmind.generate.SamplerSettings;
+import dev.smallmind.generate.Session;
+import dev.smallmind.generate.TokenSink;
+import dev.smallmind.json.JsonWriter;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Set;
+
+/** {@code smallmind generate}: streams a completion of a prompt. */
+final class GenerateCommand {
+    int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
+        Args a = new Args(argv, Set.of("--json"));
+        ModelOptions mo = ModelOptions.read(a);
+        String prompt = a.required("--prompt", "-p", "TEXT");
+        int n = a.integer("--n-predict", "-n", 128);
+        SamplerSettings sampler = SamplingOptions.read(a);
+        boolean json = a.flag("--json");
+        GenerationOptions options = new GenerationOptions(n, sampler, a.all("--stop"), true);
+        a.finish();
+        try (LanguageModel lm = mo.open(); Session session = lm.newSession(mo.session())) {
+            TokenSink sink = json ? TokenSink.NONE : (bytes, off, len) -> {
+                out.write(bytes, off, len);
+                out.flush();
+            };
+            int[] promptIds = lm.tokenizer().encode(prompt, true, true);
+            GenerationResult r = session.generate(promptIds, options, sink);
+            if (json) {
+                out.println(toJson(r, sampler.seed()));
+            } else {
+                out.println();
+                err.printf("%d prompt tokens, %.1f tok/s prefill, ttft %.1f ms, %d tokens, %.1f tok/s decode, %s%n",
+                        r.promptTokens().length, r.timings().prefillTokensPerSecond(), r.timings().firstTokenMillis(),
+                        r.tokens().length, r.timings().decodeTokensPerSecond(), r.finishReason().label());
+            }
+        }
+        return 0;
+    }
+
+    private static String toJson(GenerationResult r, long seed) {
+        JsonWriter w = JsonWriter.create().beginObject();
+        w.name("prompt_tokens").beginArray();
+        for (int id : r.promptTokens()) {
+            w.value(id);
+        }
+        w.endArray().name("tokens").beginArray();
+        for (int id : r.tokens()) {
+            w.value(id);
+        }
+        w.endArray();
+        w.field("text", r.text());
+        w.field("finish_reason", r.finishReason().label());
+        w.field("ttft_ms", r.timings().firstTokenMillis());
+        w.field("prefill_tok_s", r.timings().prefillTokensPerSecond());
+        w.field("decode_tok_s", r.timings().decodeTokensPerSecond());
+        w.field("gc_collections", r.memory().gcCollections());
+        w.field("heap_bytes_per_token", r.memory().heapBytesPerToken());
+        w.field("seed", seed);
+        return w.endObject().toString();
+    }
+}

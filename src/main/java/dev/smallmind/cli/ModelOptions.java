@@ -1,0 +1,41 @@
+package dev.smallmind.cli;
+
+import dev.smallmind.generate.LanguageModel;
+import dev.smallmind.generate.SessionOptions;
+import dev.smallmind.parallel.WorkerPool;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The options every model command shares: {@code -m FILE}, {@code --threads N}, {@code --ctx N}, {@code -b N}. */
+record ModelOptions(Path file, int threads, int contextLength, int batch) {
+
+    static ModelOptions read(Args a) {
+        Path file = Path.of(a.required("--model", "-m", "FILE (a GGUF model)"));
+        int threads = a.integer("--threads", "-t", WorkerPool.defaultThreads());
+        if (threads < 1 || threads > WorkerPool.MAX_THREADS) {
+            throw new UsageException("--threads must be between 1 and " + WorkerPool.MAX_THREADS + ", got " + threads);
+        }
+        int ctx = a.integer("--ctx", null, 0);
+        if (ctx < 0) {
+            throw new UsageException("--ctx must be >= 0 (0 = automatic), got " + ctx);
+        }
+        int batch = a.integer("--batch", "-b", SessionOptions.DEFAULT_BATCH);
+        if (batch < 1) {
+            throw new UsageException("--batch must be >= 1, got " + batch);
+        }
+        return new ModelOptions(file, threads, ctx, batch);
+    }
+
+    LanguageModel open() throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("no such model file: " + file);
+        }
+        return LanguageModel.open(file, threads);
+    }
+
+    SessionOptions session() {
+        return new SessionOptions(contextLength, batch);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.smallmind.generate;
+
+import dev.smallmind.model.Model;
+import dev.smallmind.parallel.WorkerPool;
+import dev.smallmind.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The entry point for services: a model file opened once (weights mapped, tokenizer built) with the engine's
+ * worker pool. Immutable and thread-safe; create one {@link Session} per conversation or request stream.
+ *
+ * <pre>{@code
+ * try (LanguageModel lm = LanguageModel.open(Path.of("model.gguf"), 4);
+ *      Session s = lm.newSession(SessionOptions.DEFAULTS)) {
+ *     GenerationResult r = s.generate("Once upon a time", GenerationOptions.greedy(64), TokenSink.NONE);
+ *     System.out.println(r.text());
+ * }
+ * }</pre>
+ */
+public final class LanguageModel implements AutoCloseable {
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final WorkerPool pool;
+
+    private LanguageModel(Model model, Tokenizer tokenizer, WorkerPool pool) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+    }
+
+    /**
+     * @param path    GGUF file
+     * @param threads worker threads (1 to {@link WorkerPool#MAX_THREADS})
+     * @return the opened model
+     * @throws IOException when the file cannot be read
+     * @throws dev.smallmind.model.ModelLoadException when it cannot be run (names what and why)
+     * @throws dev.smallmind.model.gguf.GgufFormatException when it is not a valid GGUF (names the offset)
+     */
+    public static LanguageModel open(Path path, int threads) throws IOException {
+        WorkerPool pool = new WorkerPool(threads);
+        try {
+            Model model = Model.open(path);
+            try {
+                return new LanguageModel(model, Tokenizer.fromGguf(model.gguf()), pool);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param options context and batch sizes
+     * @return a new session with its own KV cache and step memory
+     */
+    public Session newSession(SessionOptions options) {
+        return new Session(this, options);
+    }
+
+    /** @return the model */
+    public Model model() {
+        return model;
+    }
+
+    /** @return the tokenizer */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** @return the engine's worker pool */
+    public WorkerPool pool() {
+        return pool;
+    }
+
+    /** Stops the workers and unmaps the file; close sessions first. */
+    @Override
+    public void close() {
+        pool.close();
+        model.close();
+    }
+}

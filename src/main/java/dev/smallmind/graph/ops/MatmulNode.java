@@ -1,0 +1,184 @@
+package dev.smallmind.graph.ops;
+
+import dev.smallmind.graph.Buffer;
+import dev.smallmind.graph.Node;
+import dev.smallmind.graph.OpKind;
+import dev.smallmind.graph.StepContext;
+import dev.smallmind.kernels.ElementWise;
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.parallel.RangeTask;
+import dev.smallmind.parallel.WorkerPool;
+import dev.smallmind.tensor.DType;
+import dev.smallmind.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Projections of one activation matrix by one or more weight matrices of the same type and input width, written
+ * side by side into one output row: {@code out[j][column_p + i] = dot(W_p[i], in[j]) (+ bias_p[i])}. Several
+ * parts (q, k and v; or gate and up) make one node, so the activations are prepared once and the workers meet at
+ * one barrier instead of several. Quantized weights first convert the activations into their prepared form
+ * (split over token rows), then the multiplication is split over the concatenated weight rows of all parts.
+ */
+public final class MatmulNode extends Node {
+    private static final int ROW_GRAIN = 16;
+
+    private final StepContext step;
+    private final MatmulKernel kernel;
+    private final int k;
+    private final Buffer in;
+    private final Buffer out;
+    private final Buffer prepared;
+    private final int outStride;
+    private final Rows rows;
+    private final int parts;
+    private final MemorySegment[] weights;
+    private final long[] weightOffsets;
+    private final int[] firstRow;
+    private final int[] columns;
+    private final MemorySegment[] biases;
+    private final long[] biasOffsets;
+    private final int totalRows;
+    private final RangeTask prepare = this::prepareRows;
+    private MemorySegment arena;
+    private long inOffset;
+    private long outOffset;
+    private long preparedOffset;
+    private int t;
+    private long actRowOffset;
+
+    /**
+     * @param name      node name
+     * @param step      the session's step context
+     * @param kernel    kernel of the weights' type
+     * @param weights   one or more {@code [n_p, k]} matrices of the kernel's type
+     * @param biases    per part a {@code [n_p]} F32 bias or null (the array itself may be null)
+     * @param columns   per part the first output column it writes
+     * @param in        activations, step rows of {@code k} floats
+     * @param out       output rows of {@code outStride} floats
+     * @param outStride floats per output row
+     * @param rows      which step rows to compute
+     * @param prepared  scratch of {@code kernel.preparedBytes(maxRows, k)} bytes, or null when that is 0
+     */
+    public MatmulNode(String name, StepContext step, MatmulKernel kernel, Tensor[] weights, Tensor[] biases,
+                      int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared) {
+        super(name, OpKind.MATMUL);
+        this.parts = weights.length;
+        if (parts == 0 || columns.length != parts || (biases != null && biases.length != parts)) {
+            throw new IllegalArgumentException("node '" + name + "': " + parts + " weights need as many columns"
+                    + " and biases");
+        }
+        this.step = step;
+        this.kernel = kernel;
+        this.k = (int) weights[0].shape().last();
+        this.weights = new MemorySegment[parts];
+        this.weightOffsets = new long[parts];
+        this.firstRow = new int[parts + 1];
+        this.columns = columns.clone();
+        this.biases = new MemorySegment[parts];
+        this.biasOffsets = new long[parts];
+        int total = 0;
+        for (int p = 0; p < parts; p++) {
+            Tensor w = weights[p];
+            if (w.type() != kernel.weightType()) {
+                throw new IllegalArgumentException("node '" + name + "': kernel for " + kernel.weightType()
+                        + " given weight " + w);
+            }
+            if (w.shape().rank() != 2 || !w.isContiguous() || w.shape().last() != k) {
+                throw new IllegalArgumentException("node '" + name + "': weight " + w
+                        + " must be a contiguous matrix with " + k + " columns");
+            }
+            int n = (int) w.shape().dim(0);
+            if (columns[p] < 0 || columns[p] + n > outStride) {
+                throw new IllegalArgumentException("node '" + name + "': " + n + " outputs of " + w.name()
+                        + " at column " + columns[p] + " exceed the output row of " + outStride);
+            }
+            Tensor b = biases == null ? null : biases[p];
+            if (b != null) {
+                b.requireType(DType.F32);
+                if (b.shape().elements() != n) {
+                    throw new IllegalArgumentException("node '" + name + "': bias " + b + " must have " + n
+                            + " elements");
+                }
+                this.biases[p] = b.segment();
+                this.biasOffsets[p] = b.offset();
+            }
+            this.weights[p] = w.segment();
+            this.weightOffsets[p] = w.offset();
+            firstRow[p] = total;
+            total += n;
+        }
+        firstRow[parts] = total;
+        this.totalRows = total;
+        this.in = in;
+        this.out = out;
+        this.outStride = outStride;
+        this.rows = rows;
+        this.prepared = prepared;
+        if ((prepared == null) != (kernel.preparedBytes(1, k) == 0)) {
+            throw new IllegalArgumentException("node '" + name + "': prepared-activation scratch "
+                    + (prepared == null ? "missing" : "not needed") + " for " + kernel.weightType());
+        }
+    }
+
+    /** @return weight bytes read per step */
+    public long weightBytes() {
+        return kernel.weightType().rowBytes(k) * (long) totalRows;
+    }
+
+    @Override
+    protected Buffer[] buffers() {
+        return prepared == null ? new Buffer[] {in, out} : new Buffer[] {in, out, prepared};
+    }
+
+    @Override
+    protected void bind(MemorySegment arena) {
+        this.arena = arena;
+        this.inOffset = in.offset();
+        this.outOffset = out.offset();
+        this.preparedOffset = prepared == null ? 0 : prepared.offset();
+    }
+
+    @Override
+    protected void execute(WorkerPool pool) {
+        int count = step.count();
+        if (rows == Rows.LAST) {
+            t = 1;
+            actRowOffset = 4L * k * (count - 1);
+        } else {
+            t = count;
+            actRowOffset = 0;
+        }
+        if (prepared != null) {
+            pool.run(prepare, t);
+        }
+        pool.run(this, totalRows, ROW_GRAIN);
+    }
+
+    private void prepareRows(int from, int to, int worker) {
+        kernel.prepare(arena, inOffset + actRowOffset, k, from, to, arena, preparedOffset);
+    }
+
+    @Override
+    public void run(int from, int to, int worker) {
+        MemorySegment act = arena;
+        long actOffset = prepared != null ? preparedOffset : inOffset + actRowOffset;
+        for (int p = 0; p < parts; p++) {
+            int lo = Math.max(from, firstRow[p]);
+            int hi = Math.min(to, firstRow[p + 1]);
+            if (lo >= hi) {
+                continue;
+            }
+            int rowFrom = lo - firstRow[p];
+            int rowTo = hi - firstRow[p];
+            long y = outOffset + 4L * columns[p];
+            kernel.multiply(weights[p], weightOffsets[p], k, act, actOffset, t, arena, y, outStride, rowFrom, rowTo);
+            if (biases[p] != null) {
+                for (int j = 0; j < t; j++) {
+                    long row = y + 4L * ((long) j * outStride + rowFrom);
+                    ElementWise.add(arena, row, biases[p], biasOffsets[p] + 4L * rowFrom, arena, row, rowTo - rowFrom);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.smallmind.model;
+
+import dev.smallmind.model.gguf.GgufFile;
+import dev.smallmind.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A loaded model: configuration and weights as views into the memory-mapped GGUF file. Immutable after {@link #open} and safe to share across threads and
+ * sessions; closing it unmaps the file, so close it only after every session is closed.
+ */
+public final class Model implements AutoCloseable {
+    private final GgufFile gguf;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final long loadNanos;
+
+    private Model(GgufFile gguf, ModelConfig config, ModelWeights weights, long loadNanos) {
+        this.gguf = gguf;
+        this.config = config;
+        this.weights = weights;
+        this.loadNanos = loadNanos;
+    }
+
+    /**
+     * Maps and validates a GGUF model.
+     *
+     * @param path the file
+     * @return the model
+     * @throws IOException        when the file cannot be read
+     * @throws ModelLoadException when it is a valid GGUF that cannot be run (names what and why)
+     */
+    public static Model open(Path path) throws IOException {
+        long t0 = System.nanoTime();
+        GgufFile gguf = GgufFile.open(path);
+        try {
+            if (gguf.tensorInfo("token_embd.weight") == null) {
+                throw new ModelLoadException(path.getFileName() + ": missing tensor 'token_embd.weight'"
+                        + (gguf.tensors().isEmpty() ? " (the file holds no tensors: a vocabulary-only GGUF?)" : ""));
+            }
+            Tensor embd = gguf.tensor("token_embd.weight");
+            if (embd.shape().rank() != 2) {
+                throw new ModelLoadException(path.getFileName() + ": tensor 'token_embd.weight' has shape "
+                        + embd.shape() + ", expected [vocab, dim]");
+            }
+            ModelConfig config = ModelConfig.fromGguf(gguf, (int) embd.shape().dim(0));
+            ModelWeights weights = ModelWeights.bind(gguf, config);
+            return new Model(gguf, config, weights, System.nanoTime() - t0);
+        } catch (RuntimeException e) {
+            gguf.close();
+            throw e;
+        }
+    }
+
+    /** @return hyper-parameters */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** @return weights, views into the mapping */
+    public ModelWeights weights() {
+        return weights;
+    }
+
+    /** @return the underlying GGUF file (metadata, tokenizer keys) */
+    public GgufFile gguf() {
+        return gguf;
+    }
+
+    /** @return bytes of the mapped file */
+    public long fileBytes() {
+        return gguf.fileSize();
+    }
+
+    /** @return nanoseconds {@link #open} took (mapping, validation, binding) */
+    public long loadNanos() {
+        return loadNanos;
+    }
+
+    /** Unmaps the file. */
+    @Override
+    public void close() {
+        gguf.close();
+    }
+}

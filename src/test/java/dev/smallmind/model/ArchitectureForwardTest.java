@@ -1,0 +1,64 @@
+package dev.smallmind.model;
+
+import dev.smallmind.generate.LanguageModel;
+import dev.smallmind.generate.Session;
+import dev.smallmind.generate.SessionOptions;
+import dev.smallmind.model.gguf.GgufFile;
+import dev.smallmind.model.synth.SyntheticModelWriter;
+import dev.smallmind.model.synth.SyntheticSpec;
+import dev.smallmind.tensor.DType;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Every architecture's graph (llama, mistral, qwen2 with biases and NeoX RoPE, phi3 with fused qkv and gate/up,
+ * gpt2 with LayerNorm, learned positions, GELU and biases; GQA) against a plain double-precision forward pass on
+ * a small synthetic F32 model, at every position of a sequence evaluated in batches and single steps.
+ */
+class ArchitectureForwardTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void engineMatchesReferenceForwardPass(Architecture arch) throws Exception {
+        int kvHeads = arch == Architecture.GPT2 ? 4 : 2;
+        SyntheticSpec spec = new SyntheticSpec(arch, 64, 2, 4, kvHeads, 96, 64, DType.F32, DType.F32, 11);
+        Path file = dir.resolve(arch + ".gguf");
+        SyntheticModelWriter.write(spec, null, file);
+        int[] tokens = {1, 300, 5, 1000, 77, 31999, 260, 42, 9, 123, 4567};
+        double[][] expected;
+        try (GgufFile gguf = GgufFile.open(file)) {
+            ModelConfig config = ModelConfig.fromGguf(gguf, 32000);
+            expected = new ReferenceTransformer(gguf, config).logits(tokens);
+        }
+        try (LanguageModel lm = LanguageModel.open(file, 2);
+             Session session = lm.newSession(new SessionOptions(64, 4))) {
+            double[] worst = new double[1];
+            session.score(tokens, (index, logits, offset) -> {
+                for (int v = 0; v < 32000; v += 7) {
+                    double actual = logits.get(ValueLayout.JAVA_FLOAT, offset + 4L * v);
+                    double diff = Math.abs(actual - expected[index][v]);
+                    worst[0] = Math.max(worst[0], diff);
+                    assertEquals(expected[index][v], actual, 2e-4, arch + " position " + index + " logit " + v);
+                }
+            });
+            session.reset();
+            session.evaluate(tokens, 0, 5);
+            for (int i = 5; i < tokens.length; i++) {
+                session.evaluate(tokens[i]);
+            }
+            for (int v = 0; v < 32000; v += 13) {
+                assertEquals(expected[tokens.length - 1][v],
+                        session.logits().get(ValueLayout.JAVA_FLOAT, session.logitsOffset() + 4L * v), 2e-4,
+                        arch + ": batch then decode, logit " + v);
+            }
+        }
+    }
+}
