@@ -4,6 +4,7 @@ import org.agrona.collections.IntHashSet;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -44,8 +45,6 @@ final class SpecialTokens {
     int eom = NONE;
     int unk;
     int sep;
-    int pad;
-    int mask;
     int fimPre = NONE;
     int fimSuf = NONE;
     int fimMid = NONE;
@@ -61,8 +60,6 @@ final class SpecialTokens {
         eos = kind.defaultEos;
         unk = kind.defaultUnk;
         sep = kind.defaultSep;
-        pad = kind.defaultPad;
-        mask = kind.defaultMask;
         if (pre != null && pre.noBos) {
             bos = NONE;
         }
@@ -73,8 +70,6 @@ final class SpecialTokens {
         eom = fromKey(spec, TokenizerSpec.EOM, eom, n);
         unk = fromKey(spec, TokenizerSpec.UNK, unk, n);
         sep = fromKey(spec, TokenizerSpec.SEP, sep, n);
-        pad = fromKey(spec, TokenizerSpec.PAD, pad, n);
-        mask = fromKey(spec, TokenizerSpec.MASK, mask, n);
         fimPre = fromKey(spec, TokenizerSpec.FIM_PRE, fimPre, n);
         fimSuf = fromKey(spec, TokenizerSpec.FIM_SUF, fimSuf, n);
         fimMid = fromKey(spec, TokenizerSpec.FIM_MID, fimMid, n);
@@ -231,7 +226,7 @@ final class SpecialTokens {
         while (it.hasNext()) {
             ids[i++] = it.nextValue();
         }
-        java.util.Arrays.sort(ids);
+        Arrays.sort(ids);
         return ids;
     }
 
