@@ -23,6 +23,7 @@ public final class GgufFile implements AutoCloseable {
     private final AutoCloseable owner;
     private final GgufHeader header;
     private final List<String> keys;
+    private boolean closed;
 
     private GgufFile(Path path, MemorySegment segment, AutoCloseable owner, GgufHeader header) {
         this.path = path;
@@ -292,7 +293,7 @@ public final class GgufFile implements AutoCloseable {
     public Tensor tensor(String tensorName) {
         GgufTensorInfo info = tensorInfo(tensorName);
         if (info == null) {
-            throw new GgufFormatException(name, header.infoEnd(), "no tensor named '" + tensorName + "' (expected one of "
+            throw new GgufFormatException(name, header.tensorInfoOffset(), "no tensor named '" + tensorName + "' (expected one of "
                     + header.tensors().size() + " tensors, got none by that name)");
         }
         return Tensor.of(tensorName, segment, header.dataOffset() + info.offset(), info.type(), info.shape());
@@ -303,9 +304,13 @@ public final class GgufFile implements AutoCloseable {
         return segment;
     }
 
-    /** Unmaps the file; tensor views become invalid. */
+    /** Unmaps the file; tensor views become invalid. Closing again does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             owner.close();
         } catch (Exception e) {

@@ -10,13 +10,13 @@ import java.util.Map;
  * @param version        2 or 3
  * @param alignment      data alignment in bytes
  * @param metadataOffset where the key-value pairs start
- * @param infoEnd        where the tensor infos end
- * @param dataOffset     where the tensor data starts ({@code infoEnd} rounded up to the alignment)
+ * @param tensorInfoOffset where the tensor infos start
+ * @param dataOffset     where the tensor data starts (the end of the tensor infos rounded up to the alignment)
  * @param metadata       key-value pairs in file order
  * @param tensors        tensor infos in file order
  * @param tensorsByName  the same, by name
  */
-record GgufHeader(int version, long alignment, long metadataOffset, long infoEnd, long dataOffset,
+record GgufHeader(int version, long alignment, long metadataOffset, long tensorInfoOffset, long dataOffset,
                   LinkedHashMap<String, GgufValue> metadata, List<GgufTensorInfo> tensors,
                   Map<String, GgufTensorInfo> tensorsByName) {
 }

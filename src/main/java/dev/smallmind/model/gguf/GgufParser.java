@@ -8,9 +8,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads and validates a GGUF header (v2 or v3, little-endian) from a segment holding the whole file. Every read
@@ -65,6 +67,36 @@ final class GgufParser {
     }
 
     private GgufHeader header() {
+        int version = readMagicAndVersion();
+        long tensorCountAt = pos;
+        long tensorCount = readLong("the tensor count");
+        long kvCountAt = pos;
+        long kvCount = readLong("the metadata count");
+        checkCount(kvCountAt, kvCount, MIN_KV_BYTES, "metadata key-value pairs");
+        checkCount(tensorCountAt, tensorCount, MIN_TENSOR_INFO_BYTES, "tensor infos");
+        long minimum = kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES;
+        if (minimum > remaining()) {
+            throw fail(tensorCountAt, kvCount + " key-value pairs and " + tensorCount + " tensor infos cannot fit"
+                    + " (expected a minimum size of at most the " + remaining() + " bytes left, got " + minimum + ")");
+        }
+        long metadataOffset = pos;
+        LinkedHashMap<String, GgufValue> metadata = readMetadata(kvCount);
+        long alignment = alignment(metadata.get(ALIGNMENT_KEY));
+        long tensorInfoOffset = pos;
+        List<Long> offsetFields = new ArrayList<>();
+        List<GgufTensorInfo> tensors = readTensorInfos(tensorCount, alignment, offsetFields);
+        long dataOffset = (pos + alignment - 1) / alignment * alignment;
+        Map<String, GgufTensorInfo> byName = new HashMap<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            GgufTensorInfo t = tensors.get(i);
+            checkInsideFile(t, dataOffset, offsetFields.get(i));
+            byName.put(t.name(), t);
+        }
+        return new GgufHeader(version, alignment, metadataOffset, tensorInfoOffset, dataOffset, metadata,
+                List.copyOf(tensors), Map.copyOf(byName));
+    }
+
+    private int readMagicAndVersion() {
         int magic = readInt("the magic \"GGUF\"");
         if (magic != MAGIC) {
             throw fail(0, "not a GGUF file (expected magic \"GGUF\" = 0x47475546, got 0x"
@@ -78,19 +110,10 @@ final class GgufParser {
             throw fail(4, "unsupported GGUF version" + hint + " (expected 2 or 3, got "
                     + Integer.toUnsignedString(version) + ")");
         }
-        long tensorCountAt = pos;
-        long tensorCount = readLong("the tensor count");
-        long kvCountAt = pos;
-        long kvCount = readLong("the metadata count");
-        checkCount(kvCountAt, kvCount, MIN_KV_BYTES, "metadata key-value pairs");
-        checkCount(tensorCountAt, tensorCount, MIN_TENSOR_INFO_BYTES, "tensor infos");
-        if (kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES > remaining()) {
-            throw fail(tensorCountAt, kvCount + " key-value pairs and " + tensorCount
-                    + " tensor infos need at least " + (kvCount * MIN_KV_BYTES + tensorCount * MIN_TENSOR_INFO_BYTES)
-                    + " bytes (expected at most " + remaining() + " bytes left, got a larger need)");
-        }
+        return version;
+    }
 
-        long metadataOffset = pos;
+    private LinkedHashMap<String, GgufValue> readMetadata(long kvCount) {
         LinkedHashMap<String, GgufValue> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long keyAt = pos;
@@ -101,25 +124,21 @@ final class GgufParser {
                 throw fail(keyAt, "duplicate metadata key '" + key + "' (expected each key once, got it again)");
             }
         }
-        long alignment = alignment(metadata.get(ALIGNMENT_KEY));
+        return metadata;
+    }
 
+    private List<GgufTensorInfo> readTensorInfos(long tensorCount, long alignment, List<Long> offsetFields) {
         List<GgufTensorInfo> tensors = new ArrayList<>();
-        Map<String, GgufTensorInfo> byName = new HashMap<>();
-        List<Long> offsetFields = new ArrayList<>();
+        Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
             long nameAt = pos;
             GgufTensorInfo info = readTensorInfo(alignment, offsetFields);
-            if (byName.putIfAbsent(info.name(), info) != null) {
+            if (!names.add(info.name())) {
                 throw fail(nameAt, "duplicate tensor name '" + info.name() + "' (expected each name once)");
             }
             tensors.add(info);
         }
-        long infoEnd = pos;
-        long dataOffset = (infoEnd + alignment - 1) / alignment * alignment;
-        for (int i = 0; i < tensors.size(); i++) {
-            checkInsideFile(tensors.get(i), dataOffset, offsetFields.get(i));
-        }
-        return new GgufHeader(version, alignment, metadataOffset, infoEnd, dataOffset, metadata, tensors, byName);
+        return tensors;
     }
 
     private void checkCount(long at, long count, long minBytes, String what) {
@@ -269,7 +288,7 @@ final class GgufParser {
             case BOOL -> {
                 boolean[] a = new boolean[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = readBool("element " + i + " of " + what);
+                    a[i] = readBool(what);
                 }
                 yield a;
             }
@@ -311,7 +330,10 @@ final class GgufParser {
 
     private String readString(String what) {
         long at = pos;
-        long length = readLong("the length of " + what);
+        if (remaining() < 8) {
+            need(8, "the length of " + what);
+        }
+        long length = readLong(what);
         long left = remaining();
         if (length < 0 || length > left) {
             throw fail(at, "string length of " + what + " runs past the end of the file (expected at most " + left

@@ -344,6 +344,16 @@ class GgufFileTest {
     }
 
     @Test
+    void closeUnmapsOnceAndInvalidatesViews() throws IOException {
+        GgufFile f = GgufFile.open(SharedData.require("models/stories260K.gguf"));
+        Tensor t = f.tensor("output_norm.weight");
+        assertTrue(Float.isFinite(t.segment().get(F32, t.offset())));
+        f.close();
+        f.close();
+        assertThrows(IllegalStateException.class, () -> t.segment().get(ValueLayout.JAVA_BYTE, t.offset()));
+    }
+
+    @Test
     void valuesKeepTheirFileTypes() throws IOException {
         try (GgufFile f = GgufFile.open(SharedData.require("models/stories260K.gguf"))) {
             GgufValue tokens = f.value("tokenizer.ggml.tokens");
@@ -353,6 +363,10 @@ class GgufFileTest {
             assertEquals(GgufType.FLOAT32, f.value("tokenizer.ggml.scores").elementType());
             assertEquals(GgufType.INT32, f.value("tokenizer.ggml.token_type").elementType());
             assertEquals(Arrays.asList(f.keys().toArray()), f.keys());
+            assertThrows(UnsupportedOperationException.class, () -> f.keys().clear());
+            assertThrows(UnsupportedOperationException.class, () -> f.tensors().clear());
+            f.stringArray("tokenizer.ggml.tokens")[0] = "changed";
+            assertEquals("<unk>", f.stringArray("tokenizer.ggml.tokens")[0]);
         }
     }
 }

@@ -159,6 +159,45 @@ class GgufWriterTest {
         }
     }
 
+    /**
+     * A tensor placed beyond the 2 GB mark is written and read back through 64-bit offsets. The big tensor writes
+     * only its first and last element, so the file stays sparse on disk.
+     */
+    @Test
+    void tensorsBeyondTwoGigabytes() throws IOException {
+        Path p = tmp.resolve("big.gguf");
+        long[] bigDims = {65_536, 8_200};
+        long bigBytes = bigDims[0] * bigDims[1] * 4;
+        assertTrue(bigBytes > Integer.MAX_VALUE);
+        new GgufWriter()
+                .put("general.architecture", GgufValue.string("sparse"))
+                .addTensor("big", DType.F32, bigDims, target -> {
+                    target.set(F32, 0, 42f);
+                    target.set(F32, target.byteSize() - 4, 43f);
+                })
+                .addTensor("tail", DType.F32, new long[] {8}, target -> {
+                    for (int i = 0; i < 8; i++) {
+                        target.set(F32, 4L * i, i + 1);
+                    }
+                })
+                .write(p);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertTrue(f.fileSize() > bigBytes);
+            Tensor big = f.tensor("big");
+            assertEquals(Shape.of(8_200, 65_536), big.shape());
+            assertEquals(42f, big.segment().get(F32, big.offset()));
+            assertEquals(43f, big.segment().get(F32, big.offset() + bigBytes - 4));
+            Tensor tail = f.tensor("tail");
+            assertTrue(tail.offset() > Integer.MAX_VALUE);
+            assertEquals(bigBytes, f.tensorInfo("tail").offset());
+            for (int i = 0; i < 8; i++) {
+                assertEquals(i + 1, tail.segment().get(F32, tail.offset() + 4L * i));
+            }
+        } finally {
+            Files.deleteIfExists(p);
+        }
+    }
+
     @Test
     void rejectsInvalidInputNamingIt() {
         GgufWriter w = new GgufWriter().put("k", GgufValue.bool(true));
