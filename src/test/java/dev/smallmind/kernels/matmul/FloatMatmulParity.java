@@ -170,8 +170,8 @@ final class FloatMatmulParity {
     private static void assertSameBits(Case c, MemorySegment expected, MemorySegment actual, String what) {
         for (int j = 0; j < c.t; j++) {
             for (int i = 0; i < c.n; i++) {
-                assertEquals(Float.floatToRawIntBits(c.out(expected, j, i)), Float.floatToRawIntBits(c.out(actual, j, i)),
-                        what + ": y[" + j + "][" + i + "] differs (n=" + c.n + " k=" + c.k + " t=" + c.t + ")");
+                assertEquals(Float.floatToRawIntBits(c.out(expected, j, i)),
+                        Float.floatToRawIntBits(c.out(actual, j, i)), what + ": y[" + j + "][" + i + "] differs (n=" + c.n + " k=" + c.k + " t=" + c.t + ")");
             }
         }
     }
