@@ -171,7 +171,8 @@ final class FloatMatmulParity {
         for (int j = 0; j < c.t; j++) {
             for (int i = 0; i < c.n; i++) {
                 assertEquals(Float.floatToRawIntBits(c.out(expected, j, i)),
-                        Float.floatToRawIntBits(c.out(actual, j, i)), what + ": y[" + j + "][" + i + "] differs (n=" + c.n + " k=" + c.k + " t=" + c.t + ")");
+                        Float.floatToRawIntBits(c.out(actual, j, i)),
+                        what + ": y[" + j + "][" + i + "] differs (n=" + c.n + " k=" + c.k + " t=" + c.t + ")");
             }
         }
     }
@@ -184,8 +185,8 @@ final class FloatMatmulParity {
         kernel.decodeRow(c.w, W_OFFSET, a, 12, count);
         reference.decodeRow(c.w, W_OFFSET, b, 12, count);
         for (int e = 0; e < count; e++) {
-            assertEquals(Float.floatToRawIntBits(b.get(FLOAT, 12 + 4L * e)), Float.floatToRawIntBits(a.get(FLOAT, 12 + 4L * e)),
-                    "element " + e + " of " + count);
+            assertEquals(Float.floatToRawIntBits(b.get(FLOAT, 12 + 4L * e)),
+                    Float.floatToRawIntBits(a.get(FLOAT, 12 + 4L * e)), "element " + e + " of " + count);
         }
     }
 }
