@@ -28,7 +28,11 @@ class LegacyQuantMatmulTest {
 
     static Stream<Arguments> kernels() {
         return Stream.of(
-                Arguments.of(new Q4_0Matmul(), new Q4_0MatmulReference()));
+                Arguments.of(new Q8_0Matmul(), new Q8_0MatmulReference()),
+                Arguments.of(new Q4_0Matmul(), new Q4_0MatmulReference()),
+                Arguments.of(new Q4_1Matmul(), new Q4_1MatmulReference()),
+                Arguments.of(new Q5_0Matmul(), new Q5_0MatmulReference()),
+                Arguments.of(new Q5_1Matmul(), new Q5_1MatmulReference()));
     }
 
     static Stream<Arguments> cases() {
