@@ -26,6 +26,8 @@ public final class Q4_0Matmul implements MatmulKernel {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
     private static final int L = F.length();
     private static final int QK = 32;
+    /** Tokens sharing one decode of a weight block. */
+    private static final int TILE = 4;
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = 18;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -67,11 +69,16 @@ public final class Q4_0Matmul implements MatmulKernel {
         int nb = k / QK;
         long rowBytes = (long) nb * BLOCK_BYTES;
         long actRowBytes = Q8_0Activations.rowBytes(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
         for (int i = rowFrom; i < rowTo; i++) {
             long wr = wOffset + i * rowBytes;
-            for (int j = 0; j < t; j++) {
-                float dot = dot(w, wr, nb, act, actOffset + j * actRowBytes);
-                y.set(FLOAT, yOffset + ((long) j * yStride + i) * Float.BYTES, dot);
+            long yi = yOffset + (long) i * Float.BYTES;
+            int j = 0;
+            for (; j + TILE <= t; j += TILE) {
+                dotTile(w, wr, nb, act, actOffset + j * actRowBytes, actRowBytes, y, yi + j * yRowBytes, yRowBytes);
+            }
+            for (; j < t; j++) {
+                y.set(FLOAT, yi + j * yRowBytes, dot(w, wr, nb, act, actOffset + j * actRowBytes));
             }
         }
     }
@@ -90,6 +97,50 @@ public final class Q4_0Matmul implements MatmulKernel {
             acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@link #dot} for {@link #TILE} activation rows {@code as} bytes apart, decoding each weight block once;
+     * per row the same operations in the same order, so a row gives the same bits in a tile or alone.
+     */
+    private static void dotTile(MemorySegment w, long wr, int nb, MemorySegment act, long ar, long as,
+                                MemorySegment y, long yo, long ys) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = p0;
+            FloatVector p2 = p0;
+            FloatVector p3 = p0;
+            for (int h = 0; h < HALF; h += L) {
+                IntVector q = quants(w, wb + 2 + h);
+                FloatVector lo = low(q);
+                FloatVector hi = high(q);
+                long a = ab + h * 4L;
+                long c = a + HALF * 4L;
+                p0 = hi.fma(x(act, c), lo.fma(x(act, a), p0));
+                p1 = hi.fma(x(act, c + as), lo.fma(x(act, a + as), p1));
+                p2 = hi.fma(x(act, c + 2 * as), lo.fma(x(act, a + 2 * as), p2));
+                p3 = hi.fma(x(act, c + 3 * as), lo.fma(x(act, a + 3 * as), p3));
+            }
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
+            acc0 = p0.fma(d, acc0);
+            acc1 = p1.fma(d, acc1);
+            acc2 = p2.fma(d, acc2);
+            acc3 = p3.fma(d, acc3);
+        }
+        y.set(FLOAT, yo, acc0.reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD));
+    }
+
+    private static FloatVector x(MemorySegment act, long offset) {
+        return FloatVector.fromMemorySegment(F, act, offset, LE);
     }
 
     /** Quant bytes, sign-extended to int lanes (the nibble masks below undo the sign). */

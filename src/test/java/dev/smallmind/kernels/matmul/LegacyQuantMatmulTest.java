@@ -150,6 +150,29 @@ class LegacyQuantMatmulTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
+    void tokenTilesGiveTheBitsOfSingleTokenCalls(MatmulKernel vector, MatmulKernel reference) {
+        DType type = vector.weightType();
+        int n = 9;
+        int k = 224;
+        int t = 9;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment w = randomWeights(arena, type, n, k, 0, 12);
+            MemorySegment x = randomFloats(arena, t * k, 0, 13);
+            long rowBytes = vector.preparedBytes(1, k);
+            MemorySegment prep = arena.allocate(vector.preparedBytes(t, k), 64);
+            vector.prepare(x, 0, k, 0, t, prep, 0);
+            MemorySegment all = filled(arena, (long) t * n, SENTINEL);
+            MemorySegment single = filled(arena, (long) t * n, SENTINEL);
+            vector.multiply(w, 0, k, prep, 0, t, all, 0, n, 0, n);
+            for (int j = 0; j < t; j++) {
+                vector.multiply(w, 0, k, prep, j * rowBytes, 1, single, (long) j * n * 4, n, 0, n);
+            }
+            assertEquals(-1, all.mismatch(single), "a token's result depends on the tokens multiplied with it");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kernels")
     void prepareSplitAcrossTokensEqualsOneCall(MatmulKernel vector, MatmulKernel reference) {
         int k = 4128;
         int t = 17;
