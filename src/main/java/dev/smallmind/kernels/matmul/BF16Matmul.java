@@ -19,9 +19,9 @@ import java.nio.ByteOrder;
  * is a 16-bit shift, exact for every pattern.
  *
  * <p>Activations stay F32 (llama.cpp rounds them to BF16 for its BF16 dot product; keeping them is closer to the
- * exact product and skips a conversion pass). The loop structure and the order of every sum are those of
- * {@link F32Matmul} and {@link F16Matmul}; the loops are repeated per weight type so that each kernel's weight
- * load inlines into its own loops.
+ * exact product and skips a conversion pass). Blocking and summation order are those of {@link F16Matmul}
+ * ({@link DotTiling}); the loops are repeated per weight type so that each kernel's weight load inlines into its
+ * own loops.
  */
 public final class BF16Matmul implements MatmulKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -64,14 +64,14 @@ public final class BF16Matmul implements MatmulKernel {
         long wRowBytes = 2L * k;
         long xRowBytes = 4L * k;
         long yRowBytes = 4L * yStride;
-        int tile = F32Matmul.tileTokens(k);
+        int tile = DotTiling.tileTokens(k);
         for (int j0 = 0; j0 < t; j0 += tile) {
             int j1 = Math.min(t, j0 + tile);
             int i = rowFrom;
-            for (; i + F32Matmul.ROWS <= rowTo; i += F32Matmul.ROWS) {
+            for (; i + DotTiling.ROWS <= rowTo; i += DotTiling.ROWS) {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
-                for (; j + F32Matmul.TOKENS <= j1; j += F32Matmul.TOKENS) {
+                for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
                     dot4x3(w, wRow, wRowBytes, act, actOffset + j * xRowBytes, xRowBytes, k, y,
                             yOffset + j * yRowBytes + 4L * i, yRowBytes);
                 }
@@ -82,7 +82,7 @@ public final class BF16Matmul implements MatmulKernel {
             for (; i < rowTo; i++) {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
-                for (; j + F32Matmul.TOKENS <= j1; j += F32Matmul.TOKENS) {
+                for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
                     dot1x3(w, wRow, act, actOffset + j * xRowBytes, xRowBytes, k, y, yOffset + j * yRowBytes + 4L * i,
                             yRowBytes);
                 }

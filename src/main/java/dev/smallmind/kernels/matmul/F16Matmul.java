@@ -22,10 +22,15 @@ import java.nio.ByteOrder;
  * product (no 2^-11 relative rounding per activation), and stays well within the golden tolerance.
  *
  * <p>The JDK 25 Vector API has no half-float lane conversion, so {@link #toFloats} widens the bits to ints and
- * rebuilds the float arithmetically (exact for every pattern, NaN stays NaN). The loop structure and the order
- * of every sum are those of {@link F32Matmul}: one accumulator per output over {@code k}, so results do not
- * depend on how rows are split. The loops are repeated per weight type rather than shared through a callback, so
- * that each kernel's weight load inlines into its own loops.
+ * rebuilds the float arithmetically (exact for every pattern, NaN stays NaN).
+ *
+ * <p>Blocking ({@link DotTiling}): dot products along {@code k}, {@value DotTiling#ROWS} weight rows x
+ * {@value DotTiling#TOKENS} tokens per micro-kernel, so each widened weight vector serves three FMAs (a broadcast
+ * form as in {@link F32Matmul} would widen every weight once per scalar). Every output is one vector accumulator
+ * over {@code k}, the last step masked, reduced across lanes at the end, in every block shape and for any
+ * {@code t}: results do not depend on how rows are split or how many tokens are multiplied at once. The loops are
+ * repeated per weight type rather than shared through a callback, so that each kernel's weight load inlines into
+ * its own loops.
  */
 public final class F16Matmul implements MatmulKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -72,14 +77,14 @@ public final class F16Matmul implements MatmulKernel {
         long wRowBytes = 2L * k;
         long xRowBytes = 4L * k;
         long yRowBytes = 4L * yStride;
-        int tile = F32Matmul.tileTokens(k);
+        int tile = DotTiling.tileTokens(k);
         for (int j0 = 0; j0 < t; j0 += tile) {
             int j1 = Math.min(t, j0 + tile);
             int i = rowFrom;
-            for (; i + F32Matmul.ROWS <= rowTo; i += F32Matmul.ROWS) {
+            for (; i + DotTiling.ROWS <= rowTo; i += DotTiling.ROWS) {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
-                for (; j + F32Matmul.TOKENS <= j1; j += F32Matmul.TOKENS) {
+                for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
                     dot4x3(w, wRow, wRowBytes, act, actOffset + j * xRowBytes, xRowBytes, k, y,
                             yOffset + j * yRowBytes + 4L * i, yRowBytes);
                 }
@@ -90,7 +95,7 @@ public final class F16Matmul implements MatmulKernel {
             for (; i < rowTo; i++) {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
-                for (; j + F32Matmul.TOKENS <= j1; j += F32Matmul.TOKENS) {
+                for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
                     dot1x3(w, wRow, act, actOffset + j * xRowBytes, xRowBytes, k, y, yOffset + j * yRowBytes + 4L * i,
                             yRowBytes);
                 }
