@@ -6,7 +6,6 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,8 +26,11 @@ import java.nio.ByteOrder;
  * <p>Blocking ({@link DotTiling}): dot products along {@code k}, {@value DotTiling#ROWS} weight rows x
  * {@value DotTiling#TOKENS} tokens per micro-kernel, so each widened weight vector serves three FMAs (a broadcast
  * form as in {@link F32Matmul} would widen every weight once per scalar). Every output is one vector accumulator
- * over {@code k}, the last step masked, reduced across lanes at the end, in every block shape and for any
- * {@code t}: results do not depend on how rows are split or how many tokens are multiplied at once. The loops are
+ * over the whole vectors of {@code k}, reduced across lanes, plus a scalar sum of the last {@code k % 16}
+ * elements, in every block shape and for any {@code t}: results do not depend on how rows are split or how many
+ * tokens are multiplied at once. The tail is scalar on purpose: a masked vector tail is a cold path that C2
+ * declines to inline the widening into, and the boxed vectors it then needs leak into the hot loop as an
+ * allocation per step (measured: 5 GB/s instead of memory speed). The loops are
  * repeated per weight type rather than shared through a callback, so that each kernel's weight load inlines into
  * its own loops.
  */
@@ -39,10 +41,16 @@ public final class F16Matmul implements MatmulKernel {
     private static final int LANES = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    // Constants as vectors: the scalar-operand forms of lanewise/mul/compare add call levels, and the kernels
+    // already sit deep enough that C2 stops inlining ("inlining too deep") and falls back to boxed vectors.
+    /** Keeps the sign (bit 31) and the exponent and mantissa (bits 13-27) of a sign-extended half shifted by 13. */
+    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFF_E000);
     /** Half exponent bias 15 to float bias 127. */
-    private static final float REBIAS = 0x1p112f;
+    private static final FloatVector REBIAS = FloatVector.broadcast(F, 0x1p112f);
     /** Smallest magnitude a rebiased Inf/NaN pattern takes; the largest finite half is 65504. */
-    private static final float SPECIAL = 0x1p16f;
+    private static final FloatVector SPECIAL = FloatVector.broadcast(F, 0x1p16f);
+    private static final IntVector ALL_ONES_EXPONENT = IntVector.broadcast(I, 0x7F80_0000);
 
     @Override
     public DType weightType() {
@@ -56,9 +64,8 @@ public final class F16Matmul implements MatmulKernel {
         for (; e < full; e += LANES) {
             load(w, wOffset + 2L * e).intoMemorySegment(dst, dstOffset + 4L * e, LE);
         }
-        if (e < n) {
-            load(w, wOffset + 2L * e, H.indexInRange(e, n))
-                    .intoMemorySegment(dst, dstOffset + 4L * e, LE, F.indexInRange(e, n));
+        for (; e < n; e++) {
+            dst.set(FLOAT, dstOffset + 4L * e, widen(w.get(SHORT, wOffset + 2L * e)));
         }
     }
 
@@ -112,9 +119,9 @@ public final class F16Matmul implements MatmulKernel {
         // mantissa in bits 13-27; scaling by 2^112 rebiases normals and normalizes subnormals exactly.
         IntVector bits = ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, 13)
-                .lanewise(VectorOperators.AND, 0x8FFF_E000);
+                .and(SIGN_EXPONENT_MANTISSA);
         FloatVector f = bits.reinterpretAsFloats().mul(REBIAS);
-        FloatVector infOrNaN = f.reinterpretAsInts().lanewise(VectorOperators.OR, 0x7F80_0000).reinterpretAsFloats();
+        FloatVector infOrNaN = f.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats();
         return f.blend(infOrNaN, f.abs().compare(VectorOperators.GE, SPECIAL));
     }
 
@@ -122,8 +129,18 @@ public final class F16Matmul implements MatmulKernel {
         return toFloats(ShortVector.fromMemorySegment(H, w, offset, LE));
     }
 
-    private static FloatVector load(MemorySegment w, long offset, VectorMask<Short> m) {
-        return toFloats(ShortVector.fromMemorySegment(H, w, offset, LE, m));
+    /** The scalar widening used for the last {@code k % 16} elements. */
+    static float widen(short h) {
+        return Float.float16ToFloat(h);
+    }
+
+    /** Scalar dot product of elements {@code [from, k)}: the part of a row after the last full vector. */
+    private static float tail(MemorySegment w, long w0, MemorySegment x, long x0, int from, int k) {
+        float sum = 0;
+        for (int e = from; e < k; e++) {
+            sum = Math.fma(widen(w.get(SHORT, w0 + 2L * e)), x.get(FLOAT, x0 + 4L * e), sum);
+        }
+        return sum;
     }
 
     private static void dot4x3(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, long xRowBytes,
@@ -168,32 +185,18 @@ public final class F16Matmul implements MatmulKernel {
             a31 = u.fma(v1, a31);
             a32 = u.fma(v2, a32);
         }
-        if (e < k) {
-            VectorMask<Float> m = F.indexInRange(e, k);
-            VectorMask<Short> mh = H.indexInRange(e, k);
-            FloatVector v0 = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, m);
-            FloatVector v1 = FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE, m);
-            FloatVector v2 = FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE, m);
-            FloatVector u = load(w, w0 + 2L * e, mh);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            a02 = u.fma(v2, a02);
-            u = load(w, w1 + 2L * e, mh);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            a12 = u.fma(v2, a12);
-            u = load(w, w2 + 2L * e, mh);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            u = load(w, w3 + 2L * e, mh);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
-        }
-        store4(y, y0, a00, a10, a20, a30);
-        store4(y, y0 + yRowBytes, a01, a11, a21, a31);
-        store4(y, y0 + 2 * yRowBytes, a02, a12, a22, a32);
+        put(y, y0, a00, tail(w, w0, x, x0, e, k));
+        put(y, y0 + 4, a10, tail(w, w1, x, x0, e, k));
+        put(y, y0 + 8, a20, tail(w, w2, x, x0, e, k));
+        put(y, y0 + 12, a30, tail(w, w3, x, x0, e, k));
+        put(y, y0 + yRowBytes, a01, tail(w, w0, x, x1, e, k));
+        put(y, y0 + yRowBytes + 4, a11, tail(w, w1, x, x1, e, k));
+        put(y, y0 + yRowBytes + 8, a21, tail(w, w2, x, x1, e, k));
+        put(y, y0 + yRowBytes + 12, a31, tail(w, w3, x, x1, e, k));
+        put(y, y0 + 2 * yRowBytes, a02, tail(w, w0, x, x2, e, k));
+        put(y, y0 + 2 * yRowBytes + 4, a12, tail(w, w1, x, x2, e, k));
+        put(y, y0 + 2 * yRowBytes + 8, a22, tail(w, w2, x, x2, e, k));
+        put(y, y0 + 2 * yRowBytes + 12, a32, tail(w, w3, x, x2, e, k));
     }
 
     private static void dot4x1(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, int k,
@@ -214,15 +217,10 @@ public final class F16Matmul implements MatmulKernel {
             a2 = load(w, w2 + 2L * e).fma(v, a2);
             a3 = load(w, w3 + 2L * e).fma(v, a3);
         }
-        if (e < k) {
-            VectorMask<Short> mh = H.indexInRange(e, k);
-            FloatVector v = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, F.indexInRange(e, k));
-            a0 = load(w, w0 + 2L * e, mh).fma(v, a0);
-            a1 = load(w, w1 + 2L * e, mh).fma(v, a1);
-            a2 = load(w, w2 + 2L * e, mh).fma(v, a2);
-            a3 = load(w, w3 + 2L * e, mh).fma(v, a3);
-        }
-        store4(y, y0, a0, a1, a2, a3);
+        put(y, y0, a0, tail(w, w0, x, x0, e, k));
+        put(y, y0 + 4, a1, tail(w, w1, x, x0, e, k));
+        put(y, y0 + 8, a2, tail(w, w2, x, x0, e, k));
+        put(y, y0 + 12, a3, tail(w, w3, x, x0, e, k));
     }
 
     private static void dot1x3(MemorySegment w, long w0, MemorySegment x, long x0, long xRowBytes, int k,
@@ -240,16 +238,9 @@ public final class F16Matmul implements MatmulKernel {
             a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE), a1);
             a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE), a2);
         }
-        if (e < k) {
-            VectorMask<Float> m = F.indexInRange(e, k);
-            FloatVector u = load(w, w0 + 2L * e, H.indexInRange(e, k));
-            a0 = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, m), a0);
-            a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE, m), a1);
-            a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE, m), a2);
-        }
-        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD));
+        put(y, y0, a0, tail(w, w0, x, x0, e, k));
+        put(y, y0 + yRowBytes, a1, tail(w, w0, x, x1, e, k));
+        put(y, y0 + 2 * yRowBytes, a2, tail(w, w0, x, x2, e, k));
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
@@ -259,18 +250,11 @@ public final class F16Matmul implements MatmulKernel {
         for (; e < full; e += LANES) {
             a = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
         }
-        if (e < k) {
-            a = load(w, w0 + 2L * e, H.indexInRange(e, k))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, F.indexInRange(e, k)), a);
-        }
-        return a.reduceLanes(VectorOperators.ADD);
+        return a.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
 
-    private static void store4(MemorySegment y, long y0, FloatVector a0, FloatVector a1, FloatVector a2,
-                               FloatVector a3) {
-        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 8, a2.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 12, a3.reduceLanes(VectorOperators.ADD));
+    /** An output: the lane sum of the vector part plus the scalar tail, always in this order. */
+    private static void put(MemorySegment y, long at, FloatVector acc, float tail) {
+        y.set(FLOAT, at, acc.reduceLanes(VectorOperators.ADD) + tail);
     }
 }
