@@ -30,7 +30,6 @@ public final class BF16Matmul implements MatmulKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-
     @Override
     public DType weightType() {
         return DType.BF16;
@@ -159,18 +158,18 @@ public final class BF16Matmul implements MatmulKernel {
             a31 = u.fma(v1, a31);
             a32 = u.fma(v2, a32);
         }
-        put(y, y0, a00, tail(w, w0, x, x0, e, k));
-        put(y, y0 + 4, a10, tail(w, w1, x, x0, e, k));
-        put(y, y0 + 8, a20, tail(w, w2, x, x0, e, k));
-        put(y, y0 + 12, a30, tail(w, w3, x, x0, e, k));
-        put(y, y0 + yRowBytes, a01, tail(w, w0, x, x1, e, k));
-        put(y, y0 + yRowBytes + 4, a11, tail(w, w1, x, x1, e, k));
-        put(y, y0 + yRowBytes + 8, a21, tail(w, w2, x, x1, e, k));
-        put(y, y0 + yRowBytes + 12, a31, tail(w, w3, x, x1, e, k));
-        put(y, y0 + 2 * yRowBytes, a02, tail(w, w0, x, x2, e, k));
-        put(y, y0 + 2 * yRowBytes + 4, a12, tail(w, w1, x, x2, e, k));
-        put(y, y0 + 2 * yRowBytes + 8, a22, tail(w, w2, x, x2, e, k));
-        put(y, y0 + 2 * yRowBytes + 12, a32, tail(w, w3, x, x2, e, k));
+        y.set(FLOAT, y0, a00.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a10.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + 8, a20.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x0, e, k));
+        y.set(FLOAT, y0 + 12, a30.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a01.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 4, a11.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 8, a21.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 12, a31.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a02.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 4, a12.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 8, a22.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 12, a32.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x2, e, k));
     }
 
     private static void dot4x1(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, int k,
@@ -191,10 +190,10 @@ public final class BF16Matmul implements MatmulKernel {
             a2 = load(w, w2 + 2L * e).fma(v, a2);
             a3 = load(w, w3 + 2L * e).fma(v, a3);
         }
-        put(y, y0, a0, tail(w, w0, x, x0, e, k));
-        put(y, y0 + 4, a1, tail(w, w1, x, x0, e, k));
-        put(y, y0 + 8, a2, tail(w, w2, x, x0, e, k));
-        put(y, y0 + 12, a3, tail(w, w3, x, x0, e, k));
+        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + 8, a2.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x0, e, k));
+        y.set(FLOAT, y0 + 12, a3.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x0, e, k));
     }
 
     private static void dot1x3(MemorySegment w, long w0, MemorySegment x, long x0, long xRowBytes, int k,
@@ -212,9 +211,9 @@ public final class BF16Matmul implements MatmulKernel {
             a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE), a1);
             a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE), a2);
         }
-        put(y, y0, a0, tail(w, w0, x, x0, e, k));
-        put(y, y0 + yRowBytes, a1, tail(w, w0, x, x1, e, k));
-        put(y, y0 + 2 * yRowBytes, a2, tail(w, w0, x, x2, e, k));
+        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
@@ -225,10 +224,5 @@ public final class BF16Matmul implements MatmulKernel {
             a = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
         }
         return a.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
-    }
-
-    /** An output: the lane sum of the vector part plus the scalar tail, always in this order. */
-    private static void put(MemorySegment y, long at, FloatVector acc, float tail) {
-        y.set(FLOAT, at, acc.reduceLanes(VectorOperators.ADD) + tail);
     }
 }

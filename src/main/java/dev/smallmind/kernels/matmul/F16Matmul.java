@@ -30,7 +30,8 @@ import java.nio.ByteOrder;
  * elements, in every block shape and for any {@code t}: results do not depend on how rows are split or how many
  * tokens are multiplied at once. The tail is scalar on purpose: a masked vector tail is a cold path that C2
  * declines to inline the widening into, and the boxed vectors it then needs leak into the hot loop as an
- * allocation per step (measured: 5 GB/s instead of memory speed). The loops are
+ * allocation per step (measured: 5 GB/s instead of memory speed). For the same reason no helper takes or returns
+ * a vector except the widening itself, which only hot loops call. The loops are
  * repeated per weight type rather than shared through a callback, so that each kernel's weight load inlines into
  * its own loops.
  */
@@ -143,11 +144,19 @@ public final class F16Matmul implements MatmulKernel {
         return sum;
     }
 
+    /**
+     * Four weight rows times three tokens, as two passes of two rows: with four widenings in one loop C2 stops
+     * inlining at its node-count cutoff and the last widening is left as a call on boxed vectors.
+     */
     private static void dot4x3(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, long xRowBytes,
                                int k, MemorySegment y, long y0, long yRowBytes) {
+        dot2x3(w, w0, wRowBytes, x, x0, xRowBytes, k, y, y0, yRowBytes);
+        dot2x3(w, w0 + 2 * wRowBytes, wRowBytes, x, x0, xRowBytes, k, y, y0 + 8, yRowBytes);
+    }
+
+    private static void dot2x3(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, long xRowBytes,
+                               int k, MemorySegment y, long y0, long yRowBytes) {
         long w1 = w0 + wRowBytes;
-        long w2 = w1 + wRowBytes;
-        long w3 = w2 + wRowBytes;
         long x1 = x0 + xRowBytes;
         long x2 = x1 + xRowBytes;
         FloatVector a00 = FloatVector.zero(F);
@@ -156,12 +165,6 @@ public final class F16Matmul implements MatmulKernel {
         FloatVector a10 = a00;
         FloatVector a11 = a00;
         FloatVector a12 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a22 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        FloatVector a32 = a00;
         int full = k / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
@@ -176,27 +179,13 @@ public final class F16Matmul implements MatmulKernel {
             a10 = u.fma(v0, a10);
             a11 = u.fma(v1, a11);
             a12 = u.fma(v2, a12);
-            u = load(w, w2 + 2L * e);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            u = load(w, w3 + 2L * e);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
         }
-        put(y, y0, a00, tail(w, w0, x, x0, e, k));
-        put(y, y0 + 4, a10, tail(w, w1, x, x0, e, k));
-        put(y, y0 + 8, a20, tail(w, w2, x, x0, e, k));
-        put(y, y0 + 12, a30, tail(w, w3, x, x0, e, k));
-        put(y, y0 + yRowBytes, a01, tail(w, w0, x, x1, e, k));
-        put(y, y0 + yRowBytes + 4, a11, tail(w, w1, x, x1, e, k));
-        put(y, y0 + yRowBytes + 8, a21, tail(w, w2, x, x1, e, k));
-        put(y, y0 + yRowBytes + 12, a31, tail(w, w3, x, x1, e, k));
-        put(y, y0 + 2 * yRowBytes, a02, tail(w, w0, x, x2, e, k));
-        put(y, y0 + 2 * yRowBytes + 4, a12, tail(w, w1, x, x2, e, k));
-        put(y, y0 + 2 * yRowBytes + 8, a22, tail(w, w2, x, x2, e, k));
-        put(y, y0 + 2 * yRowBytes + 12, a32, tail(w, w3, x, x2, e, k));
+        y.set(FLOAT, y0, a00.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a10.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a01.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 4, a11.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a02.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 4, a12.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x2, e, k));
     }
 
     private static void dot4x1(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, int k,
@@ -217,10 +206,10 @@ public final class F16Matmul implements MatmulKernel {
             a2 = load(w, w2 + 2L * e).fma(v, a2);
             a3 = load(w, w3 + 2L * e).fma(v, a3);
         }
-        put(y, y0, a0, tail(w, w0, x, x0, e, k));
-        put(y, y0 + 4, a1, tail(w, w1, x, x0, e, k));
-        put(y, y0 + 8, a2, tail(w, w2, x, x0, e, k));
-        put(y, y0 + 12, a3, tail(w, w3, x, x0, e, k));
+        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + 8, a2.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x0, e, k));
+        y.set(FLOAT, y0 + 12, a3.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x0, e, k));
     }
 
     private static void dot1x3(MemorySegment w, long w0, MemorySegment x, long x0, long xRowBytes, int k,
@@ -238,9 +227,9 @@ public final class F16Matmul implements MatmulKernel {
             a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE), a1);
             a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE), a2);
         }
-        put(y, y0, a0, tail(w, w0, x, x0, e, k));
-        put(y, y0 + yRowBytes, a1, tail(w, w0, x, x1, e, k));
-        put(y, y0 + 2 * yRowBytes, a2, tail(w, w0, x, x2, e, k));
+        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
@@ -251,10 +240,5 @@ public final class F16Matmul implements MatmulKernel {
             a = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
         }
         return a.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
-    }
-
-    /** An output: the lane sum of the vector part plus the scalar tail, always in this order. */
-    private static void put(MemorySegment y, long at, FloatVector acc, float tail) {
-        y.set(FLOAT, at, acc.reduceLanes(VectorOperators.ADD) + tail);
     }
 }

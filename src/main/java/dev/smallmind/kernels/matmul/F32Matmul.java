@@ -189,20 +189,25 @@ public final class F32Matmul implements MatmulKernel {
             a31 = b.fma(x1, a31);
             a32 = b.fma(x2, a32);
         }
-        long y1 = y0 + LANES * yRowBytes;
-        long y2 = y1 + LANES * yRowBytes;
-        storeColumn(y, y0, yRowBytes, a00);
-        storeColumn(y, y1, yRowBytes, a01);
-        storeColumn(y, y2, yRowBytes, a02);
-        storeColumn(y, y0 + 4, yRowBytes, a10);
-        storeColumn(y, y1 + 4, yRowBytes, a11);
-        storeColumn(y, y2 + 4, yRowBytes, a12);
-        storeColumn(y, y0 + 8, yRowBytes, a20);
-        storeColumn(y, y1 + 8, yRowBytes, a21);
-        storeColumn(y, y2 + 8, yRowBytes, a22);
-        storeColumn(y, y0 + 12, yRowBytes, a30);
-        storeColumn(y, y1 + 12, yRowBytes, a31);
-        storeColumn(y, y2 + 12, yRowBytes, a32);
+        // Outputs are stored lane by lane, down the token rows of y, inside this method: a helper taking the
+        // accumulators as arguments is a cold call C2 may not inline, and every vector passed to it is boxed.
+        for (int l = 0; l < LANES; l++) {
+            long r0 = y0 + l * yRowBytes;
+            long r1 = r0 + LANES * yRowBytes;
+            long r2 = r1 + LANES * yRowBytes;
+            y.set(FLOAT, r0, a00.lane(l));
+            y.set(FLOAT, r0 + 4, a10.lane(l));
+            y.set(FLOAT, r0 + 8, a20.lane(l));
+            y.set(FLOAT, r0 + 12, a30.lane(l));
+            y.set(FLOAT, r1, a01.lane(l));
+            y.set(FLOAT, r1 + 4, a11.lane(l));
+            y.set(FLOAT, r1 + 8, a21.lane(l));
+            y.set(FLOAT, r1 + 12, a31.lane(l));
+            y.set(FLOAT, r2, a02.lane(l));
+            y.set(FLOAT, r2 + 4, a12.lane(l));
+            y.set(FLOAT, r2 + 8, a22.lane(l));
+            y.set(FLOAT, r2 + 12, a32.lane(l));
+        }
     }
 
     /** Four weight rows times one 16-token slice of the last, partial panel. */
@@ -222,10 +227,13 @@ public final class F32Matmul implements MatmulKernel {
             a2 = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e)).fma(x, a2);
             a3 = FloatVector.broadcast(F, w.get(FLOAT, w3 + 4L * e)).fma(x, a3);
         }
-        storeLanes(y, y0, yRowBytes, a0, tokens);
-        storeLanes(y, y0 + 4, yRowBytes, a1, tokens);
-        storeLanes(y, y0 + 8, yRowBytes, a2, tokens);
-        storeLanes(y, y0 + 12, yRowBytes, a3, tokens);
+        for (int l = 0; l < tokens; l++) {
+            long r = y0 + l * yRowBytes;
+            y.set(FLOAT, r, a0.lane(l));
+            y.set(FLOAT, r + 4, a1.lane(l));
+            y.set(FLOAT, r + 8, a2.lane(l));
+            y.set(FLOAT, r + 12, a3.lane(l));
+        }
     }
 
     /** One weight row times a 16-token slice of a panel (rows left over after the blocks of four). */
@@ -236,37 +244,8 @@ public final class F32Matmul implements MatmulKernel {
             a = FloatVector.broadcast(F, w.get(FLOAT, w0 + 4L * e))
                     .fma(FloatVector.fromMemorySegment(F, p, p0 + e * PANEL_STEP, LE), a);
         }
-        storeLanes(y, y0, yRowBytes, a, tokens);
-    }
-
-    /** Writes the 16 token lanes of one weight row's outputs down a column of {@code y}. */
-    private static void storeColumn(MemorySegment y, long y0, long yRowBytes, FloatVector v) {
-        y.set(FLOAT, y0, v.lane(0));
-        y.set(FLOAT, y0 + yRowBytes, v.lane(1));
-        y.set(FLOAT, y0 + 2 * yRowBytes, v.lane(2));
-        y.set(FLOAT, y0 + 3 * yRowBytes, v.lane(3));
-        y.set(FLOAT, y0 + 4 * yRowBytes, v.lane(4));
-        y.set(FLOAT, y0 + 5 * yRowBytes, v.lane(5));
-        y.set(FLOAT, y0 + 6 * yRowBytes, v.lane(6));
-        y.set(FLOAT, y0 + 7 * yRowBytes, v.lane(7));
-        y.set(FLOAT, y0 + 8 * yRowBytes, v.lane(8));
-        y.set(FLOAT, y0 + 9 * yRowBytes, v.lane(9));
-        y.set(FLOAT, y0 + 10 * yRowBytes, v.lane(10));
-        y.set(FLOAT, y0 + 11 * yRowBytes, v.lane(11));
-        y.set(FLOAT, y0 + 12 * yRowBytes, v.lane(12));
-        y.set(FLOAT, y0 + 13 * yRowBytes, v.lane(13));
-        y.set(FLOAT, y0 + 14 * yRowBytes, v.lane(14));
-        y.set(FLOAT, y0 + 15 * yRowBytes, v.lane(15));
-    }
-
-    /** Writes the first {@code count} token lanes down a column of {@code y}. */
-    private static void storeLanes(MemorySegment y, long y0, long yRowBytes, FloatVector v, int count) {
-        if (count == LANES) {
-            storeColumn(y, y0, yRowBytes, v);
-            return;
-        }
-        for (int l = 0; l < count; l++) {
-            y.set(FLOAT, y0 + l * yRowBytes, v.lane(l));
+        for (int l = 0; l < tokens; l++) {
+            y.set(FLOAT, y0 + l * yRowBytes, a.lane(l));
         }
     }
 
