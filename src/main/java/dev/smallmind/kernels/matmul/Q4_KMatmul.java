@@ -1,7 +1,6 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
-import dev.smallmind.kernels.quant.Q8_KQuantizer;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -29,7 +28,6 @@ import java.nio.ByteOrder;
  * activations, {@code KQuantMatvecBench}'s {@code Q4_K_FLOAT}) measured about half as fast.
  */
 public final class Q4_KMatmul implements MatmulKernel {
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
@@ -42,7 +40,7 @@ public final class Q4_KMatmul implements MatmulKernel {
     /** Lane l of the mins vector takes byte (l / 2) % 4 of its packed int: group sums 2s and 2s + 1 share min s. */
     private static final IntVector MIN_SHIFTS = IntVector.fromArray(I512,
             new int[] {0, 0, 8, 8, 16, 16, 24, 24, 0, 0, 8, 8, 16, 16, 24, 24}, 0);
-    /** Activation order: lane m of nibble vector j of load h multiplies element (see {@link #blockDot}). */
+    /** Lane m of nibble vector j (bits 4j to 4j + 3 of each int16 lane) of 64-byte load h multiplies this element. */
     static final byte[] ORDER = Q8_KActivations.order(
             (h, j, m) -> 128 * h + 64 * (m / 16) + 32 * (j & 1) + 2 * (m % 16) + (j >> 1));
 
