@@ -26,6 +26,8 @@ public final class Attention {
     }
 
     /**
+     * Attention of one query row of one head over positions {@code [0, len)} of the cache.
+     *
      * @param q         query row, headDim floats
      * @param qOff      byte offset of q[0]
      * @param k         key cache
