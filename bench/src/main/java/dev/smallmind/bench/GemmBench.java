@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * F32 prefill GEMM {@code y = x * W^T}, square: {@code n} activation rows of {@code k = n} times {@code n} weight
- * rows. The {@code gflops} column is the figure of merit (2 n^3 flops per call); weight rows are split across
- * the worker pool.
+ * rows. The {@code gflops} column is the figure of merit (2 n^3 flops per call, the activation packing
+ * included); token rows (packing) and then weight rows (multiplication) are split across the worker pool.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -51,24 +51,34 @@ public class GemmBench {
         public double gflops;
     }
 
-    /** One GEMM bound to its operands, so handing it to the pool allocates nothing. */
-    static final class Multiply implements RangeTask {
+    /**
+     * One GEMM bound to its operands, so handing it to the pool allocates nothing: first the activation rows are
+     * packed ({@link F32Matmul#prepare}), split by token, then the weight rows are multiplied, split by row.
+     */
+    static final class Multiply {
         final F32Matmul kernel = new F32Matmul();
         final MemorySegment w;
         final MemorySegment x;
+        final MemorySegment prep;
         final MemorySegment y;
         final int n;
+        final RangeTask prepare = this::prepare;
+        final RangeTask multiply = this::multiply;
 
-        Multiply(MemorySegment w, MemorySegment x, MemorySegment y, int n) {
+        Multiply(Arena arena, MemorySegment w, MemorySegment x, MemorySegment y, int n) {
             this.w = w;
             this.x = x;
+            this.prep = arena.allocate(kernel.preparedBytes(n, n), 64);
             this.y = y;
             this.n = n;
         }
 
-        @Override
-        public void run(int from, int to, int worker) {
-            kernel.multiply(w, 0, n, x, 0, n, y, 0, n, from, to);
+        private void prepare(int from, int to, int worker) {
+            kernel.prepare(x, 0, n, from, to, prep, 0);
+        }
+
+        private void multiply(int from, int to, int worker) {
+            kernel.multiply(w, 0, n, prep, 0, n, y, 0, n, from, to);
         }
     }
 
@@ -76,8 +86,8 @@ public class GemmBench {
     public void setUp() {
         arena = Arena.ofShared();
         long elements = (long) n * n;
-        task = new Multiply(BenchMemory.randomFloats(arena, elements, 1), BenchMemory.randomFloats(arena, elements, 2),
-                arena.allocate(4 * elements, 64), n);
+        task = new Multiply(arena, BenchMemory.randomFloats(arena, elements, 1),
+                BenchMemory.randomFloats(arena, elements, 2), arena.allocate(4 * elements, 64), n);
         pool = new WorkerPool(threads);
     }
 
@@ -89,7 +99,8 @@ public class GemmBench {
 
     @Benchmark
     public void gemm(Flops flops) {
-        pool.run(task, n, 4);
+        pool.run(task.prepare, n);
+        pool.run(task.multiply, n, F32Matmul.ROWS);
         flops.gflops += 2e-9 * n * n * n;
     }
 }

@@ -5,6 +5,7 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,6 +25,7 @@ public final class Q5_0Matmul implements MatmulKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
     private static final int L = F.length();
+    private static final long LANE_BITS = (1L << L) - 1;
     private static final int QK = 32;
     /** Tokens sharing one decode of a weight block. */
     private static final int TILE = 4;
@@ -45,7 +47,7 @@ public final class Q5_0Matmul implements MatmulKernel {
             long wb = wOffset + (long) b * BLOCK_BYTES;
             long db = dstOffset + (long) b * QK * Float.BYTES;
             float d = Float.float16ToFloat(w.get(SHORT, wb));
-            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 2));
+            int qh = w.get(INT, wb + 2);
             for (int h = 0; h < HALF; h += L) {
                 IntVector q = quants(w, wb + 6 + h);
                 low(q, qh, h).mul(d).intoMemorySegment(dst, db + h * 4L, LE);
@@ -89,7 +91,7 @@ public final class Q5_0Matmul implements MatmulKernel {
         for (int b = 0; b < nb; b++) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 2));
+            int qh = w.get(INT, wb + 2);
             FloatVector p = FloatVector.zero(F);
             for (int h = 0; h < HALF; h += L) {
                 IntVector q = quants(w, wb + 6 + h);
@@ -114,7 +116,7 @@ public final class Q5_0Matmul implements MatmulKernel {
         for (int b = 0; b < nb; b++) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 2));
+            int qh = w.get(INT, wb + 2);
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             FloatVector p2 = p0;
@@ -150,18 +152,18 @@ public final class Q5_0Matmul implements MatmulKernel {
         return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    /** Bit {@code first + lane} of {@code qh}, moved to bit 4 of each lane. */
-    private static IntVector fifthBits(IntVector qh, int first) {
-        IntVector shifts = IntVector.zero(I).addIndex(1).add(first);
-        return qh.lanewise(VectorOperators.LSHR, shifts).and(1).lanewise(VectorOperators.LSHL, 4);
+    /** Lanes whose element has its fifth bit set: bits {@code first .. first + L - 1} of {@code qh}. */
+    private static VectorMask<Integer> fifthBits(int qh, int first) {
+        return VectorMask.fromLong(I, (qh >>> first) & LANE_BITS);
     }
 
-    private static FloatVector low(IntVector q, IntVector qh, int h) {
-        return (FloatVector) q.and(0xF).or(fifthBits(qh, h)).sub(16).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector q, IntVector qh, int h) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(fifthBits(qh, HALF + h)).sub(16)
+    private static FloatVector low(IntVector q, int qh, int h) {
+        return (FloatVector) q.and(0xF).sub(16).lanewise(VectorOperators.ADD, 16, fifthBits(qh, h))
                 .convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector q, int qh, int h) {
+        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(16)
+                .lanewise(VectorOperators.ADD, 16, fifthBits(qh, HALF + h)).convert(VectorOperators.I2F, 0);
     }
 }

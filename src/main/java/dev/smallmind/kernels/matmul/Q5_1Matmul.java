@@ -5,6 +5,7 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -26,6 +27,7 @@ public final class Q5_1Matmul implements MatmulKernel {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
     private static final int L = F.length();
+    private static final long LANE_BITS = (1L << L) - 1;
     private static final int QK = 32;
     /** Tokens sharing one decode of a weight block. */
     private static final int TILE = 4;
@@ -48,7 +50,7 @@ public final class Q5_1Matmul implements MatmulKernel {
             long db = dstOffset + (long) b * QK * Float.BYTES;
             float d = Float.float16ToFloat(w.get(SHORT, wb));
             float m = Float.float16ToFloat(w.get(SHORT, wb + 2));
-            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 4));
+            int qh = w.get(INT, wb + 4);
             for (int h = 0; h < HALF; h += L) {
                 IntVector q = quants(w, wb + 8 + h);
                 low(q, qh, h).mul(d).add(m).intoMemorySegment(dst, db + h * 4L, LE);
@@ -94,7 +96,7 @@ public final class Q5_1Matmul implements MatmulKernel {
         for (int b = 0; b < nb; b++) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 4));
+            int qh = w.get(INT, wb + 4);
             FloatVector p = FloatVector.zero(F);
             for (int h = 0; h < HALF; h += L) {
                 IntVector q = quants(w, wb + 8 + h);
@@ -124,7 +126,7 @@ public final class Q5_1Matmul implements MatmulKernel {
         for (int b = 0; b < nb; b++) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 4));
+            int qh = w.get(INT, wb + 4);
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             FloatVector p2 = p0;
@@ -166,18 +168,18 @@ public final class Q5_1Matmul implements MatmulKernel {
         return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    /** Bit {@code first + lane} of {@code qh}, moved to bit 4 of each lane. */
-    private static IntVector fifthBits(IntVector qh, int first) {
-        IntVector shifts = IntVector.zero(I).addIndex(1).add(first);
-        return qh.lanewise(VectorOperators.LSHR, shifts).and(1).lanewise(VectorOperators.LSHL, 4);
+    /** Lanes whose element has its fifth bit set: bits {@code first .. first + L - 1} of {@code qh}. */
+    private static VectorMask<Integer> fifthBits(int qh, int first) {
+        return VectorMask.fromLong(I, (qh >>> first) & LANE_BITS);
     }
 
-    private static FloatVector low(IntVector q, IntVector qh, int h) {
-        return (FloatVector) q.and(0xF).or(fifthBits(qh, h)).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector q, IntVector qh, int h) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(fifthBits(qh, HALF + h))
+    private static FloatVector low(IntVector q, int qh, int h) {
+        return (FloatVector) q.and(0xF).lanewise(VectorOperators.ADD, 16, fifthBits(qh, h))
                 .convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector q, int qh, int h) {
+        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                .lanewise(VectorOperators.ADD, 16, fifthBits(qh, HALF + h)).convert(VectorOperators.I2F, 0);
     }
 }
