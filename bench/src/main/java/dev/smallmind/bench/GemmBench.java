@@ -20,12 +20,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 
 /**
  * F32 prefill GEMM {@code y = x * W^T}, square: {@code n} activation rows of {@code k = n} times {@code n} weight
  * rows. The {@code gflops} column is the figure of merit (2 n^3 flops per call, the activation packing
- * included); token rows (packing) and then weight rows (multiplication) are split across the worker pool.
+ * included); token rows (packing) and then weight rows (multiplication) are split across the worker pool. On a
+ * shared machine read {@code cpu.work / cpu.cpuSeconds} (GFLOP per CPU second, one-thread runs) instead.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -49,6 +52,37 @@ public class GemmBench {
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Flops {
         public double gflops;
+    }
+
+    /**
+     * Work done per CPU second of the benchmark thread, for machines shared with other jobs: wall-clock throughput
+     * there measures the share of a core the scheduler gave us, while {@code work / cpuSeconds} does not. Both are
+     * reported per iteration as plain sums ({@link AuxCounters.Type#EVENTS}); divide {@code work} by
+     * {@code cpuSeconds}. Only the calling thread is clocked, so the ratio means "per core" for one-thread runs.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuClock {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+        /** Work units done (GFLOP or GB, as the benchmark says). */
+        public double work;
+        /** CPU seconds of the benchmark thread spent doing it. */
+        public double cpuSeconds;
+
+        /** @return the current thread's CPU time in nanoseconds */
+        static long now() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        /**
+         * @param start value of {@link #now()} before the work
+         * @param units work done since then
+         */
+        void add(long start, double units) {
+            cpuSeconds += (now() - start) * 1e-9;
+            work += units;
+        }
     }
 
     /**
@@ -98,9 +132,12 @@ public class GemmBench {
     }
 
     @Benchmark
-    public void gemm(Flops flops) {
+    public void gemm(Flops flops, CpuClock cpu) {
+        long start = CpuClock.now();
         pool.run(task.prepare, n);
         pool.run(task.multiply, n, F32Matmul.ROWS);
-        flops.gflops += 2e-9 * n * n * n;
+        double gflop = 2e-9 * n * n * n;
+        flops.gflops += gflop;
+        cpu.add(start, gflop);
     }
 }

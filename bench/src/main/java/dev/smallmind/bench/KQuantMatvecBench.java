@@ -141,6 +141,7 @@ public class KQuantMatvecBench {
         private static final int BLOCK = 144;
         /** Per super-block: 8 sub-block sums of x, padded to 16 floats, then the 256 values permuted. */
         private static final int PREP_BLOCK = 4 * (16 + 256);
+        private static final Q4_KMatmul DECODER = new Q4_KMatmul();
 
         @Override
         public DType weightType() {
@@ -149,7 +150,7 @@ public class KQuantMatvecBench {
 
         @Override
         public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
-            new Q4_KMatmul().decodeRow(w, wOffset, dst, dstOffset, n);
+            DECODER.decodeRow(w, wOffset, dst, dstOffset, n);
         }
 
         @Override

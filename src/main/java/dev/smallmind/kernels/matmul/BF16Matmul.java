@@ -17,10 +17,10 @@ import java.nio.ByteOrder;
  * BF16 weights times F32 activations with the Vector API. A bfloat16 is the upper half of a float32, so widening
  * is a 16-bit shift, exact for every pattern.
  *
- * <p>Activations stay F32 (llama.cpp rounds them to BF16 for its BF16 dot product; keeping them is closer to the
- * exact product and skips a conversion pass). Blocking, summation order and the scalar tail are those of
- * {@link F16Matmul} ({@link DotTiling}); the loops are repeated per weight type so that each kernel's weight
- * load inlines into its own loops.
+ * <p>Activations stay F32 (llama.cpp rounds them to BF16 for its BF16 dot product; keeping them is closer to
+ * the exact product and skips a conversion pass). The one-token path, the blocking, summation order and the
+ * scalar tail are those of {@link F16Matmul} ({@link DotTiling}); the loops are repeated per weight type so
+ * that each kernel's weight load inlines into its own loops.
  */
 public final class BF16Matmul implements MatmulKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -62,6 +62,12 @@ public final class BF16Matmul implements MatmulKernel {
         long wRowBytes = 2L * k;
         long xRowBytes = 4L * k;
         long yRowBytes = 4L * yStride;
+        if (t == 1) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                y.set(FLOAT, yOffset + 4L * i, dotRow(w, wOffset + i * wRowBytes, act, actOffset, k));
+            }
+            return;
+        }
         int tile = DotTiling.tileTokens(k);
         for (int j0 = 0; j0 < t; j0 += tile) {
             int j1 = Math.min(t, j0 + tile);
@@ -214,6 +220,34 @@ public final class BF16Matmul implements MatmulKernel {
         y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
         y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
         y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+    }
+
+    /**
+     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over 64-element
+     * steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB apart) measured
+     * markedly lower DRAM bandwidth.
+     */
+    private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int blocks = k / (4 * LANES) * (4 * LANES);
+        int e = 0;
+        for (; e < blocks; e += 4 * LANES) {
+            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            a1 = load(w, w0 + 2L * (e + LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
+            a2 = load(w, w0 + 2L * (e + 2 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
+            a3 = load(w, w0 + 2L * (e + 3 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
+        }
+        int full = k / LANES * LANES;
+        for (; e < full; e += LANES) {
+            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {

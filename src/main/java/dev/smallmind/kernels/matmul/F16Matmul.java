@@ -23,12 +23,13 @@ import java.nio.ByteOrder;
  * <p>The JDK 25 Vector API has no half-float lane conversion, so {@link #toFloats} widens the bits to ints and
  * rebuilds the float arithmetically (exact for every pattern, NaN stays NaN).
  *
- * <p>Blocking ({@link DotTiling}): dot products along {@code k}, {@value DotTiling#ROWS} weight rows x
- * {@value DotTiling#TOKENS} tokens per micro-kernel, so each widened weight vector serves three FMAs (a broadcast
- * form as in {@link F32Matmul} would widen every weight once per scalar). Every output is one vector accumulator
- * over the whole vectors of {@code k}, reduced across lanes, plus a scalar sum of the last {@code k % 16}
- * elements, in every block shape and for any {@code t}: results do not depend on how rows are split or how many
- * tokens are multiplied at once. The tail is scalar on purpose: a masked vector tail is a cold path that C2
+ * <p>One token ({@code t = 1}): one weight row at a time with four accumulators ({@link #dotRow}), memory bound.
+ * Several tokens: dot products along {@code k} blocked as {@value DotTiling#ROWS} weight rows x
+ * {@value DotTiling#TOKENS} tokens ({@link DotTiling}), so each widened weight vector serves three FMAs (a
+ * broadcast form as in {@link F32Matmul} would widen every weight once per scalar); every output is one vector
+ * accumulator over the whole vectors of {@code k}, reduced across lanes, plus a scalar sum of the last
+ * {@code k % 16} elements, in every block shape. Either way results do not depend on how rows are split across
+ * workers. The tail is scalar on purpose: a masked vector tail is a cold path that C2
  * declines to inline the widening into, and the boxed vectors it then needs leak into the hot loop as an
  * allocation per step (measured: 5 GB/s instead of memory speed). For the same reason no helper takes or returns
  * a vector except the widening itself, which only hot loops call. The loops are
@@ -85,6 +86,12 @@ public final class F16Matmul implements MatmulKernel {
         long wRowBytes = 2L * k;
         long xRowBytes = 4L * k;
         long yRowBytes = 4L * yStride;
+        if (t == 1) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                y.set(FLOAT, yOffset + 4L * i, dotRow(w, wOffset + i * wRowBytes, act, actOffset, k));
+            }
+            return;
+        }
         int tile = DotTiling.tileTokens(k);
         for (int j0 = 0; j0 < t; j0 += tile) {
             int j1 = Math.min(t, j0 + tile);
@@ -230,6 +237,34 @@ public final class F16Matmul implements MatmulKernel {
         y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
         y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
         y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+    }
+
+    /**
+     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over 64-element
+     * steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB apart) measured
+     * markedly lower DRAM bandwidth.
+     */
+    private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int blocks = k / (4 * LANES) * (4 * LANES);
+        int e = 0;
+        for (; e < blocks; e += 4 * LANES) {
+            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            a1 = load(w, w0 + 2L * (e + LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
+            a2 = load(w, w0 + 2L * (e + 2 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
+            a3 = load(w, w0 + 2L * (e + 3 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
+        }
+        int full = k / LANES * LANES;
+        for (; e < full; e += LANES) {
+            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {

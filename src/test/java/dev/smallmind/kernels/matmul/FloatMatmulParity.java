@@ -34,13 +34,10 @@ final class FloatMatmulParity {
     private final MatmulKernel reference;
     private final int elementBytes;
     private final WeightWriter writer;
-    private final boolean tokenInvariant;
     private final Arena arena = Arena.ofShared();
 
-    FloatMatmulParity(MatmulKernel kernel, MatmulKernel reference, int elementBytes, WeightWriter writer,
-                      boolean tokenInvariant) {
+    FloatMatmulParity(MatmulKernel kernel, MatmulKernel reference, int elementBytes, WeightWriter writer) {
         this.kernel = kernel;
-        this.tokenInvariant = tokenInvariant;
         this.reference = reference;
         this.elementBytes = elementBytes;
         this.writer = writer;
@@ -149,10 +146,7 @@ final class FloatMatmulParity {
         }
     }
 
-    /**
-     * Splitting the rows by hand and through a two-thread pool gives the same bits as one call; for kernels that
-     * use one summation order for any {@code t}, so does multiplying one token at a time.
-     */
+    /** Splitting the rows by hand and through a two-thread pool gives the same bits as one call. */
     void checkSplits(int n, int k, int t, long seed) {
         Case c = new Case(n, k, t, seed);
         MemorySegment whole = c.newOutput();
@@ -169,14 +163,6 @@ final class FloatMatmulParity {
             pool.run((from, to, worker) -> c.run(kernel, pooled, from, to), n);
         }
         assertSameBits(c, whole, pooled, "two-thread pool");
-        if (t > 1 && tokenInvariant) {
-            MemorySegment single = c.newOutput();
-            for (int j = 0; j < t; j++) {
-                kernel.multiply(c.w, W_OFFSET, k, c.x, X_OFFSET + 4L * k * j, 1, single,
-                        Y_OFFSET + 4L * c.yStride * j, c.yStride, 0, n);
-            }
-            assertSameBits(c, whole, single, "one token at a time");
-        }
     }
 
     private static void assertSameBits(Case c, MemorySegment expected, MemorySegment actual, String what) {
