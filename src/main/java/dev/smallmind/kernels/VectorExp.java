@@ -52,35 +52,23 @@ final class VectorExp {
         FloatVector u = b.mul(b);
         FloatVector high = b.fma(P5, P4).fma(u, b.fma(P3, P2));
         FloatVector j = high.fma(u, b.fma(P1, 1f));
-        if (n.abs().compare(VectorOperators.GT, NORMAL_POWER).anyTrue()) {
-            return wideRange(j, n);
-        }
         // The shift left n in the low mantissa bits of z: moved into the exponent field, they make 2^n, a normal
-        // float for |n| <= 126, so one rounded product equals vscalefps here.
-        FloatVector twoToN = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(ONE_BITS)
-                .reinterpretAsFloats();
-        return j.mul(twoToN);
-    }
-
-    /** The rare case of a lane beyond |n| = 126: results near or past the float range. */
-    private static FloatVector wideRange(FloatVector j, FloatVector n) {
-        FloatVector scaled = scaleByPowerOfTwo(j, n.max(-SATURATE).min(SATURATE));
-        VectorMask<Float> saturated = n.abs().compare(VectorOperators.GT, SATURATE);
-        FloatVector limit = j.broadcast(Float.POSITIVE_INFINITY).blend(0f, n.compare(VectorOperators.LE, 0f));
-        return scaled.blend(limit, saturated);
-    }
-
-    /**
-     * j * 2^n with a single rounding, like AVX-512 {@code vscalefps}: 2^n is applied as two exact powers of two
-     * of at most 2^96 each, so the first product is exact and only the second rounds (also into subnormals).
-     */
-    private static FloatVector scaleByPowerOfTwo(FloatVector j, FloatVector n) {
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        // float for |n| <= 126, so one rounded product equals vscalefps there.
+        FloatVector fast = j.mul(z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(ONE_BITS)
+                .reinterpretAsFloats());
+        // Lanes beyond |n| = 126 (softmax of far-apart scores meets them all the time) take j * 2^n as two exact
+        // powers of two of at most 2^96, so only the second product rounds, into subnormals too, as vscalefps;
+        // beyond |n| = 192 the result saturates to 0 or +inf. Computed for every vector and blended in, rather
+        // than branched to: a rarely taken branch with vectors crossing a call would box them on every use.
+        IntVector ni = (IntVector) n.max(-SATURATE).min(SATURATE).convert(VectorOperators.F2I, 0);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
         FloatVector p1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector p2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return j.mul(p1).mul(p2);
+        FloatVector p2 = ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector absN = n.abs();
+        FloatVector wide = j.mul(p1).mul(p2)
+                .blend(j.broadcast(Float.POSITIVE_INFINITY).blend(0f, n.compare(VectorOperators.LE, 0f)),
+                        absN.compare(VectorOperators.GT, SATURATE));
+        return fast.blend(wide, absN.compare(VectorOperators.GT, NORMAL_POWER));
     }
 
     /**
