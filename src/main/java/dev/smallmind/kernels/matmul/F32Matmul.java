@@ -43,6 +43,8 @@ public final class F32Matmul implements MatmulKernel {
     /** Tokens per activation panel: three vectors. */
     static final int PANEL = 3 * LANES;
     private static final long PANEL_STEP = 4L * PANEL;
+    /** Elements of {@code k} packed per pass of {@link #prepare}. */
+    static final int PREPARE_CHUNK = 64;
     /** Target size of one group of panels kept in L2. */
     static final int TILE_BYTES = 256 * 1024;
 
@@ -64,15 +66,20 @@ public final class F32Matmul implements MatmulKernel {
 
     /**
      * Packs tokens {@code [from, to)} into their panel lanes. Lanes of the last panel past {@code t} are left as
-     * they are: they are computed on but never stored.
+     * they are: they are computed on but never stored. The copy walks {@code k} in chunks of
+     * {@value #PREPARE_CHUNK} elements, token by token within a chunk, so the panel rows being filled (12 KB)
+     * stay in L1 while every token of the panel writes its lane into them.
      */
     @Override
     public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
-        for (int j = from; j < to; j++) {
-            long src = xOffset + 4L * k * j;
-            long dst = prepOffset + 4L * k * (j / PANEL * PANEL) + 4L * (j % PANEL);
-            for (int e = 0; e < k; e++) {
-                prep.set(FLOAT, dst + e * PANEL_STEP, x.get(FLOAT, src + 4L * e));
+        for (int e0 = 0; e0 < k; e0 += PREPARE_CHUNK) {
+            int e1 = Math.min(k, e0 + PREPARE_CHUNK);
+            for (int j = from; j < to; j++) {
+                long src = xOffset + 4L * k * j;
+                long dst = prepOffset + 4L * k * (j / PANEL * PANEL) + 4L * (j % PANEL);
+                for (int e = e0; e < e1; e++) {
+                    prep.set(FLOAT, dst + e * PANEL_STEP, x.get(FLOAT, src + 4L * e));
+                }
             }
         }
     }
