@@ -6,6 +6,7 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -43,6 +44,18 @@ public final class F32Matmul implements MatmulKernel {
     /** Tokens per activation panel: three vectors. */
     static final int PANEL = 3 * LANES;
     private static final long PANEL_STEP = 4L * PANEL;
+    private static final VectorSpecies<Float> QUARTER = FloatVector.SPECIES_128;
+    // Two-step 4 x 16 transpose: interleave rows pairwise (token pairs), then pairs of pairs (token quads).
+    private static final VectorShuffle<Float> PAIR_LO =
+            VectorShuffle.fromValues(F, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    private static final VectorShuffle<Float> PAIR_HI =
+            VectorShuffle.fromValues(F, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    private static final VectorShuffle<Float> QUAD_LO =
+            VectorShuffle.fromValues(F, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7);
+    private static final VectorShuffle<Float> QUAD_HI =
+            VectorShuffle.fromValues(F, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
+    private static final VectorMask<Float> ODD = VectorMask.fromLong(F, 0xAAAAL);
+    private static final VectorMask<Float> UPPER_PAIRS = VectorMask.fromLong(F, 0xCCCCL);
     /** Elements of {@code k} packed per pass of {@link #prepare}. */
     static final int PREPARE_CHUNK = 64;
     /** Target size of one group of panels kept in L2. */
@@ -191,25 +204,92 @@ public final class F32Matmul implements MatmulKernel {
             a31 = b.fma(x1, a31);
             a32 = b.fma(x2, a32);
         }
-        // Outputs are stored lane by lane, down the token rows of y, inside this method: a helper taking the
-        // accumulators as arguments is a cold call C2 may not inline, and every vector passed to it is boxed.
-        for (int l = 0; l < LANES; l++) {
-            long r0 = y0 + l * yRowBytes;
-            long r1 = r0 + LANES * yRowBytes;
-            long r2 = r1 + LANES * yRowBytes;
-            y.set(FLOAT, r0, a00.lane(l));
-            y.set(FLOAT, r0 + 4, a10.lane(l));
-            y.set(FLOAT, r0 + 8, a20.lane(l));
-            y.set(FLOAT, r0 + 12, a30.lane(l));
-            y.set(FLOAT, r1, a01.lane(l));
-            y.set(FLOAT, r1 + 4, a11.lane(l));
-            y.set(FLOAT, r1 + 8, a21.lane(l));
-            y.set(FLOAT, r1 + 12, a31.lane(l));
-            y.set(FLOAT, r2, a02.lane(l));
-            y.set(FLOAT, r2 + 4, a12.lane(l));
-            y.set(FLOAT, r2 + 8, a22.lane(l));
-            y.set(FLOAT, r2 + 12, a32.lane(l));
-        }
+        // Transpose in registers: for each token, the four rows' outputs become one 128-bit store. Lane-by-lane
+        // stores cost as much as the whole k loop when k is 256. Kept inline: a helper taking the accumulators is
+        // a cold call C2 may not inline, and every vector passed to it is boxed.
+        FloatVector lo01;
+        FloatVector hi01;
+        FloatVector lo23;
+        FloatVector hi23;
+        FloatVector t0;
+        FloatVector t1;
+        FloatVector t2;
+        FloatVector t3;
+        // Tokens 0-15.
+        lo01 = a00.rearrange(PAIR_LO).blend(a10.rearrange(PAIR_LO), ODD);
+        hi01 = a00.rearrange(PAIR_HI).blend(a10.rearrange(PAIR_HI), ODD);
+        lo23 = a20.rearrange(PAIR_LO).blend(a30.rearrange(PAIR_LO), ODD);
+        hi23 = a20.rearrange(PAIR_HI).blend(a30.rearrange(PAIR_HI), ODD);
+        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t0.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0, LE);
+        t0.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 2 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 3 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 4 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 5 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 6 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 7 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 8 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 9 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 10 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 11 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 12 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 13 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 14 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 15 * yRowBytes, LE);
+        // Tokens 16-31.
+        lo01 = a01.rearrange(PAIR_LO).blend(a11.rearrange(PAIR_LO), ODD);
+        hi01 = a01.rearrange(PAIR_HI).blend(a11.rearrange(PAIR_HI), ODD);
+        lo23 = a21.rearrange(PAIR_LO).blend(a31.rearrange(PAIR_LO), ODD);
+        hi23 = a21.rearrange(PAIR_HI).blend(a31.rearrange(PAIR_HI), ODD);
+        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t0.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 16 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 17 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 18 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 19 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 20 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 21 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 22 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 23 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 24 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 25 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 26 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 27 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 28 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 29 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 30 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 31 * yRowBytes, LE);
+        // Tokens 32-47.
+        lo01 = a02.rearrange(PAIR_LO).blend(a12.rearrange(PAIR_LO), ODD);
+        hi01 = a02.rearrange(PAIR_HI).blend(a12.rearrange(PAIR_HI), ODD);
+        lo23 = a22.rearrange(PAIR_LO).blend(a32.rearrange(PAIR_LO), ODD);
+        hi23 = a22.rearrange(PAIR_HI).blend(a32.rearrange(PAIR_HI), ODD);
+        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t0.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 32 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 33 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 34 * yRowBytes, LE);
+        t0.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 35 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 36 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 37 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 38 * yRowBytes, LE);
+        t1.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 39 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 40 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 41 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 42 * yRowBytes, LE);
+        t2.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 43 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 44 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 45 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 46 * yRowBytes, LE);
+        t3.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 47 * yRowBytes, LE);
     }
 
     /** Four weight rows times one 16-token slice of the last, partial panel. */
