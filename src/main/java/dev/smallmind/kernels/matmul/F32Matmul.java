@@ -23,7 +23,8 @@ import java.nio.ByteOrder;
  * {@value #PANEL} tokens, stored k-major: for each {@code e < k}, the {@value #PANEL} values {@code x[j][e]} of the
  * panel's tokens are contiguous. The micro-kernel then keeps {@value #ROWS} weight rows x {@value #PANEL} tokens
  * of outputs in 12 vector registers and, per {@code e}, broadcasts one weight of each row and loads three panel
- * vectors: 12 FMAs for 7 loads, no lane reductions. This is the classic register-blocked SGEMM shape; the
+ * vectors: 12 FMAs for 7 loads, no lane reductions; at the end a 4 x 16 register transpose turns each token's
+ * four outputs into one 128-bit store. This is the classic register-blocked SGEMM shape; the
  * dot-product form (vectors along {@code k}, as for one token) measured about a third slower, mostly from the lane
  * reductions and from weight and activation rows a multiple of 4 KB apart competing for the same L1 sets.
  * Panels are walked in groups of about {@value #TILE_BYTES} bytes, which stay in L2 while every weight-row block
