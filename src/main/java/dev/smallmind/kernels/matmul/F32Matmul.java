@@ -24,7 +24,7 @@ import java.nio.ByteOrder;
  * panel's tokens are contiguous. The micro-kernel then keeps {@value #ROWS} weight rows x {@value #PANEL} tokens
  * of outputs in 12 vector registers and, per {@code e}, broadcasts one weight of each row and loads three panel
  * vectors: 12 FMAs for 7 loads, no lane reductions; at the end a 4 x 16 register transpose turns each token's
- * four outputs into one 128-bit store. This is the classic register-blocked SGEMM shape; the
+ * four outputs into one masked 4-lane store. This is the classic register-blocked SGEMM shape; the
  * dot-product form (vectors along {@code k}, as for one token) measured about a third slower, mostly from the lane
  * reductions and from weight and activation rows a multiple of 4 KB apart competing for the same L1 sets.
  * Panels are walked in groups of about {@value #TILE_BYTES} bytes, which stay in L2 while every weight-row block
@@ -45,7 +45,6 @@ public final class F32Matmul implements MatmulKernel {
     /** Tokens per activation panel: three vectors. */
     static final int PANEL = 3 * LANES;
     private static final long PANEL_STEP = 4L * PANEL;
-    private static final VectorSpecies<Float> QUARTER = FloatVector.SPECIES_128;
     // Two-step 4 x 16 transpose: interleave rows pairwise (token pairs), then pairs of pairs (token quads).
     private static final VectorShuffle<Float> PAIR_LO =
             VectorShuffle.fromValues(F, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
@@ -57,6 +56,12 @@ public final class F32Matmul implements MatmulKernel {
             VectorShuffle.fromValues(F, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
     private static final VectorMask<Float> ODD = VectorMask.fromLong(F, 0xAAAAL);
     private static final VectorMask<Float> UPPER_PAIRS = VectorMask.fromLong(F, 0xCCCCL);
+    // Quarter q of a transposed vector holds one token's four outputs; a store masked to it, placed 16q bytes
+    // early, writes exactly those four floats.
+    private static final VectorMask<Float> QUARTER_0 = VectorMask.fromLong(F, 0x000FL);
+    private static final VectorMask<Float> QUARTER_1 = VectorMask.fromLong(F, 0x00F0L);
+    private static final VectorMask<Float> QUARTER_2 = VectorMask.fromLong(F, 0x0F00L);
+    private static final VectorMask<Float> QUARTER_3 = VectorMask.fromLong(F, 0xF000L);
     /** Elements of {@code k} packed per pass of {@link #prepare}. */
     static final int PREPARE_CHUNK = 64;
     /** Target size of one group of panels kept in L2. */
@@ -205,9 +210,10 @@ public final class F32Matmul implements MatmulKernel {
             a31 = b.fma(x1, a31);
             a32 = b.fma(x2, a32);
         }
-        // Transpose in registers: for each token, the four rows' outputs become one 128-bit store. Lane-by-lane
-        // stores cost as much as the whole k loop when k is 256. Kept inline: a helper taking the accumulators is
-        // a cold call C2 may not inline, and every vector passed to it is boxed.
+        // Transpose in registers: for each token, the four rows' outputs become one 4-lane masked store. Lane-by-
+        // lane stores cost as much as the whole k loop when k is 256, and 128-bit reinterpretShape stores made
+        // C2 take seconds to compile this method. Kept inline: a helper taking the accumulators is a cold call
+        // C2 may not inline, and every vector passed to it is boxed.
         FloatVector lo01;
         FloatVector hi01;
         FloatVector lo23;
@@ -225,22 +231,22 @@ public final class F32Matmul implements MatmulKernel {
         t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
         t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
         t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
-        t0.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0, LE);
-        t0.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 2 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 3 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 4 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 5 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 6 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 7 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 8 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 9 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 10 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 11 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 12 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 13 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 14 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 15 * yRowBytes, LE);
+        t0.intoMemorySegment(y, y0, LE, QUARTER_0);
+        t0.intoMemorySegment(y, y0 + yRowBytes - 16, LE, QUARTER_1);
+        t0.intoMemorySegment(y, y0 + 2 * yRowBytes - 32, LE, QUARTER_2);
+        t0.intoMemorySegment(y, y0 + 3 * yRowBytes - 48, LE, QUARTER_3);
+        t1.intoMemorySegment(y, y0 + 4 * yRowBytes, LE, QUARTER_0);
+        t1.intoMemorySegment(y, y0 + 5 * yRowBytes - 16, LE, QUARTER_1);
+        t1.intoMemorySegment(y, y0 + 6 * yRowBytes - 32, LE, QUARTER_2);
+        t1.intoMemorySegment(y, y0 + 7 * yRowBytes - 48, LE, QUARTER_3);
+        t2.intoMemorySegment(y, y0 + 8 * yRowBytes, LE, QUARTER_0);
+        t2.intoMemorySegment(y, y0 + 9 * yRowBytes - 16, LE, QUARTER_1);
+        t2.intoMemorySegment(y, y0 + 10 * yRowBytes - 32, LE, QUARTER_2);
+        t2.intoMemorySegment(y, y0 + 11 * yRowBytes - 48, LE, QUARTER_3);
+        t3.intoMemorySegment(y, y0 + 12 * yRowBytes, LE, QUARTER_0);
+        t3.intoMemorySegment(y, y0 + 13 * yRowBytes - 16, LE, QUARTER_1);
+        t3.intoMemorySegment(y, y0 + 14 * yRowBytes - 32, LE, QUARTER_2);
+        t3.intoMemorySegment(y, y0 + 15 * yRowBytes - 48, LE, QUARTER_3);
         // Tokens 16-31.
         lo01 = a01.rearrange(PAIR_LO).blend(a11.rearrange(PAIR_LO), ODD);
         hi01 = a01.rearrange(PAIR_HI).blend(a11.rearrange(PAIR_HI), ODD);
@@ -250,22 +256,22 @@ public final class F32Matmul implements MatmulKernel {
         t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
         t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
         t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
-        t0.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 16 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 17 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 18 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 19 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 20 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 21 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 22 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 23 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 24 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 25 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 26 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 27 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 28 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 29 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 30 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 31 * yRowBytes, LE);
+        t0.intoMemorySegment(y, y0 + 16 * yRowBytes, LE, QUARTER_0);
+        t0.intoMemorySegment(y, y0 + 17 * yRowBytes - 16, LE, QUARTER_1);
+        t0.intoMemorySegment(y, y0 + 18 * yRowBytes - 32, LE, QUARTER_2);
+        t0.intoMemorySegment(y, y0 + 19 * yRowBytes - 48, LE, QUARTER_3);
+        t1.intoMemorySegment(y, y0 + 20 * yRowBytes, LE, QUARTER_0);
+        t1.intoMemorySegment(y, y0 + 21 * yRowBytes - 16, LE, QUARTER_1);
+        t1.intoMemorySegment(y, y0 + 22 * yRowBytes - 32, LE, QUARTER_2);
+        t1.intoMemorySegment(y, y0 + 23 * yRowBytes - 48, LE, QUARTER_3);
+        t2.intoMemorySegment(y, y0 + 24 * yRowBytes, LE, QUARTER_0);
+        t2.intoMemorySegment(y, y0 + 25 * yRowBytes - 16, LE, QUARTER_1);
+        t2.intoMemorySegment(y, y0 + 26 * yRowBytes - 32, LE, QUARTER_2);
+        t2.intoMemorySegment(y, y0 + 27 * yRowBytes - 48, LE, QUARTER_3);
+        t3.intoMemorySegment(y, y0 + 28 * yRowBytes, LE, QUARTER_0);
+        t3.intoMemorySegment(y, y0 + 29 * yRowBytes - 16, LE, QUARTER_1);
+        t3.intoMemorySegment(y, y0 + 30 * yRowBytes - 32, LE, QUARTER_2);
+        t3.intoMemorySegment(y, y0 + 31 * yRowBytes - 48, LE, QUARTER_3);
         // Tokens 32-47.
         lo01 = a02.rearrange(PAIR_LO).blend(a12.rearrange(PAIR_LO), ODD);
         hi01 = a02.rearrange(PAIR_HI).blend(a12.rearrange(PAIR_HI), ODD);
@@ -275,22 +281,22 @@ public final class F32Matmul implements MatmulKernel {
         t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
         t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
         t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
-        t0.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 32 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 33 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 34 * yRowBytes, LE);
-        t0.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 35 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 36 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 37 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 38 * yRowBytes, LE);
-        t1.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 39 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 40 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 41 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 42 * yRowBytes, LE);
-        t2.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 43 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 0).intoMemorySegment(y, y0 + 44 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 1).intoMemorySegment(y, y0 + 45 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 2).intoMemorySegment(y, y0 + 46 * yRowBytes, LE);
-        t3.reinterpretShape(QUARTER, 3).intoMemorySegment(y, y0 + 47 * yRowBytes, LE);
+        t0.intoMemorySegment(y, y0 + 32 * yRowBytes, LE, QUARTER_0);
+        t0.intoMemorySegment(y, y0 + 33 * yRowBytes - 16, LE, QUARTER_1);
+        t0.intoMemorySegment(y, y0 + 34 * yRowBytes - 32, LE, QUARTER_2);
+        t0.intoMemorySegment(y, y0 + 35 * yRowBytes - 48, LE, QUARTER_3);
+        t1.intoMemorySegment(y, y0 + 36 * yRowBytes, LE, QUARTER_0);
+        t1.intoMemorySegment(y, y0 + 37 * yRowBytes - 16, LE, QUARTER_1);
+        t1.intoMemorySegment(y, y0 + 38 * yRowBytes - 32, LE, QUARTER_2);
+        t1.intoMemorySegment(y, y0 + 39 * yRowBytes - 48, LE, QUARTER_3);
+        t2.intoMemorySegment(y, y0 + 40 * yRowBytes, LE, QUARTER_0);
+        t2.intoMemorySegment(y, y0 + 41 * yRowBytes - 16, LE, QUARTER_1);
+        t2.intoMemorySegment(y, y0 + 42 * yRowBytes - 32, LE, QUARTER_2);
+        t2.intoMemorySegment(y, y0 + 43 * yRowBytes - 48, LE, QUARTER_3);
+        t3.intoMemorySegment(y, y0 + 44 * yRowBytes, LE, QUARTER_0);
+        t3.intoMemorySegment(y, y0 + 45 * yRowBytes - 16, LE, QUARTER_1);
+        t3.intoMemorySegment(y, y0 + 46 * yRowBytes - 32, LE, QUARTER_2);
+        t3.intoMemorySegment(y, y0 + 47 * yRowBytes - 48, LE, QUARTER_3);
     }
 
     /** Four weight rows times one 16-token slice of the last, partial panel. */
