@@ -1,10 +1,44 @@
 package dev.smallmind.kernels;
 
+import dev.smallmind.kernels.matmul.BF16Matmul;
+import dev.smallmind.kernels.matmul.F16Matmul;
+import dev.smallmind.kernels.matmul.F32Matmul;
+import dev.smallmind.kernels.matmul.Q4_0Matmul;
+import dev.smallmind.kernels.matmul.Q4_1Matmul;
+import dev.smallmind.kernels.matmul.Q4_KMatmul;
+import dev.smallmind.kernels.matmul.Q5_0Matmul;
+import dev.smallmind.kernels.matmul.Q5_1Matmul;
+import dev.smallmind.kernels.matmul.Q5_KMatmul;
+import dev.smallmind.kernels.matmul.Q6_KMatmul;
+import dev.smallmind.kernels.matmul.Q8_0Matmul;
 import dev.smallmind.tensor.DType;
 
-/** Finds the {@link MatmulKernel} for a weight type. */
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The Vector API {@link MatmulKernel} of every weight type the engine runs. Kernels are stateless singletons. */
 public final class MatmulKernels {
+    private static final Map<DType, MatmulKernel> KERNELS = new EnumMap<>(DType.class);
+
+    static {
+        register(new F32Matmul());
+        register(new F16Matmul());
+        register(new BF16Matmul());
+        register(new Q8_0Matmul());
+        register(new Q4_0Matmul());
+        register(new Q4_1Matmul());
+        register(new Q5_0Matmul());
+        register(new Q5_1Matmul());
+        register(new Q4_KMatmul());
+        register(new Q5_KMatmul());
+        register(new Q6_KMatmul());
+    }
+
     private MatmulKernels() {
+    }
+
+    private static void register(MatmulKernel k) {
+        KERNELS.put(k.weightType(), k);
     }
 
     /**
@@ -13,6 +47,16 @@ public final class MatmulKernels {
      * @throws IllegalArgumentException when the engine has no kernel for it
      */
     public static MatmulKernel forType(DType type) {
-        throw new IllegalArgumentException("no matmul kernel for weight type " + type);
+        MatmulKernel k = KERNELS.get(type);
+        if (k == null) {
+            throw new IllegalArgumentException("no matmul kernel for weight type " + type + " (supported: "
+                    + KERNELS.keySet() + ")");
+        }
+        return k;
+    }
+
+    /** @return the weight types with a kernel */
+    public static java.util.Set<DType> supported() {
+        return java.util.Collections.unmodifiableSet(KERNELS.keySet());
     }
 }

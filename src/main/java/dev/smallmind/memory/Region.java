@@ -33,8 +33,9 @@ public final class Region implements AutoCloseable {
             throw new IllegalArgumentException(name + ": negative allocation " + bytes);
         }
         long size = Alignment.up(bytes);
-        if (size > budget - allocated) {
-            throw new ArenaCapacityException(name, size, budget - allocated);
+        // size < bytes: rounding a request within 63 bytes of Long.MAX_VALUE wrapped around to negative
+        if (size < bytes || size > budget - allocated) {
+            throw new ArenaCapacityException(name, Math.max(size, bytes), budget - allocated);
         }
         allocated += size;
         return arena.allocate(Math.max(bytes, 1), Alignment.BYTES).asSlice(0, bytes);

@@ -46,8 +46,9 @@ public final class StepArena implements AutoCloseable {
             throw new IllegalArgumentException(name + ": negative allocation " + bytes);
         }
         long size = Alignment.up(bytes);
-        if (size > capacity - top) {
-            throw new ArenaCapacityException(name, size, capacity - top);
+        // size < bytes: rounding a request within 63 bytes of Long.MAX_VALUE wrapped around to negative
+        if (size < bytes || size > capacity - top) {
+            throw new ArenaCapacityException(name, Math.max(size, bytes), capacity - top);
         }
         long offset = top;
         top += size;

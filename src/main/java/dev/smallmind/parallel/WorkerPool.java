@@ -85,6 +85,9 @@ public final class WorkerPool implements AutoCloseable {
      * @param grain chunk boundaries are multiples of this, >= 1
      */
     public void run(RangeTask task, int n, int grain) {
+        if (grain < 1) {
+            throw new IllegalArgumentException("grain must be >= 1, got " + grain);
+        }
         if (n <= 0) {
             return;
         }
@@ -138,17 +141,18 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runChunk(RangeTask job, int worker) {
-        int n = total;
-        int g = grain;
-        int groups = (n + g - 1) / g;
-        int per = groups / threads;
-        int extra = groups % threads;
-        int firstGroup = worker * per + Math.min(worker, extra);
-        int count = per + (worker < extra ? 1 : 0);
-        int from = firstGroup * g;
-        int to = Math.min(n, (firstGroup + count) * g);
+        // long: with n near Integer.MAX_VALUE, n + grain and group * grain overflow an int
+        long n = total;
+        long g = grain;
+        long groups = (n + g - 1) / g;
+        long per = groups / threads;
+        long extra = groups % threads;
+        long firstGroup = worker * per + Math.min(worker, extra);
+        long count = per + (worker < extra ? 1 : 0);
+        long from = firstGroup * g;
+        long to = Math.min(n, (firstGroup + count) * g);
         if (from < to) {
-            job.run(from, to, worker);
+            job.run((int) from, (int) to, worker);
         }
     }
 

@@ -35,7 +35,7 @@ final class BpeEncoder {
     }
 
     void encode(String text, IntArrayList out) {
-        int[] cps = text.codePoints().toArray();
+        int[] cps = codePoints(text);
         if (cps.length == 0) {
             return;
         }
@@ -56,6 +56,15 @@ final class BpeEncoder {
             encodeWord(word.toString(), queue, out);
             start = end;
         }
+    }
+
+    private static int[] codePoints(String text) {
+        int[] cps = new int[text.codePointCount(0, text.length())];
+        for (int i = 0, c = 0; i < cps.length; i++) {
+            cps[i] = text.codePointAt(c);
+            c += Character.charCount(cps[i]);
+        }
+        return cps;
     }
 
     private void encodeWord(String word, BigramQueue queue, IntArrayList out) {

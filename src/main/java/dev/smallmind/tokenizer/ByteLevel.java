@@ -38,8 +38,8 @@ final class ByteLevel {
 
     /**
      * Decodes a byte-level token text to its bytes as llama.cpp's {@code llama_decode_text} does, including its odd
-     * rendering of a character outside the mapping: {@code [UNK_BYTE_0x<hex of its UTF-8>]} followed by the whole
-     * token text and {@code ]}.
+     * rendering of a character outside the mapping: {@code [UNK_BYTE_0x}, the hex of that character's UTF-8, the
+     * whole token text, {@code ]}.
      */
     static byte[] decodeText(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());

@@ -2,6 +2,8 @@ package dev.smallmind.tokenizer;
 
 import org.agrona.collections.IntArrayList;
 
+import java.util.BitSet;
+
 /**
  * Splits text into raw-text fragments and special tokens as llama.cpp's {@code tokenizer_st_partition}: for each
  * special token in turn (longest text first), every occurrence inside a still-raw fragment becomes that token,
@@ -29,6 +31,10 @@ final class SpecialTokenPartitioner {
         fragments.addInt(-1);
         fragments.addInt(0);
         fragments.addInt(text.length());
+        BitSet present = new BitSet(128);
+        for (int i = 0; i < text.length(); i++) {
+            present.set(text.charAt(i));
+        }
         int skipWhenNotParsing = TokenAttributes.CONTROL | TokenAttributes.UNKNOWN;
         for (int id : order) {
             int attributes = vocabulary.attributes(id);
@@ -36,7 +42,7 @@ final class SpecialTokenPartitioner {
                 continue;
             }
             String special = vocabulary.text(id);
-            if (!containsIn(text, special, fragments)) {
+            if (!present.get(special.charAt(0)) || !containsIn(text, special, fragments)) {
                 continue;
             }
             fragments = split(text, special, id, attributes, fragments);

@@ -4,6 +4,7 @@ import org.agrona.collections.IntHashSet;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -38,20 +39,18 @@ final class SpecialTokens {
             "<" + FULL_BAR + "end" + SPIECE + "of" + SPIECE + "sentence" + FULL_BAR + ">", "[e~[");
     private static final Set<String> ALWAYS_RENDERED = Set.of("<|channel|>", "<|message|>", "<|start|>", "<|constrain|>");
 
-    int bos;
-    int eos;
-    int eot = NONE;
-    int eom = NONE;
-    int unk;
-    int sep;
-    int pad;
-    int mask;
-    int fimPre = NONE;
-    int fimSuf = NONE;
-    int fimMid = NONE;
-    int fimPad = NONE;
-    int fimRep = NONE;
-    int fimSep = NONE;
+    private int bos;
+    private int eos;
+    private int eot = NONE;
+    private int eom = NONE;
+    private int unk;
+    private int sep;
+    private int fimPre = NONE;
+    private int fimSuf = NONE;
+    private int fimMid = NONE;
+    private int fimPad = NONE;
+    private int fimRep = NONE;
+    private int fimSep = NONE;
 
     private final IntHashSet endOfGeneration = new IntHashSet();
     private final int[] partitionOrder;
@@ -61,8 +60,6 @@ final class SpecialTokens {
         eos = kind.defaultEos;
         unk = kind.defaultUnk;
         sep = kind.defaultSep;
-        pad = kind.defaultPad;
-        mask = kind.defaultMask;
         if (pre != null && pre.noBos) {
             bos = NONE;
         }
@@ -73,8 +70,6 @@ final class SpecialTokens {
         eom = fromKey(spec, TokenizerSpec.EOM, eom, n);
         unk = fromKey(spec, TokenizerSpec.UNK, unk, n);
         sep = fromKey(spec, TokenizerSpec.SEP, sep, n);
-        pad = fromKey(spec, TokenizerSpec.PAD, pad, n);
-        mask = fromKey(spec, TokenizerSpec.MASK, mask, n);
         fimPre = fromKey(spec, TokenizerSpec.FIM_PRE, fimPre, n);
         fimSuf = fromKey(spec, TokenizerSpec.FIM_SUF, fimSuf, n);
         fimMid = fromKey(spec, TokenizerSpec.FIM_MID, fimMid, n);
@@ -89,7 +84,27 @@ final class SpecialTokens {
         markUnused(vocabulary);
         collectEndOfGeneration(vocabulary);
         partitionOrder = partitionOrder(vocabulary);
-        applyStripFlags(vocabulary, spec, pre);
+        applyStripFlags(vocabulary, spec);
+    }
+
+    /** @return the BOS id (for WordPiece [CLS]), or {@link #NONE} */
+    int bos() {
+        return bos;
+    }
+
+    /** @return the EOS id, or {@link #NONE} */
+    int eos() {
+        return eos;
+    }
+
+    /** @return the unknown-token id, or {@link #NONE} */
+    int unk() {
+        return unk;
+    }
+
+    /** @return the separator id (WordPiece [SEP]), or {@link #NONE} */
+    int sep() {
+        return sep;
     }
 
     /** @return whether the token ends generation (EOS, EOT, EOM, FIM pad/repo/sep and control-looking texts) */
@@ -231,7 +246,7 @@ final class SpecialTokens {
         while (it.hasNext()) {
             ids[i++] = it.nextValue();
         }
-        java.util.Arrays.sort(ids);
+        Arrays.sort(ids);
         return ids;
     }
 
@@ -251,7 +266,7 @@ final class SpecialTokens {
         return order;
     }
 
-    private void applyStripFlags(Vocabulary v, TokenizerSpec spec, PreTokenizerType pre) {
+    private void applyStripFlags(Vocabulary v, TokenizerSpec spec) {
         String preName = spec.pre() == null ? "" : spec.pre();
         String arch = spec.architecture() == null ? "" : spec.architecture();
         String name = spec.name() == null ? "" : spec.name().toLowerCase(Locale.ROOT);

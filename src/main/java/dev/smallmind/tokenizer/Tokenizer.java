@@ -60,10 +60,10 @@ public final class Tokenizer {
         addBos = spec.booleans().getOrDefault(TokenizerSpec.ADD_BOS, pre != null ? pre.addBos : kind.addBos);
         addEos = spec.booleans().getOrDefault(TokenizerSpec.ADD_EOS, false);
         addSpacePrefix = spec.booleans().getOrDefault(TokenizerSpec.ADD_SPACE_PREFIX, kind.addSpacePrefix);
-        if (addBos && special.bos == SpecialTokens.NONE) {
+        if (addBos && special.bos() == SpecialTokens.NONE) {
             throw new IllegalArgumentException(TokenizerSpec.ADD_BOS + " is true, but " + TokenizerSpec.BOS + " is not set");
         }
-        if (addEos && special.eos == SpecialTokens.NONE) {
+        if (addEos && special.eos() == SpecialTokens.NONE) {
             throw new IllegalArgumentException(TokenizerSpec.ADD_EOS + " is true, but " + TokenizerSpec.EOS + " is not set");
         }
         partitioner = new SpecialTokenPartitioner(vocabulary, special.partitionOrder());
@@ -73,7 +73,7 @@ public final class Tokenizer {
         if (kind == ModelKind.WPM) {
             boolean lowercase = spec.booleans().getOrDefault(TokenizerSpec.LOWERCASE, true);
             boolean stripAccents = spec.booleans().getOrDefault(TokenizerSpec.STRIP_ACCENTS, lowercase);
-            wordPiece = new WordPieceEncoder(vocabulary, special.unk, lowercase, stripAccents);
+            wordPiece = new WordPieceEncoder(vocabulary, special.unk(), lowercase, stripAccents);
         } else {
             wordPiece = null;
         }
@@ -154,8 +154,8 @@ public final class Tokenizer {
         IntArrayList out = new IntArrayList(Math.max(16, text.length() / 2), Integer.MIN_VALUE);
         IntArrayList fragments = partitioner.partition(text, parseSpecial);
         if (addSpecial && (kind == ModelKind.WPM || addBos)) {
-            requireId(special.bos, TokenizerSpec.BOS);
-            out.addInt(special.bos);
+            requireId(special.bos(), TokenizerSpec.BOS);
+            out.addInt(special.bos());
         }
         boolean previousSpecial = true;
         for (int f = 0; f < fragments.size(); f += 3) {
@@ -177,10 +177,10 @@ public final class Tokenizer {
             previousSpecial = false;
         }
         if (addSpecial && kind == ModelKind.WPM) {
-            requireId(special.sep, TokenizerSpec.SEP);
-            out.addInt(special.sep);
+            requireId(special.sep(), TokenizerSpec.SEP);
+            out.addInt(special.sep());
         } else if (addSpecial && addEos) {
-            out.addInt(special.eos);
+            out.addInt(special.eos());
         }
         return out.toIntArray();
     }
@@ -249,12 +249,12 @@ public final class Tokenizer {
 
     /** @return the BOS (for WordPiece: [CLS]) id, or -1 when the model has none */
     public int bos() {
-        return special.bos;
+        return special.bos();
     }
 
     /** @return the EOS id, or -1 when the model has none */
     public int eos() {
-        return special.eos;
+        return special.eos();
     }
 
     /** @return whether {@link #encode} with {@code addSpecial} prepends BOS */
@@ -332,7 +332,7 @@ public final class Tokenizer {
             if (id < 0 && b < 0x80) {
                 id = vocabulary.id(String.valueOf((char) b));
             }
-            ids[b] = id >= 0 ? id : special.unk;
+            ids[b] = id >= 0 ? id : special.unk();
         }
         return ids;
     }

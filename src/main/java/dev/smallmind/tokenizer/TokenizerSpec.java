@@ -25,8 +25,6 @@ record TokenizerSpec(String model, String pre, String[] tokens, float[] scores, 
     static final String EOM = "tokenizer.ggml.eom_token_id";
     static final String UNK = "tokenizer.ggml.unknown_token_id";
     static final String SEP = "tokenizer.ggml.seperator_token_id";
-    static final String PAD = "tokenizer.ggml.padding_token_id";
-    static final String MASK = "tokenizer.ggml.mask_token_id";
     static final String FIM_PRE = "tokenizer.ggml.fim_pre_token_id";
     static final String FIM_SUF = "tokenizer.ggml.fim_suf_token_id";
     static final String FIM_MID = "tokenizer.ggml.fim_mid_token_id";
@@ -44,7 +42,7 @@ record TokenizerSpec(String model, String pre, String[] tokens, float[] scores, 
     static final String STRIP_ACCENTS = "tokenizer.ggml.normalizer.strip_accents";
 
     /** Integer keys the tokenizer reads. */
-    static final String[] INTEGER_KEYS = {BOS, EOS, EOT, EOM, UNK, SEP, PAD, MASK, FIM_PRE, FIM_SUF, FIM_MID, FIM_PAD,
+    static final String[] INTEGER_KEYS = {BOS, EOS, EOT, EOM, UNK, SEP, FIM_PRE, FIM_SUF, FIM_MID, FIM_PAD,
             FIM_REP, FIM_SEP, PREFIX, SUFFIX, MIDDLE};
     /** Boolean keys the tokenizer reads. */
     static final String[] BOOLEAN_KEYS = {ADD_BOS, ADD_EOS, ADD_SPACE_PREFIX, LOWERCASE, STRIP_ACCENTS};

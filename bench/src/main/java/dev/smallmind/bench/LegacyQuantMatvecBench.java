@@ -1,0 +1,114 @@
+package dev.smallmind.bench;
+
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.matmul.Q4_0Matmul;
+import dev.smallmind.kernels.matmul.Q4_1Matmul;
+import dev.smallmind.kernels.matmul.Q5_0Matmul;
+import dev.smallmind.kernels.matmul.Q8_0Matmul;
+import dev.smallmind.parallel.RangeTask;
+import dev.smallmind.parallel.WorkerPool;
+import dev.smallmind.tensor.DType;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decode-shaped matvec (one activation row) of a 4096 x 4096 weight matrix in a legacy quant type: activation
+ * rounding on the calling thread, then the rows split across the worker pool. The {@code weightBytes} counter is
+ * the weight traffic per second: matvec is memory bound, so compare it with DRAM bandwidth and llama.cpp's
+ * equivalent (about 37 GB/s for Q4_0 on one thread of the reference machine).
+ *
+ * <p>Run: {@code ./smallmind jmh LegacyQuantMatvecBench -f 1 -wi 3 -i 5} (add {@code -prof gc} to check that a
+ * call allocates nothing).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@State(Scope.Benchmark)
+public class LegacyQuantMatvecBench {
+    private static final int N = 4096;
+    private static final int K = 4096;
+
+    @Param({"Q8_0", "Q4_0", "Q4_1", "Q5_0"})
+    public String type;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private Arena arena;
+    private WorkerPool pool;
+    private MatmulKernel kernel;
+    private long weightBytes;
+    private RangeTask prepareTask;
+    private RangeTask multiplyTask;
+
+    /** Weight bytes streamed, reported by JMH as a rate (bytes per second). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Traffic {
+        /** Weight bytes read so far. */
+        public long weightBytes;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        kernel = switch (type) {
+            case "Q8_0" -> new Q8_0Matmul();
+            case "Q4_0" -> new Q4_0Matmul();
+            case "Q4_1" -> new Q4_1Matmul();
+            case "Q5_0" -> new Q5_0Matmul();
+            default -> throw new IllegalArgumentException("unknown type " + type);
+        };
+        arena = Arena.ofShared();
+        pool = new WorkerPool(threads);
+        DType dtype = kernel.weightType();
+        weightBytes = dtype.rowBytes(K) * N;
+        MemorySegment w = BenchMemory.randomBytes(arena, weightBytes, 1);
+        SplittableRandom r = new SplittableRandom(2);
+        for (long b = 0; b < weightBytes / dtype.blockBytes(); b++) {
+            long at = b * dtype.blockBytes();
+            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, Float.floatToFloat16((float) r.nextDouble(-0.02, 0.02)));
+            if (dtype == DType.Q4_1) {
+                w.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, Float.floatToFloat16((float) r.nextDouble(-0.1, 0.1)));
+            }
+        }
+        MemorySegment x = BenchMemory.randomFloats(arena, K, 3);
+        MemorySegment prep = arena.allocate(kernel.preparedBytes(1, K), 64);
+        MemorySegment y = arena.allocate((long) N * Float.BYTES, 64);
+        MatmulKernel k = kernel;
+        prepareTask = (from, to, worker) -> k.prepare(x, 0, K, from, to, prep, 0);
+        multiplyTask = (from, to, worker) -> k.multiply(w, 0, K, prep, 0, 1, y, 0, N, from, to);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public void matvec(Traffic traffic) {
+        pool.run(prepareTask, 1);
+        pool.run(multiplyTask, N);
+        traffic.weightBytes += weightBytes;
+    }
+}

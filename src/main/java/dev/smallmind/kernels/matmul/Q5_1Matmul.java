@@ -1,0 +1,183 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q5_1 weights times activations rounded through Q8_1 blocks ({@link Q8_1Activations}), like ggml's
+ * {@code vec_dot_q5_1_q8_1}; Vector API version. Block layout: fp16 {@code d}, fp16 {@code m}, 4 bytes {@code qh}
+ * whose bit {@code j} is the fifth bit of element {@code j}, then 16 bytes of low nibbles (elements 0..15 low,
+ * 16..31 high); {@code x = d * q + m}. The dot product of a block is
+ * {@code d * sum(q * x') + m * s} with {@code s} the activations' stored block sum, as in ggml. Scalar twin:
+ * {@link Q5_1MatmulReference}.
+ */
+public final class Q5_1Matmul implements MatmulKernel {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final int L = F.length();
+    private static final int QK = 32;
+    /** Tokens sharing one decode of a weight block. */
+    private static final int TILE = 4;
+    private static final int HALF = QK / 2;
+    private static final int BLOCK_BYTES = 24;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    @Override
+    public DType weightType() {
+        return DType.Q5_1;
+    }
+
+    @Override
+    public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long wb = wOffset + (long) b * BLOCK_BYTES;
+            long db = dstOffset + (long) b * QK * Float.BYTES;
+            float d = Float.float16ToFloat(w.get(SHORT, wb));
+            float m = Float.float16ToFloat(w.get(SHORT, wb + 2));
+            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 4));
+            for (int h = 0; h < HALF; h += L) {
+                IntVector q = quants(w, wb + 8 + h);
+                low(q, qh, h).mul(d).add(m).intoMemorySegment(dst, db + h * 4L, LE);
+                high(q, qh, h).mul(d).add(m).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+            }
+        }
+    }
+
+    @Override
+    public long preparedBytes(int t, int k) {
+        return t * Q8_1Activations.rowBytes(k);
+    }
+
+    @Override
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+        Q8_1Activations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    @Override
+    public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
+                         MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        long actRowBytes = Q8_1Activations.rowBytes(k);
+        long sums = Q8_1Activations.sumsOffset(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int i = rowFrom; i < rowTo; i++) {
+            long wr = wOffset + i * rowBytes;
+            long yi = yOffset + (long) i * Float.BYTES;
+            int j = 0;
+            for (; j + TILE <= t; j += TILE) {
+                dotTile(w, wr, nb, act, actOffset + j * actRowBytes, actRowBytes, sums, y, yi + j * yRowBytes, yRowBytes);
+            }
+            for (; j < t; j++) {
+                y.set(FLOAT, yi + j * yRowBytes, dot(w, wr, nb, act, actOffset + j * actRowBytes, sums));
+            }
+        }
+    }
+
+    private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar, long sums) {
+        FloatVector acc = FloatVector.zero(F);
+        float minimums = 0f;
+        for (int b = 0; b < nb; b++) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 4));
+            FloatVector p = FloatVector.zero(F);
+            for (int h = 0; h < HALF; h += L) {
+                IntVector q = quants(w, wb + 8 + h);
+                p = low(q, qh, h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
+                p = high(q, qh, h).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
+            }
+            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
+            minimums += Float.float16ToFloat(w.get(SHORT, wb + 2)) * act.get(FLOAT, ar + sums + b * 4L);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + minimums;
+    }
+
+    /**
+     * {@link #dot} for {@link #TILE} activation rows {@code as} bytes apart, decoding each weight block once;
+     * per row the same operations in the same order, so a row gives the same bits in a tile or alone.
+     */
+    private static void dotTile(MemorySegment w, long wr, int nb, MemorySegment act, long ar, long as, long sums,
+                                MemorySegment y, long yo, long ys) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        float m0 = 0f;
+        float m1 = 0f;
+        float m2 = 0f;
+        float m3 = 0f;
+        for (int b = 0; b < nb; b++) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            IntVector qh = IntVector.broadcast(I, w.get(INT, wb + 4));
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = p0;
+            FloatVector p2 = p0;
+            FloatVector p3 = p0;
+            for (int h = 0; h < HALF; h += L) {
+                IntVector q = quants(w, wb + 8 + h);
+                FloatVector lo = low(q, qh, h);
+                FloatVector hi = high(q, qh, h);
+                long a = ab + h * 4L;
+                long c = a + HALF * 4L;
+                p0 = hi.fma(x(act, c), lo.fma(x(act, a), p0));
+                p1 = hi.fma(x(act, c + as), lo.fma(x(act, a + as), p1));
+                p2 = hi.fma(x(act, c + 2 * as), lo.fma(x(act, a + 2 * as), p2));
+                p3 = hi.fma(x(act, c + 3 * as), lo.fma(x(act, a + 3 * as), p3));
+            }
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
+            acc0 = p0.fma(d, acc0);
+            acc1 = p1.fma(d, acc1);
+            acc2 = p2.fma(d, acc2);
+            acc3 = p3.fma(d, acc3);
+            float m = Float.float16ToFloat(w.get(SHORT, wb + 2));
+            long sb = ar + sums + b * 4L;
+            m0 += m * act.get(FLOAT, sb);
+            m1 += m * act.get(FLOAT, sb + as);
+            m2 += m * act.get(FLOAT, sb + 2 * as);
+            m3 += m * act.get(FLOAT, sb + 3 * as);
+        }
+        y.set(FLOAT, yo, acc0.reduceLanes(VectorOperators.ADD) + m0);
+        y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD) + m1);
+        y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD) + m2);
+        y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD) + m3);
+    }
+
+    private static FloatVector x(MemorySegment act, long offset) {
+        return FloatVector.fromMemorySegment(F, act, offset, LE);
+    }
+
+    private static IntVector quants(MemorySegment w, long offset) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Bit {@code first + lane} of {@code qh}, moved to bit 4 of each lane. */
+    private static IntVector fifthBits(IntVector qh, int first) {
+        IntVector shifts = IntVector.zero(I).addIndex(1).add(first);
+        return qh.lanewise(VectorOperators.LSHR, shifts).and(1).lanewise(VectorOperators.LSHL, 4);
+    }
+
+    private static FloatVector low(IntVector q, IntVector qh, int h) {
+        return (FloatVector) q.and(0xF).or(fifthBits(qh, h)).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector q, IntVector qh, int h) {
+        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).or(fifthBits(qh, HALF + h))
+                .convert(VectorOperators.I2F, 0);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q8_0 weights times activations rounded through Q8_0 blocks ({@link Q8_0Activations}), like ggml's
+ * {@code vec_dot_q8_0_q8_0}; Vector API version. Block layout: fp16 {@code d}, then 32 signed bytes;
+ * {@code x = d * q}. Scalar twin: {@link Q8_0MatmulReference}.
+ */
+public final class Q8_0Matmul implements MatmulKernel {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final int L = F.length();
+    private static final int QK = 32;
+    /** Tokens sharing one decode of a weight block. */
+    private static final int TILE = 4;
+    private static final int BLOCK_BYTES = 34;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    @Override
+    public DType weightType() {
+        return DType.Q8_0;
+    }
+
+    @Override
+    public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
+        for (int b = 0; b < n / QK; b++) {
+            long wb = wOffset + (long) b * BLOCK_BYTES;
+            long db = dstOffset + (long) b * QK * Float.BYTES;
+            float d = Float.float16ToFloat(w.get(SHORT, wb));
+            for (int h = 0; h < QK; h += L) {
+                quants(w, wb + 2 + h).mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+            }
+        }
+    }
+
+    @Override
+    public long preparedBytes(int t, int k) {
+        return t * Q8_0Activations.rowBytes(k);
+    }
+
+    @Override
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    @Override
+    public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
+                         MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        long actRowBytes = Q8_0Activations.rowBytes(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int i = rowFrom; i < rowTo; i++) {
+            long wr = wOffset + i * rowBytes;
+            long yi = yOffset + (long) i * Float.BYTES;
+            int j = 0;
+            for (; j + TILE <= t; j += TILE) {
+                dotTile(w, wr, nb, act, actOffset + j * actRowBytes, actRowBytes, y, yi + j * yRowBytes, yRowBytes);
+            }
+            for (; j < t; j++) {
+                y.set(FLOAT, yi + j * yRowBytes, dot(w, wr, nb, act, actOffset + j * actRowBytes));
+            }
+        }
+    }
+
+    private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            FloatVector p = FloatVector.zero(F);
+            for (int h = 0; h < QK; h += L) {
+                p = quants(w, wb + 2 + h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
+            }
+            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@link #dot} for {@link #TILE} activation rows {@code as} bytes apart, decoding each weight block once;
+     * per row the same operations in the same order, so a row gives the same bits in a tile or alone.
+     */
+    private static void dotTile(MemorySegment w, long wr, int nb, MemorySegment act, long ar, long as,
+                                MemorySegment y, long yo, long ys) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        for (int b = 0; b < nb; b++) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = p0;
+            FloatVector p2 = p0;
+            FloatVector p3 = p0;
+            for (int h = 0; h < QK; h += L) {
+                FloatVector q = quants(w, wb + 2 + h);
+                long a = ab + h * 4L;
+                p0 = q.fma(x(act, a), p0);
+                p1 = q.fma(x(act, a + as), p1);
+                p2 = q.fma(x(act, a + 2 * as), p2);
+                p3 = q.fma(x(act, a + 3 * as), p3);
+            }
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
+            acc0 = p0.fma(d, acc0);
+            acc1 = p1.fma(d, acc1);
+            acc2 = p2.fma(d, acc2);
+            acc3 = p3.fma(d, acc3);
+        }
+        y.set(FLOAT, yo, acc0.reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD));
+    }
+
+    private static FloatVector x(MemorySegment act, long offset) {
+        return FloatVector.fromMemorySegment(F, act, offset, LE);
+    }
+
+    private static FloatVector quants(MemorySegment w, long offset) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+}

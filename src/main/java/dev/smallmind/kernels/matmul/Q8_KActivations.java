@@ -1,0 +1,101 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.quant.Q8_KQuantizer;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The prepared activations of the Vector API K-quant kernels: the values of ggml's Q8_K (same scale, same quants,
+ * same 16-value group sums, see {@link Q8_KQuantizer}), stored so the kernels need no widening or shuffling.
+ * Each super-block of 256 values takes {@link #BLOCK_BYTES}: float32 d at 0, the 16 group sums as int32 at
+ * {@link #SUMS}, and the 256 quants as int16 at {@link #QUANTS}, permuted into the order in which a kernel
+ * extracts weight values from its 64-byte loads (each weight type gives its own order). With a 64-byte aligned
+ * buffer every vector load is aligned.
+ */
+final class Q8_KActivations {
+    /** Byte offset of the 16 int32 group sums in a prepared block. */
+    static final int SUMS = 64;
+    /** Byte offset of the 256 int16 quants in a prepared block. */
+    static final int QUANTS = 128;
+    /** Bytes of one prepared super-block. */
+    static final int BLOCK_BYTES = QUANTS + 2 * Q8_KQuantizer.QK;
+
+    private Q8_KActivations() {
+    }
+
+    /**
+     * @param k row length, a multiple of 256
+     * @return bytes of one prepared row
+     */
+    static long rowBytes(int k) {
+        return (long) (k / Q8_KQuantizer.QK) * BLOCK_BYTES;
+    }
+
+    /**
+     * Quantizes rows {@code [from, to)} of {@code k} floats.
+     *
+     * @param order element index (0 to 255 within the super-block) stored at each int16 position
+     */
+    static void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset,
+                        byte[] order) {
+        int blocks = k / Q8_KQuantizer.QK;
+        for (int r = from; r < to; r++) {
+            for (int b = 0; b < blocks; b++) {
+                long src = xOffset + ((long) r * k + (long) b * Q8_KQuantizer.QK) * 4;
+                long dst = prepOffset + (long) r * rowBytes(k) + (long) b * BLOCK_BYTES;
+                quantizeBlock(x, src, prep, dst, order);
+            }
+        }
+    }
+
+    private static void quantizeBlock(MemorySegment x, long src, MemorySegment prep, long dst, byte[] order) {
+        float iscale = Q8_KQuantizer.inverseScale(x, src);
+        for (int p = 0; p < Q8_KQuantizer.QK; p++) {
+            int e = order[p] & 0xFF;
+            prep.set(KQuantScales.I16, dst + QUANTS + 2L * p, (short) quant(x, src, e, iscale));
+        }
+        for (int g = 0; g < 16; g++) {
+            int sum = 0;
+            for (int e = 16 * g; e < 16 * g + 16; e++) {
+                sum += quant(x, src, e, iscale);
+            }
+            prep.set(KQuantScales.I32, dst + SUMS + 4L * g, sum);
+        }
+        prep.set(KQuantScales.F32, dst, iscale == 0 ? 0 : 1 / iscale);
+    }
+
+    private static int quant(MemorySegment x, long src, int e, float iscale) {
+        return Q8_KQuantizer.quant(x.get(KQuantScales.F32, src + 4L * e), iscale);
+    }
+
+    /**
+     * Builds a permutation table.
+     *
+     * @param element maps (h, j, m) to the element stored at position {@code 128 h + 32 j + m}
+     * @return the table
+     */
+    static byte[] order(ElementOf element) {
+        byte[] order = new byte[Q8_KQuantizer.QK];
+        boolean[] seen = new boolean[Q8_KQuantizer.QK];
+        for (int h = 0; h < 2; h++) {
+            for (int j = 0; j < 4; j++) {
+                for (int m = 0; m < 32; m++) {
+                    int e = element.of(h, j, m);
+                    if (seen[e]) {
+                        throw new AssertionError("element " + e + " placed twice");
+                    }
+                    seen[e] = true;
+                    order[128 * h + 32 * j + m] = (byte) e;
+                }
+            }
+        }
+        return order;
+    }
+
+    /** Which element the kernel multiplies in lane {@code m} of value vector {@code j} of 64-byte load {@code h}. */
+    @FunctionalInterface
+    interface ElementOf {
+        int of(int h, int j, int m);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.tensor.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BF16MatmulTest {
+    private final FloatMatmulParity parity = new FloatMatmulParity(new BF16Matmul(), new BF16MatmulReference(), 2,
+            (w, offset, value) -> w.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset,
+                    (short) (Float.floatToRawIntBits(value) >>> 16)));
+
+    @ParameterizedTest
+    @CsvSource({"37, 67, 1", "37, 67, 3", "37, 67, 17", "11, 131, 1", "11, 131, 3", "11, 131, 17",
+            "9, 4099, 1", "9, 4099, 3", "9, 4099, 17", "5, 16, 4", "3, 1, 2", "1, 32, 1"})
+    void vectorMatchesReference(int n, int k, int t) {
+        parity.checkAgainstReference(n, k, t, BF16Matmul.F.length(), 3000L * n + k + t);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7"})
+    void splittingRowsDoesNotChangeBits(int n, int k, int t) {
+        parity.checkSplits(n, k, t, 13L * n + k + t);
+    }
+
+    @Test
+    void decodeRowMatchesReferenceAtOddLengths() {
+        parity.checkDecodeRow(67, 5);
+        parity.checkDecodeRow(4099, 6);
+    }
+
+    @Test
+    void everyBfloat16PatternIsTheUpperHalfOfAFloat() {
+        try (Arena arena = Arena.ofShared()) {
+            int count = 1 << 16;
+            long offset = 2 * 3;
+            MemorySegment halves = arena.allocate(offset + 2L * count, 64);
+            for (int bits = 0; bits < count; bits++) {
+                halves.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + 2L * bits, (short) bits);
+            }
+            MemorySegment floats = arena.allocate(4L * count + 8, 64);
+            new BF16Matmul().decodeRow(halves, offset, floats, 4, count);
+            int nans = 0;
+            for (int bits = 0; bits < count; bits++) {
+                float expected = Float.intBitsToFloat(bits << 16);
+                float actual = floats.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4 + 4L * bits);
+                if (Float.isNaN(expected)) {
+                    assertTrue(Float.isNaN(actual), "bf16 0x" + Integer.toHexString(bits) + " must widen to NaN");
+                    nans++;
+                } else {
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
+                            "bf16 0x" + Integer.toHexString(bits));
+                }
+            }
+            assertEquals(2 * 127, nans);
+        }
+    }
+
+    @Test
+    void reportsItsType() {
+        assertEquals(DType.BF16, new BF16Matmul().weightType());
+        assertEquals(0, new BF16Matmul().preparedBytes(17, 67));
+    }
+}

@@ -1,0 +1,47 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.tensor.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class F32MatmulTest {
+    private final FloatMatmulParity parity = new FloatMatmulParity(new F32Matmul(), new F32MatmulReference(), 4,
+            (w, offset, value) -> w.set(ValueLayout.JAVA_FLOAT_UNALIGNED, offset, value));
+
+    @ParameterizedTest
+    @CsvSource({"37, 67, 1", "37, 67, 3", "37, 67, 17", "11, 131, 1", "11, 131, 3", "11, 131, 17",
+            "9, 4099, 1", "9, 4099, 3", "9, 4099, 17", "5, 16, 4", "3, 1, 2", "1, 32, 1"})
+    void vectorMatchesReference(int n, int k, int t) {
+        parity.checkAgainstReference(n, k, t, F32Matmul.F.length(), 1000L * n + k + t);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7"})
+    void splittingRowsDoesNotChangeBits(int n, int k, int t) {
+        parity.checkSplits(n, k, t, 7L * n + k + t);
+    }
+
+    @Test
+    void decodeRowCopiesFloats() {
+        parity.checkDecodeRow(67, 3);
+    }
+
+    @Test
+    void tilesHoldWholeMicroKernelsWithinTheByteTarget() {
+        assertEquals(F32Matmul.TOKENS, F32Matmul.tileTokens(1 << 20));
+        int tile = F32Matmul.tileTokens(1024);
+        assertEquals(0, tile % F32Matmul.TOKENS);
+        assertEquals(true, 4L * 1024 * tile <= F32Matmul.TILE_BYTES);
+    }
+
+    @Test
+    void reportsItsType() {
+        assertEquals(DType.F32, new F32Matmul().weightType());
+        assertEquals(0, new F32Matmul().preparedBytes(17, 67));
+    }
+}

@@ -1,0 +1,192 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.parallel.WorkerPool;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Shared checks for the float-weight kernels (F32, F16, BF16): a vector kernel against its scalar reference on
+ * random data at misaligned offsets, and split invariance. The weight encoder turns a float into the stored
+ * element; values are drawn so that the encoded weights are exactly representable.
+ */
+final class FloatMatmulParity {
+    /** Odd byte offsets into 64-byte aligned segments, so no operand starts on a vector boundary. */
+    static final long W_OFFSET = 64 + 4 * 3;
+    static final long X_OFFSET = 64 + 4 * 5;
+    static final long Y_OFFSET = 4 * 7;
+    private static final float SENTINEL = Float.intBitsToFloat(0x7fc0_1234);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /** Encodes one float into a weight element at a byte offset. */
+    interface WeightWriter {
+        void write(MemorySegment w, long offset, float value);
+    }
+
+    private final MatmulKernel kernel;
+    private final MatmulKernel reference;
+    private final int elementBytes;
+    private final WeightWriter writer;
+    private final Arena arena = Arena.ofShared();
+
+    FloatMatmulParity(MatmulKernel kernel, MatmulKernel reference, int elementBytes, WeightWriter writer) {
+        this.kernel = kernel;
+        this.reference = reference;
+        this.elementBytes = elementBytes;
+        this.writer = writer;
+    }
+
+    /** Operands of one multiplication, with the decoded weights kept for the error bound. */
+    final class Case {
+        final int n;
+        final int k;
+        final int t;
+        final int yStride;
+        final MemorySegment w;
+        final MemorySegment x;
+        final float[] wf;
+        final float[] xf;
+
+        Case(int n, int k, int t, long seed) {
+            this.n = n;
+            this.k = k;
+            this.t = t;
+            this.yStride = n + 5;
+            SplittableRandom r = new SplittableRandom(seed);
+            w = arena.allocate(W_OFFSET + (long) n * k * elementBytes, 64);
+            x = arena.allocate(X_OFFSET + 4L * t * k, 64);
+            wf = new float[n * k];
+            xf = new float[t * k];
+            MemorySegment one = arena.allocate(4, 4);
+            for (int e = 0; e < n * k; e++) {
+                writer.write(w, W_OFFSET + (long) e * elementBytes, (float) (r.nextDouble() * 2 - 1));
+                reference.decodeRow(w, W_OFFSET + (long) e * elementBytes, one, 0, 1);
+                wf[e] = one.get(FLOAT, 0);
+            }
+            for (int e = 0; e < t * k; e++) {
+                xf[e] = (float) (r.nextDouble() * 2 - 1);
+                x.set(FLOAT, X_OFFSET + 4L * e, xf[e]);
+            }
+        }
+
+        MemorySegment newOutput() {
+            MemorySegment y = arena.allocate(Y_OFFSET + 4L * yStride * t + 64, 64);
+            for (long o = 0; o + 4 <= y.byteSize(); o += 4) {
+                y.set(FLOAT, o, SENTINEL);
+            }
+            return y;
+        }
+
+        void run(MatmulKernel k0, MemorySegment y, int from, int to) {
+            k0.multiply(w, W_OFFSET, k, x, X_OFFSET, t, y, Y_OFFSET, yStride, from, to);
+        }
+
+        float out(MemorySegment y, int j, int i) {
+            return y.get(FLOAT, Y_OFFSET + 4L * ((long) j * yStride + i));
+        }
+
+        double absDot(int j, int i) {
+            double s = 0;
+            for (int e = 0; e < k; e++) {
+                s += Math.abs((double) wf[i * k + e] * xf[j * k + e]);
+            }
+            return s;
+        }
+    }
+
+    /**
+     * Worst-case error of the vector kernel relative to the sum of |w*x|: each lane adds {@code k / lanes + 1}
+     * products with rounded FMAs, at most {@code lanes} additions combine the lanes (whatever order the lane
+     * reduction uses), and the double-accumulated reference rounds once; each step costs at most one unit
+     * roundoff of the running sum of absolute values.
+     */
+    static double errorBound(int k, int lanes) {
+        double unit = Math.ulp(1.0f) / 2;
+        int steps = k / lanes + 1 + lanes + 1;
+        return steps * unit * 1.01;
+    }
+
+    /** Vector vs reference for one shape; also checks that nothing outside the output rows is written. */
+    void checkAgainstReference(int n, int k, int t, int lanes, long seed) {
+        Case c = new Case(n, k, t, seed);
+        MemorySegment yv = c.newOutput();
+        MemorySegment yr = c.newOutput();
+        c.run(kernel, yv, 0, n);
+        c.run(reference, yr, 0, n);
+        double bound = errorBound(k, lanes);
+        for (int j = 0; j < t; j++) {
+            for (int i = 0; i < n; i++) {
+                float v = c.out(yv, j, i);
+                float r = c.out(yr, j, i);
+                double tol = bound * c.absDot(j, i) + Float.MIN_NORMAL;
+                assertTrue(Math.abs(v - r) <= tol, "n=" + n + " k=" + k + " t=" + t + " y[" + j + "][" + i
+                        + "]: vector " + v + " vs reference " + r + ", tolerance " + tol);
+            }
+        }
+        long yBytes = yv.byteSize();
+        for (long o = 0; o + 4 <= yBytes; o += 4) {
+            long idx = (o - Y_OFFSET) / 4;
+            boolean output = o >= Y_OFFSET && idx / c.yStride < t && idx % c.yStride < n;
+            if (!output) {
+                assertEquals(Float.floatToRawIntBits(SENTINEL), yv.get(ValueLayout.JAVA_INT_UNALIGNED, o),
+                        "byte " + o + " outside the output was written");
+            }
+        }
+    }
+
+    /** Splitting the rows by hand and through a two-thread pool gives the same bits as one call. */
+    void checkSplits(int n, int k, int t, long seed) {
+        Case c = new Case(n, k, t, seed);
+        MemorySegment whole = c.newOutput();
+        c.run(kernel, whole, 0, n);
+        MemorySegment parts = c.newOutput();
+        int a = Math.min(n, 1);
+        int b = Math.min(n, n / 2 + 1);
+        c.run(kernel, parts, 0, a);
+        c.run(kernel, parts, a, b);
+        c.run(kernel, parts, b, n);
+        assertSameBits(c, whole, parts, "hand split at " + a + ", " + b);
+        MemorySegment pooled = c.newOutput();
+        try (WorkerPool pool = new WorkerPool(2)) {
+            pool.run((from, to, worker) -> c.run(kernel, pooled, from, to), n);
+        }
+        assertSameBits(c, whole, pooled, "two-thread pool");
+        if (t > 1) {
+            MemorySegment single = c.newOutput();
+            for (int j = 0; j < t; j++) {
+                kernel.multiply(c.w, W_OFFSET, k, c.x, X_OFFSET + 4L * k * j, 1, single,
+                        Y_OFFSET + 4L * c.yStride * j, c.yStride, 0, n);
+            }
+            assertSameBits(c, whole, single, "one token at a time");
+        }
+    }
+
+    private static void assertSameBits(Case c, MemorySegment expected, MemorySegment actual, String what) {
+        for (int j = 0; j < c.t; j++) {
+            for (int i = 0; i < c.n; i++) {
+                assertEquals(Float.floatToRawIntBits(c.out(expected, j, i)),
+                        Float.floatToRawIntBits(c.out(actual, j, i)),
+                        what + ": y[" + j + "][" + i + "] differs (n=" + c.n + " k=" + c.k + " t=" + c.t + ")");
+            }
+        }
+    }
+
+    /** decodeRow of the vector kernel equals the reference's, bit for bit, at odd lengths and offsets. */
+    void checkDecodeRow(int count, long seed) {
+        Case c = new Case(1, count, 1, seed);
+        MemorySegment a = arena.allocate(4L * count + 64, 64);
+        MemorySegment b = arena.allocate(4L * count + 64, 64);
+        kernel.decodeRow(c.w, W_OFFSET, a, 12, count);
+        reference.decodeRow(c.w, W_OFFSET, b, 12, count);
+        for (int e = 0; e < count; e++) {
+            assertEquals(Float.floatToRawIntBits(b.get(FLOAT, 12 + 4L * e)),
+                    Float.floatToRawIntBits(a.get(FLOAT, 12 + 4L * e)), "element " + e + " of " + count);
+        }
+    }
+}

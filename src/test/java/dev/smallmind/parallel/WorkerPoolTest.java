@@ -1,0 +1,174 @@
+package dev.smallmind.parallel;
+
+import dev.smallmind.kernels.Norms;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class WorkerPoolTest {
+    @Test
+    void everyIndexIsCoveredExactlyOnceOnGrainBoundaries() {
+        for (int threads = 1; threads <= 4; threads++) {
+            try (WorkerPool pool = new WorkerPool(threads)) {
+                for (int n : new int[] {0, 1, 2, 3, 5, 7, 16, 100, 1001}) {
+                    for (int grain : new int[] {1, 2, 3, 8, 64}) {
+                        checkCoverage(pool, n, grain);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkCoverage(WorkerPool pool, int n, int grain) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+        AtomicIntegerArray workerUse = new AtomicIntegerArray(pool.threads());
+        String what = pool.threads() + " threads, n " + n + ", grain " + grain;
+        pool.run((from, to, worker) -> {
+            if (from % grain != 0 || (to % grain != 0 && to != n) || from >= to) {
+                fail(what + ": bad chunk [" + from + ", " + to + ")");
+            }
+            if (workerUse.getAndIncrement(worker) != 0) {
+                fail(what + ": worker " + worker + " got two chunks");
+            }
+            for (int i = from; i < to; i++) {
+                hits.incrementAndGet(i);
+            }
+        }, n, grain);
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, hits.get(i), what + ": index " + i);
+        }
+    }
+
+    @Test
+    void chunkingDoesNotOverflowNearIntegerMaxValue() {
+        for (int threads = 2; threads <= 3; threads++) {
+            try (WorkerPool pool = new WorkerPool(threads)) {
+                for (int grain : new int[] {1, 1 << 20, 1 << 30}) {
+                    List<long[]> chunks = new ArrayList<>();
+                    pool.run((from, to, worker) -> {
+                        synchronized (chunks) {
+                            chunks.add(new long[] {from, to});
+                        }
+                    }, Integer.MAX_VALUE, grain);
+                    chunks.sort(Comparator.comparingLong(c -> c[0]));
+                    long next = 0;
+                    for (long[] c : chunks) {
+                        assertEquals(next, c[0], "chunks are contiguous, grain " + grain);
+                        assertTrue(c[1] > c[0]);
+                        next = c[1];
+                    }
+                    assertEquals(Integer.MAX_VALUE, next, "chunks end at n, grain " + grain);
+                }
+            }
+        }
+    }
+
+    @Test
+    void exceptionsFromAnyThreadReachTheCallerAndThePoolStaysUsable() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            IllegalStateException boom = new IllegalStateException("boom");
+            IllegalStateException caught = assertThrows(IllegalStateException.class, () -> pool.run((from, to, w) -> {
+                if (w == 2) {
+                    throw boom;
+                }
+            }, 30));
+            assertSame(boom, caught, "a worker's exception");
+            assertThrows(AssertionError.class, () -> pool.run((from, to, w) -> {
+                if (w == 0) {
+                    throw new AssertionError("caller");
+                }
+            }, 30), "the caller's own chunk");
+            AtomicIntegerArray hits = new AtomicIntegerArray(30);
+            pool.run((from, to, w) -> {
+                for (int i = from; i < to; i++) {
+                    hits.incrementAndGet(i);
+                }
+            }, 30);
+            for (int i = 0; i < 30; i++) {
+                assertEquals(1, hits.get(i));
+            }
+        }
+    }
+
+    @Test
+    void threadCountsOutsideOneTo256AreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new WorkerPool(0));
+        assertThrows(IllegalArgumentException.class, () -> new WorkerPool(-1));
+        assertThrows(IllegalArgumentException.class, () -> new WorkerPool(WorkerPool.MAX_THREADS + 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new WorkerPool(10_000));
+        assertTrue(e.getMessage().contains("10000"), e.getMessage());
+    }
+
+    @Test
+    void grainBelowOneIsRejected() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertThrows(IllegalArgumentException.class, () -> pool.run((f, t, w) -> { }, 10, 0));
+            assertThrows(IllegalArgumentException.class, () -> pool.run((f, t, w) -> { }, 10, -3));
+        }
+    }
+
+    @Test
+    void closedPoolRefusesParallelWork() {
+        WorkerPool pool = new WorkerPool(2);
+        assertEquals(1, pool.workerThreadIds().length);
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> pool.run((f, t, w) -> { }, 10));
+    }
+
+    @Test
+    void manyTinyJobsInARowAllComplete() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicIntegerArray total = new AtomicIntegerArray(1);
+            for (int job = 0; job < 2_000; job++) {
+                pool.run((from, to, w) -> total.addAndGet(0, to - from), 4);
+            }
+            assertEquals(8_000, total.get(0));
+        }
+    }
+
+    /** A real kernel split by rows: each row is independent, so any split must give identical bits. */
+    @Test
+    void twoThreadsComputeExactlyWhatOneThreadComputes() {
+        int rows = 37;
+        int dim = 300;
+        try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool two = new WorkerPool(2)) {
+            MemorySegment x = arena.allocate(4L * rows * dim, 64);
+            MemorySegment w = arena.allocate(4L * dim, 64);
+            java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+            for (long i = 0; i < (long) rows * dim; i++) {
+                x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble(-2, 2));
+            }
+            for (long i = 0; i < dim; i++) {
+                w.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextDouble(0.5, 1.5));
+            }
+            MemorySegment a = arena.allocate(4L * rows * dim, 64);
+            MemorySegment b = arena.allocate(4L * rows * dim, 64);
+            RangeTask normA = (from, to, worker) -> {
+                for (int row = from; row < to; row++) {
+                    Norms.rmsNorm(x, 4L * row * dim, w, 0, a, 4L * row * dim, dim, 1e-5f);
+                }
+            };
+            RangeTask normB = (from, to, worker) -> {
+                for (int row = from; row < to; row++) {
+                    Norms.rmsNorm(x, 4L * row * dim, w, 0, b, 4L * row * dim, dim, 1e-5f);
+                }
+            };
+            one.run(normA, rows);
+            two.run(normB, rows, 3);
+            assertArrayEquals(a.toArray(ValueLayout.JAVA_FLOAT), b.toArray(ValueLayout.JAVA_FLOAT));
+        }
+    }
+}
