@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A horizontal bar chart: one bar per (label, series); consecutive bars with the same label form a group, drawn
- * close together and labelled once. Optional markers draw dashed reference lines (a machine limit, say).
+ * close together and labelled once. Optional markers draw dashed reference lines (a machine limit, say), their
+ * captions on two alternating rows so that neighbouring markers stay legible.
  *
  * @param name    file name stem ({@code name + ".svg"})
  * @param title   heading inside the image
@@ -90,11 +91,11 @@ public record BarChart(String name, String title, String unit, List<String> seri
                 groups++;
             }
         }
-        double labelWidth = Math.min(260, 16 + 7 * longest);
+        double labelWidth = Math.min(280, 20 + 7.5 * longest);
         double x0 = labelWidth;
         double x1 = WIDTH - 80;
         double legend = series.size() > 1 ? LEGEND : 0;
-        double plotTop = TOP + legend + (markers.isEmpty() ? 0 : 14);
+        double plotTop = TOP + legend + 14 * Math.min(markers.size(), 2);
         double plotHeight = bars.size() * (BAR + 2) + groups * GROUP_GAP;
         double height = plotTop + plotHeight + BOTTOM;
         double max = 0;
@@ -140,10 +141,12 @@ public record BarChart(String name, String title, String unit, List<String> seri
             y += BAR + 2;
         }
         s.line(x0, plotTop, x0, plotBottom, "#888888", 1, false);
-        for (Marker m : markers) {
+        for (int i = 0; i < markers.size(); i++) {
+            Marker m = markers.get(i);
             double x = x0 + m.value() * scale;
-            s.line(x, plotTop - 4, x, plotBottom, "#C00000", 1.5, true);
-            s.text(x, plotTop - 6, "middle", 11, false, "#C00000", m.label() + " " + Svg.value(m.value()));
+            double captionY = plotTop - 6 - 14 * (i % 2);
+            s.line(x, captionY + 2, x, plotBottom, "#C00000", 1.5, true);
+            s.text(x, captionY, "middle", 11, false, "#C00000", m.label() + " " + Svg.value(m.value()));
         }
         return s.finish();
     }

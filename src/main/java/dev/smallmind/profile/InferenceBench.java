@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
 
 /**
  * End-to-end inference on one model file: for each thread count, a greedy generation of {@code generateTokens}
- * tokens from a random prompt of {@code promptTokens} tokens, once to warm up and then {@code repetitions} times,
+ * tokens from a random prompt of {@code promptTokens} tokens, repeated as a warm-up until the decode speed stops
+ * improving by more than 10% and the JIT is idle (at most {@code warmupSeconds}), and then {@code repetitions} times,
  * reporting prefill and decode tokens per second and the time to first token as the engine's own
  * {@link Timings} measured them, with the decode phase's garbage collections and heap allocation. With the last
  * (largest) thread count it also records the plans, the KV-cache cost, resident memory around the load and a
@@ -38,15 +39,17 @@ final class InferenceBench {
      * @param generateTokens tokens generated per run (the first comes from the prefill's logits)
      * @param repetitions    measured runs per thread count
      * @param profileSteps   decode steps of the per-op profile
+     * @param warmupSeconds  time after which the warm-up generations stop even if still getting faster
      */
-    record Workload(int promptTokens, int generateTokens, int repetitions, int profileSteps) {
+    record Workload(int promptTokens, int generateTokens, int repetitions, int profileSteps, double warmupSeconds) {
         /**
          * @throws IllegalArgumentException for non-positive sizes
          */
         Workload {
-            if (promptTokens < 1 || generateTokens < 2 || repetitions < 1 || profileSteps < 1) {
+            if (promptTokens < 1 || generateTokens < 2 || repetitions < 1 || profileSteps < 1 || !(warmupSeconds > 0)) {
                 throw new IllegalArgumentException("inference workload sizes must be positive (generate >= 2): "
-                        + promptTokens + ", " + generateTokens + ", " + repetitions + ", " + profileSteps);
+                        + promptTokens + ", " + generateTokens + ", " + repetitions + ", " + profileSteps + ", "
+                        + warmupSeconds + " s");
             }
         }
 
@@ -81,7 +84,7 @@ final class InferenceBench {
      * @param kvBytesPerToken KV-cache bytes per position
      * @param rssBefore       resident bytes before opening the model (-1 when unknown)
      * @param rssLoaded       after opening it and creating a session
-     * @param rssAfterRun     after the first generation (the weights have been read once)
+     * @param rssAfterRun     after the warm-up generations (the weights have been read)
      * @param profile         per-op profile of decode steps with the largest thread count
      */
     record ModelResult(String name, String shape, long fileBytes, List<Run> runs, Plan decodePlan, Plan prefillPlan,
@@ -129,7 +132,7 @@ final class InferenceBench {
                 int[] prompt = randomTokens(workload.promptTokens(), c.vocabSize());
                 GenerationOptions options = new GenerationOptions(workload.generateTokens(), SamplerSettings.GREEDY,
                         List.of(), false);
-                session.generate(prompt, options, TokenSink.NONE);
+                warmUp(session, prompt, options, workload.warmupSeconds());
                 if (first) {
                     rssAfterRun = ResidentMemory.bytes();
                 }
@@ -145,6 +148,24 @@ final class InferenceBench {
         }
         return new ModelResult(name, shape, fileBytes, runs, decodePlan, prefillPlan, kvPerToken, rssBefore,
                 rssLoaded, rssAfterRun, profile);
+    }
+
+    /**
+     * Generates until C2 has compiled the step: until a generation neither improved the decode speed by 10% nor
+     * saw the JIT compilers at work, or time is up.
+     */
+    private static void warmUp(Session session, int[] prompt, GenerationOptions options, double seconds) {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        double best = 0;
+        while (true) {
+            long compiling = JitActivity.millis();
+            double rate = session.generate(prompt, options, TokenSink.NONE).timings().decodeTokensPerSecond();
+            boolean changing = rate > 1.1 * best || JitActivity.millis() != compiling;
+            best = Math.max(best, rate);
+            if (!changing || System.nanoTime() > end) {
+                return;
+            }
+        }
     }
 
     private static Run measure(Session session, int[] prompt, GenerationOptions options, int threads, int reps) {

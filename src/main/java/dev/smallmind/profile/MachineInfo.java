@@ -24,9 +24,11 @@ import java.util.concurrent.TimeUnit;
  * @param os         operating system name, version and architecture
  * @param date       UTC time of the run (ISO 8601, seconds)
  * @param commit     {@code git rev-parse HEAD} of the working directory, or {@code unknown}
+ * @param load       the system's 1-minute load average when the run started (other processes competing for the
+ *                   cores), or -1 when unknown
  */
 public record MachineInfo(String cpu, String features, int cores, int vectorBits, String jdk, String os, String date,
-                          String commit) {
+                          String commit, double load) {
     private static final String[] FEATURES = {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni",
             "avx512_bf16", "asimd", "sve"};
 
@@ -39,7 +41,36 @@ public record MachineInfo(String cpu, String features, int cores, int vectorBits
                 Runtime.getRuntime().availableProcessors(), FloatVector.SPECIES_PREFERRED.vectorBitSize(),
                 System.getProperty("java.vm.vendor", "?") + " " + Runtime.version(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + arch,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), gitCommit());
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), gitCommit(),
+                loadAverage(read(Path.of("/proc/loadavg"))));
+    }
+
+    /**
+     * @param loadavg text of /proc/loadavg
+     * @return its 1-minute load average, or -1 when unreadable
+     */
+    static double loadAverage(String loadavg) {
+        String[] parts = loadavg.trim().split("\\s+");
+        try {
+            double v = Double.parseDouble(parts[0]);
+            return v >= 0 && Double.isFinite(v) ? v : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** @return whether other processes kept at least half the cores busy when the run started */
+    public boolean busy() {
+        return load >= 0.5 * cores;
+    }
+
+    /** @return a warning about a busy machine, or null when it was quiet or the load is unknown */
+    public String loadWarning() {
+        if (!busy()) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "load average %.1f on %d cores when the run started: other "
+                + "processes competed for the CPU, so figures are low and noisy", load, cores);
     }
 
     /**
@@ -92,7 +123,7 @@ public record MachineInfo(String cpu, String features, int cores, int vectorBits
     void write(JsonWriter w) {
         w.beginObject().field("cpu", cpu).field("features", features).field("cores", cores)
                 .field("vector_bits", vectorBits).field("jdk", jdk).field("os", os).field("date", date)
-                .field("commit", commit).endObject();
+                .field("commit", commit).field("load_average", load).endObject();
     }
 
     /** @return a one-line description */

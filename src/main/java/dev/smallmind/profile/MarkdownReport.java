@@ -34,7 +34,12 @@ final class MarkdownReport {
         row(b, "date (UTC)", m.date());
         row(b, "commit", m.commit());
         row(b, "mode", report.mode());
+        row(b, "load average at start", m.load() < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.2f",
+                m.load()));
         b.append('\n');
+        if (m.loadWarning() != null) {
+            b.append("> **Warning:** ").append(escape(m.loadWarning())).append(".\n\n");
+        }
         for (Section s : report.sections()) {
             b.append("## ").append(s.title()).append("\n\n").append(s.about()).append("\n\n");
             for (BarChart c : s.charts()) {

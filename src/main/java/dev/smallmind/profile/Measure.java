@@ -7,8 +7,9 @@ package dev.smallmind.profile;
  * <p>The warm-up runs until C2 has compiled the kernel. Vector API code runs hundreds of times slower in the
  * interpreter and C1 than once C2 has compiled it, and C2 may take a while on a busy machine, so a fixed count
  * would time the interpreter. The warm-up therefore makes at least {@code warmupCalls} calls over at least
- * {@code warmupSeconds}, and goes on until the best call time has not improved by 20% for three calls and for a
- * third of the warm-up so far; it never takes longer than {@code maxWarmupSeconds}.
+ * {@code warmupSeconds}, and goes on until, for three calls and for a third of the warm-up so far, the best call
+ * time has not improved by 20% and the JIT compilers have not been at work ({@link JitActivity}); it never takes
+ * longer than {@code maxWarmupSeconds}.
  *
  * @param warmupCalls      least warm-up calls
  * @param warmupSeconds    least warm-up time
@@ -21,7 +22,7 @@ public record Measure(int warmupCalls, double warmupSeconds, double maxWarmupSec
     /** Settings of the full report. */
     public static final Measure FULL = new Measure(20, 0.3, 4, 5, 0.04);
     /** Settings of {@code --quick}: enough to check that everything runs, not for conclusions. */
-    public static final Measure QUICK = new Measure(10, 0.1, 1.5, 3, 0.005);
+    public static final Measure QUICK = new Measure(10, 0.05, 0.5, 3, 0.005);
     private static final int STABLE_CALLS = 3;
     private static final double IMPROVEMENT = 0.8;
 
@@ -49,18 +50,21 @@ public record Measure(int warmupCalls, double warmupSeconds, double maxWarmupSec
         long improved = start;
         int calls = 0;
         int stable = 0;
+        long compiling = JitActivity.millis();
         while (true) {
             long t0 = System.nanoTime();
             body.run();
             long t1 = System.nanoTime();
             long took = Math.max(1, t1 - t0);
             calls++;
-            if (took < IMPROVEMENT * best) {
+            long compiled = JitActivity.millis();
+            if (took < IMPROVEMENT * best || compiled != compiling) {
                 stable = 0;
                 improved = t1;
             } else {
                 stable++;
             }
+            compiling = compiled;
             best = Math.min(best, took);
             long elapsed = t1 - start;
             boolean settled = stable >= STABLE_CALLS && 3 * (t1 - improved) >= elapsed;

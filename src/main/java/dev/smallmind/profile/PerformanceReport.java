@@ -1,6 +1,8 @@
 package dev.smallmind.profile;
 
 import dev.smallmind.graph.Plan;
+import dev.smallmind.model.ModelLoadException;
+import dev.smallmind.model.gguf.GgufFormatException;
 import dev.smallmind.memory.Alignment;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -138,8 +140,8 @@ public final class PerformanceReport {
                 + "cache bytes per position, and the JVM's own counters of garbage collections and heap bytes "
                 + "allocated (caller and workers) during the measured decode phases.");
         Section.Builder hot = new Section.Builder("hotpath", "Hot path", "Per-op wall time of decode steps (graph "
-                + "profiling on, " + settings.threads()[settings.threads().length - 1] + " threads), summed by op "
-                + "kind and by node name across layers, per token.");
+                + "profiling on, " + threads(settings.threads()[settings.threads().length - 1]) + "), summed by "
+                + "op kind and by node name across layers, per token.");
         List<InferenceBench.ModelResult> models = models(inference);
         for (InferenceBench.ModelResult r : models) {
             inferenceFigures(r, inference);
@@ -155,17 +157,21 @@ public final class PerformanceReport {
 
     /** Figures the charts and percentages of later sections refer to. */
     private static final class Measured {
-        private final List<double[]> fma = new ArrayList<>();
-        private final List<double[]> copy = new ArrayList<>();
-        private final List<double[]> triad = new ArrayList<>();
+        private final List<Limit> fma = new ArrayList<>();
+        private final List<Limit> copy = new ArrayList<>();
+        private final List<Limit> triad = new ArrayList<>();
         private final List<Figure> gemm = new ArrayList<>();
         private final List<Figure> matvec = new ArrayList<>();
 
-        /** @return the measured value for (threads, size) in {@code list}, or NaN */
-        static double find(List<double[]> list, int threads, int floats) {
-            for (double[] e : list) {
-                if (e[0] == threads && e[1] == floats) {
-                    return e[2];
+        /** One machine-limit figure: its thread count, array length (0 for FMA) and value. */
+        private record Limit(int threads, int floats, double value) {
+        }
+
+        /** @return the value measured with {@code threads} threads over {@code floats} floats, or NaN */
+        static double find(List<Limit> list, int threads, int floats) {
+            for (Limit l : list) {
+                if (l.threads() == threads && l.floats() == floats) {
+                    return l.value();
                 }
             }
             return Double.NaN;
@@ -176,9 +182,8 @@ public final class PerformanceReport {
         int t = pool.threads();
         double fma = MachineProbe.fmaGflops(pool, sizes.measure(), sizes.fmaIterations()).median();
         s.add(new Figure("limits.fma.t" + t, "FMA peak, " + threads(t), fma, "GFLOPS", Better.HIGHER));
-        m.fma.add(new double[] {t, 0, fma});
+        m.fma.add(new Measured.Limit(t, 0, fma));
         progress.step("FMA probe, " + threads(t));
-        int largest = sizes.bandwidthFloats()[sizes.bandwidthFloats().length - 1];
         for (int n : sizes.bandwidthFloats()) {
             try (Arena arena = Arena.ofShared()) {
                 MemorySegment a = arena.allocate(4L * n, Alignment.BYTES);
@@ -188,13 +193,12 @@ public final class PerformanceReport {
                 RandomWeights.fill(DType.F32, c, 4L * n, 8);
                 double copy = MachineProbe.copyGbs(pool, sizes.measure(), a, b, n).median();
                 double triad = MachineProbe.triadGbs(pool, sizes.measure(), a, b, c, n).median();
-                String where = n == largest ? " (DRAM)" : " (cache)";
-                s.add(new Figure("limits.copy." + size(n) + ".t" + t, "copy " + size(n) + " floats" + where + ", "
-                        + threads(t), copy, "GB/s", Better.HIGHER));
-                s.add(new Figure("limits.triad." + size(n) + ".t" + t, "triad " + size(n) + " floats" + where + ", "
-                        + threads(t), triad, "GB/s", Better.HIGHER));
-                m.copy.add(new double[] {t, n, copy});
-                m.triad.add(new double[] {t, n, triad});
+                s.add(new Figure("limits.copy." + size(n) + ".t" + t, "copy " + size(n) + " floats, " + threads(t),
+                        copy, "GB/s", Better.HIGHER));
+                s.add(new Figure("limits.triad." + size(n) + ".t" + t, "triad " + size(n) + " floats, " + threads(t),
+                        triad, "GB/s", Better.HIGHER));
+                m.copy.add(new Measured.Limit(t, n, copy));
+                m.triad.add(new Measured.Limit(t, n, triad));
             }
             progress.step("bandwidth " + size(n) + ", " + threads(t));
         }
@@ -219,8 +223,7 @@ public final class PerformanceReport {
 
     private void matvec(WorkerPool pool, Section.Builder s, Measured m) {
         int t = pool.threads();
-        int largest = sizes.bandwidthFloats()[sizes.bandwidthFloats().length - 1];
-        double triad = Measured.find(m.triad, t, largest);
+        double triad = Measured.find(m.triad, t, sizes.largestFloats());
         for (DType type : sizes.matvecTypes()) {
             try {
                 double g = MatmulBench.matvecGbs(type, pool, sizes.measure(), sizes.matvecK(), sizes.matvecBytes())
@@ -242,7 +245,7 @@ public final class PerformanceReport {
         for (String kind : new String[] {"copy", "triad"}) {
             for (int n : sizes.bandwidthFloats()) {
                 for (int i = 0; i < settings.threads().length; i++) {
-                    List<double[]> list = kind.equals("copy") ? m.copy : m.triad;
+                    List<Measured.Limit> list = kind.equals("copy") ? m.copy : m.triad;
                     bars.add(new BarChart.Bar(kind + " " + size(n), Measured.find(list, settings.threads()[i], n), i));
                 }
             }
@@ -259,10 +262,9 @@ public final class PerformanceReport {
     private void matmulCharts(Section.Builder s, Measured m) {
         List<BarChart.Marker> peaks = new ArrayList<>();
         List<BarChart.Marker> triads = new ArrayList<>();
-        int largest = sizes.bandwidthFloats()[sizes.bandwidthFloats().length - 1];
         for (int t : settings.threads()) {
             peaks.add(new BarChart.Marker("FMA peak " + t + "t", Measured.find(m.fma, t, 0)));
-            triads.add(new BarChart.Marker("triad " + t + "t", Measured.find(m.triad, t, largest)));
+            triads.add(new BarChart.Marker("triad " + t + "t", Measured.find(m.triad, t, sizes.largestFloats())));
         }
         if (!m.gemm.isEmpty()) {
             List<BarChart.Bar> bars = new ArrayList<>();
@@ -309,8 +311,8 @@ public final class PerformanceReport {
                     double g = ElementWiseBench.gbs(rows, op, sizes.measure()).median();
                     String id = "ew." + op.id() + "." + size(n);
                     s.add(new Figure(id, op.id() + ", " + size(n) + " floats", g, "GB/s", Better.HIGHER));
-                    s.add(new Figure(id + ".pct_triad", op.id() + ", " + size(n) + " floats, % of triad", 100 * g / triad,
-                            "%", Better.HIGHER));
+                    s.add(new Figure(id + ".pct_triad", op.id() + ", " + size(n) + " floats, % of triad",
+                            100 * g / triad, "%", Better.HIGHER));
                     bars.add(new BarChart.Bar(op.id(), g, si));
                 }
             }
@@ -346,12 +348,14 @@ public final class PerformanceReport {
         return results;
     }
 
+    /** Runs one model; a model that cannot be loaded or run becomes a note, and the report goes on. */
     private void model(String name, Path file, InferenceBench.Workload w, Section.Builder notes,
-                       List<InferenceBench.ModelResult> results) throws IOException {
+                       List<InferenceBench.ModelResult> results) {
         try {
             results.add(InferenceBench.run(name, file, settings.threads(), w,
                     () -> progress.step("inference " + name)));
-        } catch (IllegalArgumentException | UnsupportedOperationException | IllegalStateException e) {
+        } catch (IOException | IllegalArgumentException | UnsupportedOperationException | IllegalStateException
+                 | ModelLoadException | GgufFormatException e) {
             notes.note(name + " not measured: " + e.getMessage());
             for (int i = 0; i < settings.threads().length; i++) {
                 progress.step("inference " + name + " (failed)");
@@ -363,7 +367,8 @@ public final class PerformanceReport {
         StringBuilder b = new StringBuilder("Greedy generation from a random prompt through Session.generate, "
                 + "timed by the engine itself: prefill = prompt tokens per second of the batched prompt "
                 + "evaluation, decode = generated tokens per second (sampling included), TTFT = time from the "
-                + "call to the first generated token. Median of the repetitions after one warm-up run.");
+                + "call to the first generated token. Median of the repetitions, after warm-up generations until "
+                + "the decode speed stopped improving.");
         for (InferenceBench.ModelResult r : models) {
             InferenceBench.Workload w = workloadOf(r.name());
             b.append(" ").append(r.name()).append(": ").append(r.shape()).append(", ").append(mib(r.fileBytes()))
@@ -427,7 +432,7 @@ public final class PerformanceReport {
             s.add(new Figure(p + ".rss_before", l + "resident memory before load", r.rssBefore(), "B", Better.NONE));
             s.add(new Figure(p + ".rss_loaded", l + "resident memory after load and session", r.rssLoaded(), "B",
                     Better.NONE));
-            s.add(new Figure(p + ".rss_after_run", l + "resident memory after the first generation",
+            s.add(new Figure(p + ".rss_after_run", l + "resident memory after warm-up generations",
                     r.rssAfterRun(), "B", Better.NONE));
         } else {
             s.note("resident memory not available on this system (no /proc/self/status)");

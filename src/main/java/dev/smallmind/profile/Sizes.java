@@ -28,11 +28,16 @@ record Sizes(Measure measure, int fmaIterations, int[] bandwidthFloats, int[] ge
     /** The full report: DRAM-sized arrays, GEMM up to 1024, the small and medium models. */
     static final Sizes FULL = new Sizes(Measure.FULL, 1 << 20, new int[] {1 << 20, 1 << 24},
             new int[] {256, 512, 1024}, 4096, 128L << 20, TYPES, List.of("small", "medium"),
-            new InferenceBench.Workload(128, 64, 3, 32), new InferenceBench.Workload(128, 32, 2, 16));
+            new InferenceBench.Workload(128, 64, 3, 32, 8), new InferenceBench.Workload(128, 32, 2, 16, 12));
     /** The smoke run: small arrays, few repetitions, the small model with a short prompt. */
-    static final Sizes QUICK = new Sizes(Measure.QUICK, 1 << 16, new int[] {1 << 16, 1 << 20},
+    static final Sizes QUICK = new Sizes(Measure.QUICK, 1 << 16, new int[] {1 << 14, 1 << 18},
             new int[] {128, 256}, 2048, 8L << 20, TYPES, List.of("small"),
-            new InferenceBench.Workload(32, 12, 1, 8), new InferenceBench.Workload(32, 12, 1, 8));
+            new InferenceBench.Workload(32, 12, 1, 8, 1), new InferenceBench.Workload(32, 12, 1, 8, 1));
+
+    /** @return the largest array length, the one matvec is compared with */
+    int largestFloats() {
+        return bandwidthFloats[bandwidthFloats.length - 1];
+    }
 
     /**
      * @param preset small or medium (extra models use the medium workload)

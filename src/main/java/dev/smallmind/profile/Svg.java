@@ -50,7 +50,8 @@ final class Svg {
     }
 
     Svg polyline(double[] xs, double[] ys, int from, int to, String stroke) {
-        out.append("<polyline class=\"series\" fill=\"none\" stroke=\"").append(stroke).append("\" stroke-width=\"2\" points=\"");
+        out.append("<polyline class=\"series\" fill=\"none\" stroke=\"").append(stroke)
+                .append("\" stroke-width=\"2\" points=\"");
         for (int i = from; i < to; i++) {
             if (i > from) {
                 out.append(' ');
@@ -62,8 +63,8 @@ final class Svg {
     }
 
     Svg circle(double x, double y, double r, String fill) {
-        out.append("<circle class=\"point\" cx=\"").append(n(x)).append("\" cy=\"").append(n(y)).append("\" r=\"").append(n(r))
-                .append("\" fill=\"").append(fill).append("\"/>\n");
+        out.append("<circle class=\"point\" cx=\"").append(n(x)).append("\" cy=\"").append(n(y)).append("\" r=\"")
+                .append(n(r)).append("\" fill=\"").append(fill).append("\"/>\n");
         return this;
     }
 

@@ -45,6 +45,9 @@ public final class TerminalSummary {
         StringBuilder b = new StringBuilder();
         b.append("SmallMind bench (").append(report.mode()).append("): ").append(report.machine().oneLine())
                 .append('\n');
+        if (report.machine().loadWarning() != null) {
+            b.append("warning: ").append(report.machine().loadWarning()).append('\n');
+        }
         List<Figure> all = new ArrayList<>(report.figures().values());
         int width = 12;
         for (Figure f : all) {

@@ -45,6 +45,21 @@ class MachineInfoTest {
     }
 
     @Test
+    void readsTheLoadAverageAndWarnsWhenOthersKeepHalfTheCoresBusy() {
+        assertEquals(11.08, MachineInfo.loadAverage("11.08 10.52 8.75 3/412 12345\n"));
+        assertEquals(-1, MachineInfo.loadAverage(""));
+        assertEquals(-1, MachineInfo.loadAverage("busy"));
+        MachineInfo quiet = new MachineInfo("c", "", 2, 256, "j", "o", "d", "unknown", 0.4);
+        MachineInfo busy = new MachineInfo("c", "", 2, 256, "j", "o", "d", "unknown", 11.08);
+        MachineInfo unknown = new MachineInfo("c", "", 2, 256, "j", "o", "d", "unknown", -1);
+        assertNull(quiet.loadWarning());
+        assertNull(unknown.loadWarning());
+        assertTrue(busy.loadWarning().startsWith("load average 11.1 on 2 cores"), busy.loadWarning());
+        String summary = TerminalSummary.render(new Report(busy, "full", java.util.List.of()));
+        assertTrue(summary.contains("warning: load average 11.1"), summary);
+    }
+
+    @Test
     void readsResidentMemoryFromProcStatus() {
         assertEquals(123456L * 1024, ResidentMemory.parse("Name:\tjava\nVmPeak:\t 999 kB\nVmRSS:\t  123456 kB\n"));
         assertEquals(-1, ResidentMemory.parse("Name:\tjava\n"));

@@ -8,7 +8,7 @@ final class ReportFixtures {
     }
 
     static MachineInfo machine(String date) {
-        return new MachineInfo("Test CPU", "avx2", 2, 256, "Test JDK 25", "Linux", date, "unknown");
+        return new MachineInfo("Test CPU", "avx2", 2, 256, "Test JDK 25", "Linux", date, "unknown", 0.1);
     }
 
     /** A report with one section per kind of figure; {@code scale} multiplies every throughput. */

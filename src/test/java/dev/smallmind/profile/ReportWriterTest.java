@@ -36,7 +36,8 @@ class ReportWriterTest {
         Path md = ReportWriter.write(ReportFixtures.report("2026-01-02T11:30:00Z", 1.1), dir, null);
         assertEquals(dir.resolve("report.md"), md);
         List<String> images = checkImages(dir);
-        assertTrue(images.containsAll(List.of("matmul-gemm.svg", "trend-decode.svg", "trend-gemm.svg")), images.toString());
+        assertTrue(images.containsAll(List.of("matmul-gemm.svg", "trend-decode.svg", "trend-gemm.svg")),
+                images.toString());
         assertEquals(2, Files.readAllLines(dir.resolve(ReportWriter.HISTORY)).size());
         List<History.Entry> history = History.read(dir.resolve(ReportWriter.HISTORY));
         assertEquals(440, history.get(1).figures().get("infer.small-f32.t1.decode"), 1e-9);
