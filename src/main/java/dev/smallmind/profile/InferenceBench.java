@@ -77,6 +77,7 @@ final class InferenceBench {
      *
      * @param name            short name used in figure ids
      * @param shape           configuration summary
+     * @param workload        sizes it ran with
      * @param fileBytes       size of the model file
      * @param runs            one per thread count
      * @param decodePlan      planner report of the one-token graph
@@ -87,8 +88,9 @@ final class InferenceBench {
      * @param rssAfterRun     after the warm-up generations (the weights have been read)
      * @param profile         per-op profile of decode steps with the largest thread count
      */
-    record ModelResult(String name, String shape, long fileBytes, List<Run> runs, Plan decodePlan, Plan prefillPlan,
-                       long kvBytesPerToken, long rssBefore, long rssLoaded, long rssAfterRun, OpProfile profile) {
+    record ModelResult(String name, String shape, Workload workload, long fileBytes, List<Run> runs,
+                       Plan decodePlan, Plan prefillPlan, long kvBytesPerToken, long rssBefore, long rssLoaded,
+                       long rssAfterRun, OpProfile profile) {
     }
 
     /**
@@ -146,7 +148,7 @@ final class InferenceBench {
             }
             tick.run();
         }
-        return new ModelResult(name, shape, fileBytes, runs, decodePlan, prefillPlan, kvPerToken, rssBefore,
+        return new ModelResult(name, shape, workload, fileBytes, runs, decodePlan, prefillPlan, kvPerToken, rssBefore,
                 rssLoaded, rssAfterRun, profile);
     }
 

@@ -96,7 +96,7 @@ public final class PerformanceReport {
     public static int steps(Settings settings) {
         Sizes s = settings.quick() ? Sizes.QUICK : Sizes.FULL;
         int perThreads = 1 + s.bandwidthFloats().length + s.gemmSizes().length + s.matvecTypes().size();
-        int models = s.presets().size() * (1 + settings.threads().length)
+        int models = s.models().size() * (1 + settings.threads().length)
                 + settings.extraModels().size() * settings.threads().length;
         return settings.threads().length * perThreads + s.bandwidthFloats().length + models;
     }
@@ -335,11 +335,20 @@ public final class PerformanceReport {
 
     private List<InferenceBench.ModelResult> models(Section.Builder inference) throws IOException {
         List<InferenceBench.ModelResult> results = new ArrayList<>();
-        for (String preset : sizes.presets()) {
-            String name = preset + "-f32";
-            Path file = SyntheticModels.ensure(settings.workDir(), preset, DType.F32, settings.vocab());
+        for (Sizes.Model m : sizes.models()) {
+            Path file;
+            try {
+                file = SyntheticModels.ensure(settings.workDir(), m.preset(), m.type(), settings.vocab());
+            } catch (IllegalArgumentException e) {
+                inference.note(m.name() + " not measured: the synthetic model writer cannot write it: "
+                        + e.getMessage());
+                for (int i = 0; i <= settings.threads().length; i++) {
+                    progress.step("model " + m.name() + " (skipped)");
+                }
+                continue;
+            }
             progress.step("model " + file.getFileName());
-            model(name, file, sizes.workload(preset), inference, results);
+            model(m.name(), file, sizes.workload(m.preset()), inference, results);
         }
         for (Path extra : settings.extraModels()) {
             String name = extra.getFileName().toString().replaceFirst("\\.gguf$", "").replaceAll("[^A-Za-z0-9_-]", "_");
@@ -370,21 +379,12 @@ public final class PerformanceReport {
                 + "call to the first generated token. Median of the repetitions, after warm-up generations until "
                 + "the decode speed stopped improving.");
         for (InferenceBench.ModelResult r : models) {
-            InferenceBench.Workload w = workloadOf(r.name());
+            InferenceBench.Workload w = r.workload();
             b.append(" ").append(r.name()).append(": ").append(r.shape()).append(", ").append(mib(r.fileBytes()))
                     .append(", prompt ").append(w.promptTokens()).append(" tokens, ").append(w.generateTokens())
                     .append(" generated, ").append(w.repetitions()).append(" repetitions.");
         }
         return b.toString();
-    }
-
-    private InferenceBench.Workload workloadOf(String name) {
-        for (String preset : sizes.presets()) {
-            if (name.equals(preset + "-f32")) {
-                return sizes.workload(preset);
-            }
-        }
-        return sizes.workload("medium");
     }
 
     private static void inferenceFigures(InferenceBench.ModelResult r, Section.Builder s) {
