@@ -49,6 +49,12 @@ class BenchCommandTest {
         assertTrue(first.out().contains("SmallMind bench (quick)"), first.out());
         assertTrue(first.out().contains("#"), "ASCII bars:\n" + first.out());
         assertTrue(first.err().contains("bench --quick ["), "progress bar on stderr");
+        Matcher progress = Pattern.compile("\\] (\\d+)/(\\d+) ").matcher(first.err());
+        String last = null;
+        while (progress.find()) {
+            last = progress.group(1) + "/" + progress.group(2);
+        }
+        assertTrue(last != null && last.split("/")[0].equals(last.split("/")[1]), "the bar ends full: " + last);
         Path models = work.resolve("models");
         try (var files = Files.list(models)) {
             assertEquals(1, files.filter(p -> p.toString().endsWith(".gguf")).count(), "the small model, cached");
