@@ -25,6 +25,7 @@ public final class Main {
               perplexity -m FILE -f TEXTFILE [-c CTX] [-b BATCH]
               tokenize   -m FILE -p TEXT [--no-special]
               info       -m FILE [--plan]
+              chat       -m FILE [--system TEXT] [-n N] [sampling options as for generate]
               bench      -m FILE [-p 128] [-n 64] [-t 1,2] [-r 3]
               synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
                          [--seed S] [--vocab VOCAB.gguf]
@@ -63,6 +64,7 @@ public final class Main {
                 case "perplexity" -> new PerplexityCommand().run(rest, out, err);
                 case "tokenize" -> new TokenizeCommand().run(rest, out, err);
                 case "info" -> new InfoCommand().run(rest, out, err);
+                case "chat" -> new ChatCommand().run(rest, out, err);
                 case "bench" -> new BenchCommand().run(rest, out, err);
                 case "synth" -> new SynthCommand().run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (try: smallmind --help)");

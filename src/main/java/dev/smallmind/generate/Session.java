@@ -45,6 +45,7 @@ public final class Session implements AutoCloseable {
     private StepArena scoringArena;
     private ForwardPass scoring;
     private int position;
+    private final int[] history;
     private volatile boolean cancelled;
     private MemorySegment lastLogits;
     private long lastLogitsOffset;
@@ -63,6 +64,7 @@ public final class Session implements AutoCloseable {
         }
         this.contextLength = ctx;
         this.batch = Math.min(options.batchSize(), ctx);
+        this.history = new int[ctx];
         this.region = new Region("session", Long.MAX_VALUE);
         try {
             this.step = new StepContext(batch, arena);
@@ -164,7 +166,7 @@ public final class Session implements AutoCloseable {
         step.begin(position, 1);
         step.setToken(0, token);
         decode.graph().run(pool);
-        position++;
+        history[position++] = token;
         lastLogits = decode.arena();
         lastLogitsOffset = decode.logitsOffset(0);
     }
@@ -210,6 +212,7 @@ public final class Session implements AutoCloseable {
             step.setToken(j, tokens[from + j]);
         }
         pass.graph().run(pool);
+        System.arraycopy(tokens, from, history, position, count);
         position += count;
     }
 
@@ -217,6 +220,24 @@ public final class Session implements AutoCloseable {
         if (n > contextLength - position) {
             throw new ContextFullException(n, contextLength - position, contextLength);
         }
+    }
+
+    /**
+     * Keeps the cached positions that already hold the start of {@code prompt} (a conversation growing turn by
+     * turn re-evaluates only its new tokens), and drops the rest. At least the prompt's last token is left to
+     * evaluate, so fresh logits follow.
+     *
+     * @param prompt the full token sequence about to be evaluated
+     * @return how many of its tokens are already in the cache
+     */
+    public int keepCommonPrefix(int[] prompt) {
+        int common = 0;
+        int limit = Math.min(position, prompt.length - 1);
+        while (common < limit && history[common] == prompt[common]) {
+            common++;
+        }
+        position = common;
+        return common;
     }
 
     /**
@@ -242,12 +263,27 @@ public final class Session implements AutoCloseable {
      * @throws ContextFullException when the prompt alone does not fit
      */
     public GenerationResult generate(int[] prompt, GenerationOptions options, TokenSink sink) {
+        reset();
+        return continueWith(prompt, options, sink);
+    }
+
+    /**
+     * Generates from prompt token ids, reusing the cached positions that already hold the prompt's beginning
+     * (see {@link #keepCommonPrefix}): for chat, where each turn's prompt extends the previous conversation.
+     *
+     * @param prompt  token ids (at least one)
+     * @param options what to generate
+     * @param sink    receives text as it is produced
+     * @return tokens, text, finish reason, timings (prefill counts only the tokens evaluated)
+     * @throws ContextFullException when the prompt alone does not fit
+     */
+    public GenerationResult continueWith(int[] prompt, GenerationOptions options, TokenSink sink) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
-        reset();
+        int reused = keepCommonPrefix(prompt);
         cancelled = false;
-        requireRoom(prompt.length);
+        requireRoom(prompt.length - reused);
         Sampler sampler = new Sampler(options.sampler(), model.config().vocabSize());
         for (int t : prompt) {
             sampler.accept(t);
@@ -257,7 +293,7 @@ public final class Session implements AutoCloseable {
         int[] generated = new int[max];
         byte[] text = new byte[64 + max * 16];
         long start = System.nanoTime();
-        evaluate(prompt, 0, prompt.length);
+        evaluate(prompt, reused, prompt.length);
         long prefillNanos = System.nanoTime() - start;
         long firstToken = 0;
         long[] threadIds = engineThreadIds();
@@ -319,7 +355,7 @@ public final class Session implements AutoCloseable {
         if (textLength > released) {
             sink.text(text, released, textLength - released);
         }
-        Timings timings = new Timings(prompt.length, prefillNanos, firstToken, decodeSteps, decodeNanos);
+        Timings timings = new Timings(prompt.length - reused, prefillNanos, firstToken, decodeSteps, decodeNanos);
         return new GenerationResult(prompt.clone(), Arrays.copyOf(generated, count),
                 new String(text, 0, textLength, StandardCharsets.UTF_8), reason, timings,
                 new DecodeMemory(gc1 - gc0, heap1 - heap0, decodeSteps));

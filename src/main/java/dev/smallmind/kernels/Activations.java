@@ -86,7 +86,7 @@ public final class Activations {
 
     /**
      * GELU, tanh approximation, exactly as ggml computes it for F32:
-     * {@code h = fp16(x); out = fp16(0.5 h (1 + tanh(sqrt(2/pi) h (1 + 0.044715 h^2))))} for -10 < x < 10,
+     * {@code h = fp16(x); out = fp16(0.5 h (1 + tanh(sqrt(2/pi) h (1 + 0.044715 h^2))))} for {@code -10 < x < 10},
      * {@code x} from 10 up, 0 from -10 down.
      *
      * @param x      input
@@ -139,7 +139,7 @@ public final class Activations {
     /**
      * GELU, exact erf form {@code out = 0.5 x (1 + erf(x / sqrt 2))}, with erf from a Chebyshev fit of erfc so
      * that the tiny negative tail keeps its relative accuracy. Relative error of the result: about 1e-6 for
-     * |x| < 3, growing like 1e-7 x^2 further down the negative tail (1.4e-5 at x = -12, where the result is
+     * {@code |x| < 3}, growing like 1e-7 x^2 further down the negative tail (1.4e-5 at x = -12, where the result is
      * about 1e-32) because the float exponent argument -x^2/2 is rounded.
      *
      * @param x      input

@@ -18,6 +18,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * {@code out[i] = x[i] > 0 ? x[i] : 0}.
+     *
      * @param x      input
      * @param xOff   byte offset of x[0]
      * @param out    result
@@ -47,6 +49,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * ggml's GELU of one value.
+     *
      * @param x input
      * @return ggml's GELU of x
      */
@@ -63,6 +67,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * GELU, erf form, computed in double and rounded once.
+     *
      * @param x      input
      * @param xOff   byte offset of x[0]
      * @param out    result
@@ -77,6 +83,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * 1 + erf(z) without cancellation for negative z.
+     *
      * @param z argument
      * @return 1 + erf(z), accurate in relative terms also where it is tiny (z very negative)
      */
@@ -85,6 +93,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * Complementary error function: Taylor series of erf below 2, continued fraction above.
+     *
      * @param z argument, >= 0
      * @return erfc(z) = 1 - erf(z)
      */
@@ -115,6 +125,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * SiLU {@code x / (1 + e^-x)} with {@link Math#exp}.
+     *
      * @param x      input
      * @param xOff   byte offset of x[0]
      * @param out    result
@@ -128,6 +140,8 @@ public final class ActivationsReference {
     }
 
     /**
+     * SwiGLU {@code silu(gate) * up}.
+     *
      * @param gate    gate projection
      * @param gateOff byte offset of gate[0]
      * @param up      up projection

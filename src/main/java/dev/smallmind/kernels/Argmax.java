@@ -23,6 +23,8 @@ public final class Argmax {
     }
 
     /**
+     * Finds the largest value.
+     *
      * @param x    values (NaN-free)
      * @param xOff byte offset of x[0]
      * @param n    count, >= 1

@@ -8,6 +8,8 @@ public final class ArgmaxReference {
     }
 
     /**
+     * Finds the largest value by a scalar scan.
+     *
      * @param x    values (NaN-free)
      * @param xOff byte offset of x[0]
      * @param n    count, >= 1

@@ -15,9 +15,8 @@ import java.nio.ByteOrder;
  *
  * <p>Rows of K and V are {@code headDim} floats at {@code kBase + p * kRowBytes} and {@code vBase + p * vRowBytes}
  * (the caller adds the head's offset inside a cache row). Scores: four positions at a time, each a vector dot
- * product over {@code headDim} reduced once. Softmax: {@link Softmax}'s arithmetic (ggml's). Output: per
- * {@code headDim} chunk, four independent FMA chains over the positions, so the loop is bound by loads rather than
- * by FMA latency. Scalar twin: {@link AttentionReference}.
+ * product over {@code headDim} reduced once. Softmax: {@link Softmax}'s arithmetic (ggml's). Output: V read row
+ * by row, four positions per pass over {@code out}. Scalar twin: {@link AttentionReference}.
  */
 public final class Attention {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -27,6 +26,8 @@ public final class Attention {
     }
 
     /**
+     * Attention of one query row of one head over positions {@code [0, len)} of the cache.
+     *
      * @param q         query row, headDim floats
      * @param qOff      byte offset of q[0]
      * @param k         key cache
@@ -126,41 +127,68 @@ public final class Attention {
         }
     }
 
+    /**
+     * out = sum_p s[p] * V[p], walking V row by row (cache rows are often a whole page apart: 8 KV heads of 128
+     * floats), four positions per pass over {@code out}, whose chunks stay in L1 between passes.
+     */
     private static void weightedSum(MemorySegment v, long vBase, long vRowBytes, int headDim, int len,
                                     MemorySegment scores, long scoresOff, MemorySegment out, long outOff) {
         int dBound = F.loopBound(headDim);
-        int pBound = len & -4;
+        FloatVector zero = FloatVector.zero(F);
         for (int d = 0; d < dBound; d += F.length()) {
-            long b = 4L * d;
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            FloatVector acc2 = FloatVector.zero(F);
-            FloatVector acc3 = FloatVector.zero(F);
-            int p = 0;
-            for (; p < pBound; p += 4) {
-                long row = vBase + p * vRowBytes + b;
-                long s = scoresOff + 4L * p;
-                acc0 = FloatVector.fromMemorySegment(F, v, row, LE)
-                        .fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s)), acc0);
-                acc1 = FloatVector.fromMemorySegment(F, v, row + vRowBytes, LE)
-                        .fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4)), acc1);
-                acc2 = FloatVector.fromMemorySegment(F, v, row + 2 * vRowBytes, LE)
-                        .fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 8)), acc2);
-                acc3 = FloatVector.fromMemorySegment(F, v, row + 3 * vRowBytes, LE)
-                        .fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 12)), acc3);
-            }
-            for (; p < len; p++) {
-                acc0 = FloatVector.fromMemorySegment(F, v, vBase + p * vRowBytes + b, LE)
-                        .fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, scoresOff + 4L * p)), acc0);
-            }
-            acc0.add(acc1).add(acc2.add(acc3)).intoMemorySegment(out, outOff + b, LE);
+            zero.intoMemorySegment(out, outOff + 4L * d, LE);
         }
         for (int d = dBound; d < headDim; d++) {
-            float acc = 0f;
-            for (int p = 0; p < len; p++) {
-                acc += scores.get(F32.LAYOUT, scoresOff + 4L * p) * v.get(F32.LAYOUT, vBase + p * vRowBytes + 4L * d);
+            out.set(F32.LAYOUT, outOff + 4L * d, 0f);
+        }
+        int p = 0;
+        for (; p + 4 <= len; p += 4) {
+            long r0 = vBase + p * vRowBytes;
+            long r1 = r0 + vRowBytes;
+            long r2 = r1 + vRowBytes;
+            long r3 = r2 + vRowBytes;
+            long s = scoresOff + 4L * p;
+            float s0 = scores.get(F32.LAYOUT, s);
+            float s1 = scores.get(F32.LAYOUT, s + 4);
+            float s2 = scores.get(F32.LAYOUT, s + 8);
+            float s3 = scores.get(F32.LAYOUT, s + 12);
+            FloatVector w0 = FloatVector.broadcast(F, s0);
+            FloatVector w1 = FloatVector.broadcast(F, s1);
+            FloatVector w2 = FloatVector.broadcast(F, s2);
+            FloatVector w3 = FloatVector.broadcast(F, s3);
+            for (int d = 0; d < dBound; d += F.length()) {
+                long b = 4L * d;
+                FloatVector acc = FloatVector.fromMemorySegment(F, out, outOff + b, LE);
+                acc = FloatVector.fromMemorySegment(F, v, r0 + b, LE).fma(w0, acc);
+                acc = FloatVector.fromMemorySegment(F, v, r1 + b, LE).fma(w1, acc);
+                acc = FloatVector.fromMemorySegment(F, v, r2 + b, LE).fma(w2, acc);
+                acc = FloatVector.fromMemorySegment(F, v, r3 + b, LE).fma(w3, acc);
+                acc.intoMemorySegment(out, outOff + b, LE);
             }
-            out.set(F32.LAYOUT, outOff + 4L * d, acc);
+            for (int d = dBound; d < headDim; d++) {
+                long b = 4L * d;
+                float acc = out.get(F32.LAYOUT, outOff + b);
+                acc = Math.fma(s0, v.get(F32.LAYOUT, r0 + b), acc);
+                acc = Math.fma(s1, v.get(F32.LAYOUT, r1 + b), acc);
+                acc = Math.fma(s2, v.get(F32.LAYOUT, r2 + b), acc);
+                acc = Math.fma(s3, v.get(F32.LAYOUT, r3 + b), acc);
+                out.set(F32.LAYOUT, outOff + b, acc);
+            }
+        }
+        for (; p < len; p++) {
+            long r = vBase + p * vRowBytes;
+            float sp = scores.get(F32.LAYOUT, scoresOff + 4L * p);
+            FloatVector w = FloatVector.broadcast(F, sp);
+            for (int d = 0; d < dBound; d += F.length()) {
+                long b = 4L * d;
+                FloatVector.fromMemorySegment(F, v, r + b, LE)
+                        .fma(w, FloatVector.fromMemorySegment(F, out, outOff + b, LE))
+                        .intoMemorySegment(out, outOff + b, LE);
+            }
+            for (int d = dBound; d < headDim; d++) {
+                long b = 4L * d;
+                out.set(F32.LAYOUT, outOff + b, Math.fma(sp, v.get(F32.LAYOUT, r + b), out.get(F32.LAYOUT, outOff + b)));
+            }
         }
     }
 }

@@ -108,7 +108,7 @@ public final class ElementWise {
         }
     }
 
-    static void checkBinary(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff,
+    private static void checkBinary(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff,
                             int n) {
         Operands.requireFloats("a", a, aOff, n);
         Operands.requireFloats("b", b, bOff, n);

@@ -8,6 +8,8 @@ public final class NormsReference {
     }
 
     /**
+     * RMSNorm, ggml's loop.
+     *
      * @param x      input row
      * @param xOff   byte offset of x[0]
      * @param w      weight, n floats
@@ -33,6 +35,8 @@ public final class NormsReference {
     }
 
     /**
+     * LayerNorm, ggml's loops.
+     *
      * @param x      input row
      * @param xOff   byte offset of x[0]
      * @param w      weight, n floats

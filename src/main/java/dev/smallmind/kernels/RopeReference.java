@@ -12,6 +12,8 @@ public final class RopeReference {
     }
 
     /**
+     * Rotates the first {@code ropeDim} dimensions of each head, computing the angles on the way.
+     *
      * @param pairing  which dimensions rotate together
      * @param ropeDim  rotated dimensions per head, even
      * @param freqBase base frequency

@@ -26,6 +26,8 @@ public final class RopeTable {
     private final RopePairing pairing;
 
     /**
+     * Computes the table for every position; costs {@code maxPos * ropeDim / 2} sines and cosines.
+     *
      * @param region   memory the table lives in (model or session lifetime)
      * @param maxPos   number of positions covered, >= 1
      * @param ropeDim  rotated dimensions per head, even, >= 2
@@ -80,6 +82,8 @@ public final class RopeTable {
     }
 
     /**
+     * Where a position's cosines start in {@link #segment()}.
+     *
      * @param pos position, in {@code [0, maxPos)}
      * @return byte offset of that position's cosines
      */
@@ -88,6 +92,8 @@ public final class RopeTable {
     }
 
     /**
+     * Where a position's signed sines start in {@link #segment()}.
+     *
      * @param pos position, in {@code [0, maxPos)}
      * @return byte offset of that position's signed sines
      */

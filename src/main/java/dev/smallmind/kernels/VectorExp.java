@@ -31,6 +31,9 @@ final class VectorExp {
     private static final float P3 = 0x1.555e66p-3f;
     private static final float P4 = 0x1.573e2ep-5f;
     private static final float P5 = 0x1.0e4020p-7f;
+    /** Up to |n| = 126, 2^n is a normal float that can be built directly from bits. */
+    private static final float NORMAL_POWER = 126f;
+    private static final int ONE_BITS = Float.floatToRawIntBits(1f);
     /** Beyond |n| > 192 the result is 0 or +inf outright (ggml's saturation test). */
     private static final float SATURATE = 192f;
 
@@ -49,10 +52,21 @@ final class VectorExp {
         FloatVector u = b.mul(b);
         FloatVector high = b.fma(P5, P4).fma(u, b.fma(P3, P2));
         FloatVector j = high.fma(u, b.fma(P1, 1f));
+        if (n.abs().compare(VectorOperators.GT, NORMAL_POWER).anyTrue()) {
+            return wideRange(j, n);
+        }
+        // The shift left n in the low mantissa bits of z: moved into the exponent field, they make 2^n, a normal
+        // float for |n| <= 126, so one rounded product equals vscalefps here.
+        FloatVector twoToN = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(ONE_BITS)
+                .reinterpretAsFloats();
+        return j.mul(twoToN);
+    }
+
+    /** The rare case of a lane beyond |n| = 126: results near or past the float range. */
+    private static FloatVector wideRange(FloatVector j, FloatVector n) {
         FloatVector scaled = scaleByPowerOfTwo(j, n.max(-SATURATE).min(SATURATE));
         VectorMask<Float> saturated = n.abs().compare(VectorOperators.GT, SATURATE);
-        FloatVector limit = FloatVector.broadcast(x.species(), Float.POSITIVE_INFINITY)
-                .blend(0f, n.compare(VectorOperators.LE, 0f));
+        FloatVector limit = j.broadcast(Float.POSITIVE_INFINITY).blend(0f, n.compare(VectorOperators.LE, 0f));
         return scaled.blend(limit, saturated);
     }
 

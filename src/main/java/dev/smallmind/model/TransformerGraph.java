@@ -188,7 +188,8 @@ public final class TransformerGraph {
         int k = (int) weights[0].shape().last();
         long prepBytes = kernel.preparedBytes(rowCapacity, k);
         Buffer prepared = prepBytes == 0 ? null : g.buffer(name + ".prepared", prepBytes);
-        g.add(new MatmulNode(name, step, kernel, weights, biases, columns, in, out, outStride, rows, prepared));
+        g.add(new MatmulNode(name, step, kernel, weights, biases, columns, in, out, outStride, rows, prepared,
+                rowCapacity));
     }
 
     private Buffer floats(String name, int width) {

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Decode-step matrix-vector product ({@code t = 1}) over a 4096 x 4096 weight matrix of each float type. The
  * {@code gbytes} column is weight bytes streamed per second (GB/s), the memory-bound figure of merit; the matrix
- * (32-64 MB) is larger than L3, so every call reads it from DRAM.
+ * (32-64 MB) is larger than L3, so every call reads it from DRAM. On a shared machine read
+ * {@code cpu.work / cpu.cpuSeconds} (GB per CPU second, one-thread runs) instead.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -111,8 +112,11 @@ public class FloatMatvecBench {
     }
 
     @Benchmark
-    public void matvec(Bytes bytes) {
+    public void matvec(Bytes bytes, GemmBench.CpuClock cpu) {
+        long start = GemmBench.CpuClock.now();
         pool.run(task, N, 4);
-        bytes.gbytes += 1e-9 * N * (double) N * task.kernel.weightType().rowBytes(1);
+        double gb = 1e-9 * N * (double) N * task.kernel.weightType().rowBytes(1);
+        bytes.gbytes += gb;
+        cpu.add(start, gb);
     }
 }

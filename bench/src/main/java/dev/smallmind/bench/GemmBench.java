@@ -20,12 +20,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.TimeUnit;
 
 /**
  * F32 prefill GEMM {@code y = x * W^T}, square: {@code n} activation rows of {@code k = n} times {@code n} weight
- * rows. The {@code gflops} column is the figure of merit (2 n^3 flops per call); weight rows are split across
- * the worker pool.
+ * rows. The {@code gflops} column is the figure of merit (2 n^3 flops per call, the activation packing
+ * included); token rows (packing) and then weight rows (multiplication) are split across the worker pool. On a
+ * shared machine read {@code cpu.work / cpu.cpuSeconds} (GFLOP per CPU second, one-thread runs) instead.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -51,24 +54,65 @@ public class GemmBench {
         public double gflops;
     }
 
-    /** One GEMM bound to its operands, so handing it to the pool allocates nothing. */
-    static final class Multiply implements RangeTask {
+    /**
+     * Work done per CPU second of the benchmark thread, for machines shared with other jobs: wall-clock throughput
+     * there measures the share of a core the scheduler gave us, while {@code work / cpuSeconds} does not. Both are
+     * reported per iteration as plain sums ({@link AuxCounters.Type#EVENTS}); divide {@code work} by
+     * {@code cpuSeconds}. Only the calling thread is clocked, so the ratio means "per core" for one-thread runs.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuClock {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+        /** Work units done (GFLOP or GB, as the benchmark says). */
+        public double work;
+        /** CPU seconds of the benchmark thread spent doing it. */
+        public double cpuSeconds;
+
+        /** @return the current thread's CPU time in nanoseconds */
+        static long now() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        /**
+         * @param start value of {@link #now()} before the work
+         * @param units work done since then
+         */
+        void add(long start, double units) {
+            cpuSeconds += (now() - start) * 1e-9;
+            work += units;
+        }
+    }
+
+    /**
+     * One GEMM bound to its operands, so handing it to the pool allocates nothing: first the activation rows are
+     * packed ({@link F32Matmul#prepare}), split by token, then the weight rows are multiplied, split by row.
+     */
+    static final class Multiply {
         final F32Matmul kernel = new F32Matmul();
         final MemorySegment w;
         final MemorySegment x;
+        final MemorySegment prep;
         final MemorySegment y;
         final int n;
+        final RangeTask prepare = this::prepare;
+        final RangeTask multiply = this::multiply;
 
-        Multiply(MemorySegment w, MemorySegment x, MemorySegment y, int n) {
+        Multiply(Arena arena, MemorySegment w, MemorySegment x, MemorySegment y, int n) {
             this.w = w;
             this.x = x;
+            this.prep = arena.allocate(kernel.preparedBytes(n, n), 64);
             this.y = y;
             this.n = n;
         }
 
-        @Override
-        public void run(int from, int to, int worker) {
-            kernel.multiply(w, 0, n, x, 0, n, y, 0, n, from, to);
+        private void prepare(int from, int to, int worker) {
+            kernel.prepare(x, 0, n, from, to, prep, 0);
+        }
+
+        private void multiply(int from, int to, int worker) {
+            kernel.multiply(w, 0, n, prep, 0, n, y, 0, n, from, to);
         }
     }
 
@@ -76,8 +120,8 @@ public class GemmBench {
     public void setUp() {
         arena = Arena.ofShared();
         long elements = (long) n * n;
-        task = new Multiply(BenchMemory.randomFloats(arena, elements, 1), BenchMemory.randomFloats(arena, elements, 2),
-                arena.allocate(4 * elements, 64), n);
+        task = new Multiply(arena, BenchMemory.randomFloats(arena, elements, 1),
+                BenchMemory.randomFloats(arena, elements, 2), arena.allocate(4 * elements, 64), n);
         pool = new WorkerPool(threads);
     }
 
@@ -88,8 +132,12 @@ public class GemmBench {
     }
 
     @Benchmark
-    public void gemm(Flops flops) {
-        pool.run(task, n, 4);
-        flops.gflops += 2e-9 * n * n * n;
+    public void gemm(Flops flops, CpuClock cpu) {
+        long start = CpuClock.now();
+        pool.run(task.prepare, n);
+        pool.run(task.multiply, n, F32Matmul.ROWS);
+        double gflop = 2e-9 * n * n * n;
+        flops.gflops += gflop;
+        cpu.add(start, gflop);
     }
 }

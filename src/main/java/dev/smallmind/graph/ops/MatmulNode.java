@@ -46,6 +46,7 @@ public final class MatmulNode extends Node {
     private long preparedOffset;
     private int t;
     private long actRowOffset;
+    private boolean usePrepared;
 
     /**
      * @param name      node name
@@ -59,9 +60,10 @@ public final class MatmulNode extends Node {
      * @param outStride floats per output row
      * @param rows      which step rows to compute
      * @param prepared  scratch of {@code kernel.preparedBytes(maxRows, k)} bytes, or null when that is 0
+     * @param maxRows   most step rows the node processes
      */
     public MatmulNode(String name, StepContext step, MatmulKernel kernel, Tensor[] weights, Tensor[] biases,
-                      int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared) {
+                      int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared, int maxRows) {
         super(name, OpKind.MATMUL);
         this.parts = weights.length;
         if (parts == 0 || columns.length != parts || (biases != null && biases.length != parts)) {
@@ -115,9 +117,11 @@ public final class MatmulNode extends Node {
         this.outStride = outStride;
         this.rows = rows;
         this.prepared = prepared;
-        if ((prepared == null) != (kernel.preparedBytes(1, k) == 0)) {
-            throw new IllegalArgumentException("node '" + name + "': prepared-activation scratch "
-                    + (prepared == null ? "missing" : "not needed") + " for " + kernel.weightType());
+        long needed = kernel.preparedBytes(maxRows, k);
+        if (needed > 0 && (prepared == null || prepared.bytes() < needed)) {
+            throw new IllegalArgumentException("node '" + name + "': " + kernel.weightType() + " needs "
+                    + needed + " bytes of prepared activations for " + maxRows + " rows, got "
+                    + (prepared == null ? 0 : prepared.bytes()));
         }
     }
 
@@ -149,7 +153,8 @@ public final class MatmulNode extends Node {
             t = count;
             actRowOffset = 0;
         }
-        if (prepared != null) {
+        usePrepared = kernel.preparedBytes(t, k) > 0;
+        if (usePrepared) {
             pool.run(prepare, t);
         }
         pool.run(this, totalRows, ROW_GRAIN);
@@ -162,7 +167,7 @@ public final class MatmulNode extends Node {
     @Override
     public void run(int from, int to, int worker) {
         MemorySegment act = arena;
-        long actOffset = prepared != null ? preparedOffset : inOffset + actRowOffset;
+        long actOffset = usePrepared ? preparedOffset : inOffset + actRowOffset;
         for (int p = 0; p < parts; p++) {
             int lo = Math.max(from, firstRow[p]);
             int hi = Math.min(to, firstRow[p + 1]);

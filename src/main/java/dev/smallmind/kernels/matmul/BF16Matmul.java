@@ -6,7 +6,6 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,10 +17,10 @@ import java.nio.ByteOrder;
  * BF16 weights times F32 activations with the Vector API. A bfloat16 is the upper half of a float32, so widening
  * is a 16-bit shift, exact for every pattern.
  *
- * <p>Activations stay F32 (llama.cpp rounds them to BF16 for its BF16 dot product; keeping them is closer to the
- * exact product and skips a conversion pass). The loop structure and the order of every sum are those of
- * {@link F32Matmul} and {@link F16Matmul}; the loops are repeated per weight type so that each kernel's weight
- * load inlines into its own loops.
+ * <p>Activations stay F32 (llama.cpp rounds them to BF16 for its BF16 dot product; keeping them is closer to
+ * the exact product and skips a conversion pass). The one-token path, the blocking, summation order and the
+ * scalar tail are those of {@link F16Matmul} ({@link DotTiling}); the loops are repeated per weight type so
+ * that each kernel's weight load inlines into its own loops.
  */
 public final class BF16Matmul implements MatmulKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -30,7 +29,7 @@ public final class BF16Matmul implements MatmulKernel {
     private static final int LANES = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     @Override
     public DType weightType() {
         return DType.BF16;
@@ -43,9 +42,8 @@ public final class BF16Matmul implements MatmulKernel {
         for (; e < full; e += LANES) {
             load(w, wOffset + 2L * e).intoMemorySegment(dst, dstOffset + 4L * e, LE);
         }
-        if (e < n) {
-            load(w, wOffset + 2L * e, H.indexInRange(e, n))
-                    .intoMemorySegment(dst, dstOffset + 4L * e, LE, F.indexInRange(e, n));
+        for (; e < n; e++) {
+            dst.set(FLOAT, dstOffset + 4L * e, widen(w.get(SHORT, wOffset + 2L * e)));
         }
     }
 
@@ -64,14 +62,20 @@ public final class BF16Matmul implements MatmulKernel {
         long wRowBytes = 2L * k;
         long xRowBytes = 4L * k;
         long yRowBytes = 4L * yStride;
-        int tile = F32Matmul.tileTokens(k);
+        if (t == 1) {
+            for (int i = rowFrom; i < rowTo; i++) {
+                y.set(FLOAT, yOffset + 4L * i, dotRow(w, wOffset + i * wRowBytes, act, actOffset, k));
+            }
+            return;
+        }
+        int tile = DotTiling.tileTokens(k);
         for (int j0 = 0; j0 < t; j0 += tile) {
             int j1 = Math.min(t, j0 + tile);
             int i = rowFrom;
-            for (; i + F32Matmul.ROWS <= rowTo; i += F32Matmul.ROWS) {
+            for (; i + DotTiling.ROWS <= rowTo; i += DotTiling.ROWS) {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
-                for (; j + F32Matmul.TOKENS <= j1; j += F32Matmul.TOKENS) {
+                for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
                     dot4x3(w, wRow, wRowBytes, act, actOffset + j * xRowBytes, xRowBytes, k, y,
                             yOffset + j * yRowBytes + 4L * i, yRowBytes);
                 }
@@ -82,7 +86,7 @@ public final class BF16Matmul implements MatmulKernel {
             for (; i < rowTo; i++) {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
-                for (; j + F32Matmul.TOKENS <= j1; j += F32Matmul.TOKENS) {
+                for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
                     dot1x3(w, wRow, act, actOffset + j * xRowBytes, xRowBytes, k, y, yOffset + j * yRowBytes + 4L * i,
                             yRowBytes);
                 }
@@ -104,8 +108,18 @@ public final class BF16Matmul implements MatmulKernel {
         return toFloats(ShortVector.fromMemorySegment(H, w, offset, LE));
     }
 
-    private static FloatVector load(MemorySegment w, long offset, VectorMask<Short> m) {
-        return toFloats(ShortVector.fromMemorySegment(H, w, offset, LE, m));
+    /** The scalar widening used for the last {@code k % 16} elements. */
+    static float widen(short h) {
+        return Float.intBitsToFloat(h << 16);
+    }
+
+    /** Scalar dot product of elements {@code [from, k)}: the part of a row after the last full vector. */
+    private static float tail(MemorySegment w, long w0, MemorySegment x, long x0, int from, int k) {
+        float sum = 0;
+        for (int e = from; e < k; e++) {
+            sum = Math.fma(widen(w.get(SHORT, w0 + 2L * e)), x.get(FLOAT, x0 + 4L * e), sum);
+        }
+        return sum;
     }
 
     private static void dot4x3(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, long xRowBytes,
@@ -150,32 +164,18 @@ public final class BF16Matmul implements MatmulKernel {
             a31 = u.fma(v1, a31);
             a32 = u.fma(v2, a32);
         }
-        if (e < k) {
-            VectorMask<Float> m = F.indexInRange(e, k);
-            VectorMask<Short> mh = H.indexInRange(e, k);
-            FloatVector v0 = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, m);
-            FloatVector v1 = FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE, m);
-            FloatVector v2 = FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE, m);
-            FloatVector u = load(w, w0 + 2L * e, mh);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            a02 = u.fma(v2, a02);
-            u = load(w, w1 + 2L * e, mh);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            a12 = u.fma(v2, a12);
-            u = load(w, w2 + 2L * e, mh);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            u = load(w, w3 + 2L * e, mh);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
-        }
-        store4(y, y0, a00, a10, a20, a30);
-        store4(y, y0 + yRowBytes, a01, a11, a21, a31);
-        store4(y, y0 + 2 * yRowBytes, a02, a12, a22, a32);
+        y.set(FLOAT, y0, a00.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a10.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + 8, a20.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x0, e, k));
+        y.set(FLOAT, y0 + 12, a30.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a01.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 4, a11.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 8, a21.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 12, a31.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a02.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 4, a12.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 8, a22.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 12, a32.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x2, e, k));
     }
 
     private static void dot4x1(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, int k,
@@ -196,15 +196,10 @@ public final class BF16Matmul implements MatmulKernel {
             a2 = load(w, w2 + 2L * e).fma(v, a2);
             a3 = load(w, w3 + 2L * e).fma(v, a3);
         }
-        if (e < k) {
-            VectorMask<Short> mh = H.indexInRange(e, k);
-            FloatVector v = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, F.indexInRange(e, k));
-            a0 = load(w, w0 + 2L * e, mh).fma(v, a0);
-            a1 = load(w, w1 + 2L * e, mh).fma(v, a1);
-            a2 = load(w, w2 + 2L * e, mh).fma(v, a2);
-            a3 = load(w, w3 + 2L * e, mh).fma(v, a3);
-        }
-        store4(y, y0, a0, a1, a2, a3);
+        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + 8, a2.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x0, e, k));
+        y.set(FLOAT, y0 + 12, a3.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x0, e, k));
     }
 
     private static void dot1x3(MemorySegment w, long w0, MemorySegment x, long x0, long xRowBytes, int k,
@@ -222,16 +217,37 @@ public final class BF16Matmul implements MatmulKernel {
             a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE), a1);
             a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE), a2);
         }
-        if (e < k) {
-            VectorMask<Float> m = F.indexInRange(e, k);
-            FloatVector u = load(w, w0 + 2L * e, H.indexInRange(e, k));
-            a0 = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, m), a0);
-            a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE, m), a1);
-            a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE, m), a2);
+        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+    }
+
+    /**
+     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over 64-element
+     * steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB apart) measured
+     * markedly lower DRAM bandwidth.
+     */
+    private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int blocks = k / (4 * LANES) * (4 * LANES);
+        int e = 0;
+        for (; e < blocks; e += 4 * LANES) {
+            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            a1 = load(w, w0 + 2L * (e + LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
+            a2 = load(w, w0 + 2L * (e + 2 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
+            a3 = load(w, w0 + 2L * (e + 3 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
         }
-        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + yRowBytes, a1.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 2 * yRowBytes, a2.reduceLanes(VectorOperators.ADD));
+        int full = k / LANES * LANES;
+        for (; e < full; e += LANES) {
+            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
@@ -241,18 +257,6 @@ public final class BF16Matmul implements MatmulKernel {
         for (; e < full; e += LANES) {
             a = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
         }
-        if (e < k) {
-            a = load(w, w0 + 2L * e, H.indexInRange(e, k))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE, F.indexInRange(e, k)), a);
-        }
-        return a.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static void store4(MemorySegment y, long y0, FloatVector a0, FloatVector a1, FloatVector a2,
-                               FloatVector a3) {
-        y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 8, a2.reduceLanes(VectorOperators.ADD));
-        y.set(FLOAT, y0 + 12, a3.reduceLanes(VectorOperators.ADD));
+        return a.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
 }

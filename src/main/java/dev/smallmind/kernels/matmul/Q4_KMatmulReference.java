@@ -11,8 +11,8 @@ import java.lang.foreign.ValueLayout;
  * Scalar reference for {@link Q4_KMatmul}: Q4_K weights times Q8_K activations, as llama.cpp's
  * {@code vec_dot_q4_K_q8_K}. Per super-block the integer sums {@code sumi = sum_j scale_j * dot(q_j, a_j)} and
  * {@code summ = sum_j min_j * (bsum_2j + bsum_2j+1)} are exact; the float result gains
- * {@code (ad * d) * sumi - (ad * dmin) * summ}, super-block after super-block. The Vector API kernel does the same
- * float operations in the same order, so the two agree bit for bit.
+ * {@code (ad * d) * sumi - (ad * dmin) * summ}, super-block after super-block. The Vector API kernel sums the same
+ * exact integers and differs only in float summation order.
  *
  * <p>Q4_K super-block (144 bytes): fp16 d, fp16 dmin, 12 bytes of 6-bit scales and mins ({@link KQuantScales}),
  * 128 bytes of nibbles: byte {@code 32c + l} holds value {@code 64c + l} in its low nibble and {@code 64c + 32 + l}

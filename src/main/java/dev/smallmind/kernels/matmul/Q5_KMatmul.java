@@ -15,8 +15,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Q5_K weights times activations quantized to Q8_K, with the Vector API; the method of {@link Q4_KMatmul} plus
- * the fifth bits, and the same arithmetic as {@link Q5_KMatmulReference}, so results are bit-identical to it.
+ * Q5_K weights times activations quantized to Q8_K, with the Vector API; the method of {@link Q4_KMatmul} (exact
+ * integer sums per super-block as {@link Q5_KMatmulReference}, accumulated in float lanes) plus the fifth bits.
  * The 32 high-bit bytes are read once per super-block as 16 int16 lanes copied into both halves of a vector; a
  * per-half shift brings the bits of the half's chunk to positions 0, 1, 8 and 9, next to the nibbles they extend.
  */
@@ -103,7 +103,7 @@ public final class Q5_KMatmul implements MatmulKernel {
 
     /** One weight row times one prepared activation row; see {@link Q4_KMatmul} for the lane layout. */
     private static float rowDot(MemorySegment w, long wRow, MemorySegment act, long aRow, int blocks) {
-        float sum = 0;
+        FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < blocks; b++) {
             long wb = wRow + (long) b * BLOCK;
             long ab = aRow + (long) b * Q8_KActivations.BLOCK_BYTES;
@@ -115,7 +115,7 @@ public final class Q5_KMatmul implements MatmulKernel {
             int mLow = u1 & 0x3F3F3F3F;
             int mHigh = ((u2 >>> 4) & 0x0F0F0F0F) | ((u1 >>> 2) & 0x30303030);
             ShortVector qh = ShortVector.fromMemorySegment(S512, w, wb + QH, LE).rearrange(BOTH_HALVES);
-            IntVector acc = IntVector.zero(I512);
+            IntVector sumi = IntVector.zero(I512);
             for (int h = 0; h < 2; h++) {
                 int sc = h == 0 ? scLow : scHigh;
                 ShortVector hb = qh.lanewise(VectorOperators.LSHR, h == 0 ? HIGH_SHIFT_0 : HIGH_SHIFT_1);
@@ -138,17 +138,17 @@ public final class Q5_KMatmul implements MatmulKernel {
                 IntVector shi = vhi.add(vhi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                 IntVector scLo = IntVector.broadcast(I512, sc & 0xFF).blend((sc >>> 16) & 0xFF, UPPER_HALF);
                 IntVector scHi = IntVector.broadcast(I512, (sc >>> 8) & 0xFF).blend(sc >>> 24, UPPER_HALF);
-                acc = acc.add(slo.mul(scLo)).add(shi.mul(scHi));
+                sumi = sumi.add(slo.mul(scLo)).add(shi.mul(scHi));
             }
             IntVector mins = IntVector.broadcast(I512, mLow).blend(mHigh, UPPER_HALF)
                     .lanewise(VectorOperators.LSHR, MIN_SHIFTS).and(0xFF);
             IntVector sums = IntVector.fromMemorySegment(I512, act, ab + Q8_KActivations.SUMS, LE);
-            int sumi = acc.reduceLanes(VectorOperators.ADD);
-            int summ = mins.mul(sums).reduceLanes(VectorOperators.ADD);
             float ad = act.get(KQuantScales.F32, ab);
-            sum += ad * Float.float16ToFloat(w.get(KQuantScales.I16, wb)) * sumi
-                    - ad * Float.float16ToFloat(w.get(KQuantScales.I16, wb + DMIN)) * summ;
+            FloatVector dd = FloatVector.broadcast(F512, ad * Float.float16ToFloat(w.get(KQuantScales.I16, wb)));
+            FloatVector dm = FloatVector.broadcast(F512, -ad * Float.float16ToFloat(w.get(KQuantScales.I16, wb + DMIN)));
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(dd, acc);
+            acc = ((FloatVector) mins.mul(sums).convert(VectorOperators.I2F, 0)).fma(dm, acc);
         }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -14,9 +14,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Q6_K weights times activations quantized to Q8_K, with the Vector API; same arithmetic as
- * {@link Q6_KMatmulReference} (exact integer sum per super-block, then the same float operations), so results are
- * bit-identical to it.
+ * Q6_K weights times activations quantized to Q8_K, with the Vector API: the exact integer sums per super-block
+ * of {@link Q6_KMatmulReference}, kept in 16 int32 lanes (each below 2^24), scaled by {@code ad * d} into 16 float
+ * lanes and summed across lanes once per row, as {@link Q4_KMatmul} does.
  *
  * <p>Each 64 low-nibble bytes are read as 32 int16 lanes (lanes 0-15 from the first 32 bytes of the half, lanes
  * 16-31 from the next 32) and taken apart with shifts and masks; the 64 high-bit bytes are read once, and each
@@ -104,12 +104,12 @@ public final class Q6_KMatmul implements MatmulKernel {
 
     /** One weight row times one prepared activation row. */
     private static float rowDot(MemorySegment w, long wRow, MemorySegment act, long aRow, int blocks) {
-        float sum = 0;
+        FloatVector acc = FloatVector.zero(F512);
         for (int b = 0; b < blocks; b++) {
             long wb = wRow + (long) b * BLOCK;
             long ab = aRow + (long) b * Q8_KActivations.BLOCK_BYTES;
             ShortVector qhAll = ShortVector.fromMemorySegment(S512, w, wb + QH, LE);
-            IntVector acc = IntVector.zero(I512);
+            IntVector sumi = IntVector.zero(I512);
             for (int h = 0; h < 2; h++) {
                 ShortVector hb = qhAll.rearrange(h == 0 ? FIRST_HALF_TWICE : SECOND_HALF_TWICE)
                         .lanewise(VectorOperators.LSHR, HIGH_SHIFT);
@@ -135,11 +135,11 @@ public final class Q6_KMatmul implements MatmulKernel {
                         .lanewise(VectorOperators.LSHL, SCALE_SHIFT).lanewise(VectorOperators.ASHR, 24);
                 IntVector scHi = IntVector.broadcast(I512, w.get(KQuantScales.I32, wb + SCALES + 8 * h + 4))
                         .lanewise(VectorOperators.LSHL, SCALE_SHIFT).lanewise(VectorOperators.ASHR, 24);
-                acc = acc.add(slo.mul(scLo)).add(shi.mul(scHi));
+                sumi = sumi.add(slo.mul(scLo)).add(shi.mul(scHi));
             }
-            int sumi = acc.reduceLanes(VectorOperators.ADD);
-            sum += act.get(KQuantScales.F32, ab) * Float.float16ToFloat(w.get(KQuantScales.I16, wb + D)) * sumi;
+            float dd = act.get(KQuantScales.F32, ab) * Float.float16ToFloat(w.get(KQuantScales.I16, wb + D));
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, dd), acc);
         }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 }

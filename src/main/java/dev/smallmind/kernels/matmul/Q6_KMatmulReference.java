@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
  * Scalar reference for {@link Q6_KMatmul}: Q6_K weights times Q8_K activations, as llama.cpp's
  * {@code vec_dot_q6_K_q8_K}. Per super-block the integer sum {@code sumi = sum_j scale_j * dot(q_j - 32, a_j)}
  * over the 16 sub-blocks of 16 is exact; the float result gains {@code (ad * d) * sumi}. The Vector API kernel
- * does the same float operations in the same order, so the two agree bit for bit.
+ * sums the same exact integers and differs only in float summation order.
  *
  * <p>Q6_K super-block (210 bytes): 128 bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 int8 scales, fp16
  * d. In half {@code n} (128 values), for {@code l < 32}: value {@code 128n + l} is the low nibble of low byte

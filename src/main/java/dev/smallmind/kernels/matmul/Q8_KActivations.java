@@ -3,7 +3,6 @@ package dev.smallmind.kernels.matmul;
 import dev.smallmind.kernels.quant.Q8_KQuantizer;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * The prepared activations of the Vector API K-quant kernels: the values of ggml's Q8_K (same scale, same quants,

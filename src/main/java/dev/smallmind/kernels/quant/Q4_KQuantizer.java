@@ -39,10 +39,9 @@ public final class Q4_KQuantizer {
             MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, srcOffset + 4L * b * QK, x, 0, QK);
             long blk = dstOffset + (long) b * BLOCK;
             quantizeScales(x, 15, -1f, 0.1f, 20, levels, scales, mins, dst, blk);
-            int[] q = levels;
             for (int c = 0; c < 4; c++) {
                 for (int l = 0; l < 32; l++) {
-                    int packed = q[64 * c + l] | (q[64 * c + 32 + l] << 4);
+                    int packed = levels[64 * c + l] | (levels[64 * c + 32 + l] << 4);
                     dst.set(ValueLayout.JAVA_BYTE, blk + 16 + 32 * c + l, (byte) packed);
                 }
             }

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * are stored as int16 ({@code bsums}) for the mins correction of Q4_K/Q5_K and the offset of Q6_K.
  *
  * <p>Block layout (292 bytes): float32 d at 0, 256 int8 quants at {@link #QS}, 16 int16 sums at {@link #BSUMS}.
- * Allocation-free; used by the K-quant kernels' {@code prepare}, so it validates nothing.
+ * Allocation-free and used by kernels' {@code prepare}, so it validates nothing.
  */
 public final class Q8_KQuantizer {
     /** Values per block. */
@@ -68,7 +68,8 @@ public final class Q8_KQuantizer {
 
     /**
      * Quantizes activation rows {@code [from, to)} of {@code k} floats each into rows of {@code k / 256} Q8_K
-     * blocks, {@link #rowBytes(int)} apart: the {@code prepare} step of every K-quant kernel.
+     * blocks, {@link #rowBytes(int)} apart: the {@code prepare} step of the scalar reference kernels (the Vector API
+     * kernels store the same values widened and reordered).
      *
      * @param x          F32 rows
      * @param xOffset    byte offset of row 0

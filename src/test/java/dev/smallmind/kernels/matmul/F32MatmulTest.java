@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class F32MatmulTest {
     private final FloatMatmulParity parity = new FloatMatmulParity(new F32Matmul(), new F32MatmulReference(), 4,
@@ -15,13 +16,15 @@ class F32MatmulTest {
 
     @ParameterizedTest
     @CsvSource({"37, 67, 1", "37, 67, 3", "37, 67, 17", "11, 131, 1", "11, 131, 3", "11, 131, 17",
-            "9, 4099, 1", "9, 4099, 3", "9, 4099, 17", "5, 16, 4", "3, 1, 2", "1, 32, 1"})
+            "9, 4099, 1", "9, 4099, 3", "9, 4099, 17", "5, 16, 4", "3, 1, 2", "1, 32, 1",
+            "5, 83, 1", "5, 40, 1", "5, 83, 5", "7, 67, 48",
+            "6, 33, 101"})
     void vectorMatchesReference(int n, int k, int t) {
-        parity.checkAgainstReference(n, k, t, F32Matmul.F.length(), 1000L * n + k + t);
+        parity.checkAgainstReference(n, k, t, 1000L * n + k + t);
     }
 
     @ParameterizedTest
-    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7"})
+    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7", "10, 65, 97"})
     void splittingRowsDoesNotChangeBits(int n, int k, int t) {
         parity.checkSplits(n, k, t, 7L * n + k + t);
     }
@@ -32,16 +35,18 @@ class F32MatmulTest {
     }
 
     @Test
-    void tilesHoldWholeMicroKernelsWithinTheByteTarget() {
-        assertEquals(F32Matmul.TOKENS, F32Matmul.tileTokens(1 << 20));
-        int tile = F32Matmul.tileTokens(1024);
-        assertEquals(0, tile % F32Matmul.TOKENS);
-        assertEquals(true, 4L * 1024 * tile <= F32Matmul.TILE_BYTES);
+    void panelGroupsHoldWholePanelsWithinTheByteTarget() {
+        assertEquals(F32Matmul.PANEL, F32Matmul.tileTokens(1 << 20));
+        int tile = F32Matmul.tileTokens(256);
+        assertEquals(0, tile % F32Matmul.PANEL);
+        assertTrue(tile > F32Matmul.PANEL);
+        assertTrue(4L * 256 * tile <= F32Matmul.TILE_BYTES);
     }
 
     @Test
     void reportsItsType() {
         assertEquals(DType.F32, new F32Matmul().weightType());
-        assertEquals(0, new F32Matmul().preparedBytes(17, 67));
+        assertEquals(0, new F32Matmul().preparedBytes(1, 67));
+        assertEquals(4L * 67 * F32Matmul.PANEL * 2, new F32Matmul().preparedBytes(F32Matmul.PANEL + 1, 67));
     }
 }

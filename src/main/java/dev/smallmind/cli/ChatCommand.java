@@ -1,0 +1,90 @@
+package dev.smallmind.cli;
+
+import dev.smallmind.generate.FinishReason;
+import dev.smallmind.generate.GenerationOptions;
+import dev.smallmind.generate.GenerationResult;
+import dev.smallmind.generate.LanguageModel;
+import dev.smallmind.generate.SamplerSettings;
+import dev.smallmind.generate.Session;
+import dev.smallmind.json.JsonWriter;
+import dev.smallmind.tokenizer.ChatMessage;
+import dev.smallmind.tokenizer.ChatTemplate;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code smallmind chat}: an interactive conversation on standard input, formatted with the model's chat
+ * template ({@code tokenizer.chat_template}: llama-2, llama-3, chatml/qwen, phi-3, zephyr, mistral, ...; a plain
+ * fallback otherwise). Each turn re-evaluates only the tokens the cache does not hold yet. {@code /exit} or end
+ * of input ends it; {@code /reset} starts over. With {@code --json}, each reply is one JSON line.
+ */
+final class ChatCommand {
+    int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
+        Args a = new Args(argv, Set.of("--json"));
+        ModelOptions mo = ModelOptions.read(a);
+        String system = a.string("--system", null, null);
+        int n = a.integer("--n-predict", "-n", 512);
+        SamplerSettings sampler = SamplingOptions.read(a);
+        boolean json = a.flag("--json");
+        a.finish();
+        GenerationOptions options = new GenerationOptions(n, sampler, List.of(), true);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (LanguageModel lm = mo.open(); Session session = lm.newSession(mo.session())) {
+            ChatTemplate template = ChatTemplate.fromGguf(lm.model().gguf());
+            List<ChatMessage> messages = new ArrayList<>();
+            if (system != null) {
+                messages.add(new ChatMessage("system", system));
+            }
+            int systemMessages = messages.size();
+            if (!json) {
+                err.printf("chat with %s (template %s); /reset starts over, /exit or end of input quits%n",
+                        lm.model().config().name(), template.family());
+            }
+            while (true) {
+                if (!json) {
+                    out.print("> ");
+                    out.flush();
+                }
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit")) {
+                    return 0;
+                }
+                if (line.strip().equals("/reset")) {
+                    messages.subList(systemMessages, messages.size()).clear();
+                    session.reset();
+                    continue;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                messages.add(new ChatMessage("user", line));
+                String prompt = template.render(messages, true);
+                boolean first = session.position() == 0;
+                int[] ids = lm.tokenizer().encode(prompt, first, true);
+                GenerationResult r = session.continueWith(ids, options, json ? (b, o, l) -> { } : (b, o, l) -> {
+                    out.write(b, o, l);
+                    out.flush();
+                });
+                messages.add(new ChatMessage("assistant", r.text()));
+                if (json) {
+                    out.println(JsonWriter.create().beginObject().field("reply", r.text())
+                            .field("finish_reason", r.finishReason().label())
+                            .field("prompt_tokens_evaluated", r.timings().promptTokens())
+                            .field("decode_tok_s", r.timings().decodeTokensPerSecond()).endObject());
+                } else {
+                    out.println();
+                }
+                if (r.finishReason() == FinishReason.CONTEXT_FULL) {
+                    err.println("smallmind: the context is full; /reset to start over");
+                }
+            }
+        }
+    }
+}

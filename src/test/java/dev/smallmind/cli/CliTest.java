@@ -1,0 +1,137 @@
+package dev.smallmind.cli;
+
+import dev.smallmind.SharedData;
+import dev.smallmind.json.Json;
+import dev.smallmind.model.Golden;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as a user meets it: JSON outputs, exit codes, one-line errors for mistakes. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+        Map<?, ?> json() {
+            return (Map<?, ?>) Json.parse(out.strip());
+        }
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String stories() {
+        return SharedData.require("models/stories260K.gguf").toString();
+    }
+
+    @Test
+    void generateGreedyPrintsTheGoldenTextAndJson() {
+        Map<?, ?> golden = (Map<?, ?>) ((List<?>) Golden.load("stories260K.greedy.json").get("cases")).get(0);
+        Run r = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "64", "--temp", "0", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<?, ?> j = r.json();
+        assertEquals(golden.get("generated_text"), j.get("text"));
+        assertEquals(golden.get("generated_ids"), j.get("tokens"));
+        assertEquals(golden.get("prompt_ids"), j.get("prompt_tokens"));
+        assertEquals("length", j.get("finish_reason"));
+        for (String k : List.of("ttft_ms", "prefill_tok_s", "decode_tok_s", "heap_bytes_per_token")) {
+            assertTrue(((Number) j.get(k)).doubleValue() >= 0, k);
+        }
+        assertTrue(j.containsKey("gc_collections"));
+        Run text = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "64", "--temp", "0");
+        assertEquals(golden.get("generated_text") + "\n", text.out());
+    }
+
+    @Test
+    void sameSeedSameSample() {
+        Run a = run("generate", "-m", stories(), "-p", "The cat", "-n", "24", "--seed", "5", "--json");
+        Run b = run("generate", "-m", stories(), "-p", "The cat", "-n", "24", "--seed", "5", "--json");
+        assertEquals(a.json().get("tokens"), b.json().get("tokens"));
+    }
+
+    @Test
+    void scoreGivesTopLogprobsPerPosition() {
+        Map<?, ?> golden = (Map<?, ?>) ((List<?>) Golden.load("stories260K.greedy.json").get("cases")).get(0);
+        Run r = run("score", "-m", stories(), "--ids", "1,403,407,261,378", "--top", "5", "--json");
+        assertEquals(0, r.code(), r.err());
+        List<?> top = (List<?>) r.json().get("top");
+        assertEquals(5, top.size());
+        List<?> last = (List<?>) top.get(4);
+        List<?> expected = (List<?>) ((List<?>) golden.get("top_logprobs")).get(0);
+        for (int i = 0; i < 5; i++) {
+            List<?> pair = (List<?>) last.get(i);
+            List<?> exp = (List<?>) expected.get(i);
+            assertEquals(((Number) exp.get(0)).intValue(), ((Number) pair.get(0)).intValue());
+            assertEquals(((Number) exp.get(1)).doubleValue(), ((Number) pair.get(1)).doubleValue(), 1e-4);
+        }
+    }
+
+    @Test
+    void tokenizeAndPerplexity() throws Exception {
+        Run t = run("tokenize", "-m", stories(), "-p", "Once upon a time", "--json");
+        assertEquals(List.of(1L, 403L, 407L, 261L, 378L), t.json().get("ids"));
+        Run p = run("perplexity", "-m", stories(), "-f", SharedData.require("golden/ppl-text.txt").toString(),
+                "-c", "128", "--json");
+        assertEquals(0, p.code(), p.err());
+        assertEquals(2.6956, ((Number) p.json().get("ppl")).doubleValue(), 2.6956 * 1e-3);
+        assertEquals(24, ((List<?>) p.json().get("chunks")).size());
+    }
+
+    @Test
+    void infoShowsTensorsAndPlan() {
+        Run r = run("info", "-m", stories(), "--plan", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<?, ?> j = r.json();
+        assertEquals(48, ((List<?>) j.get("tensors")).size());
+        Map<?, ?> plan = (Map<?, ?>) ((List<?>) j.get("plans")).get(0);
+        double reuse = ((Number) plan.get("reuse_ratio")).doubleValue();
+        assertTrue(reuse > 0 && reuse < 1, "reuse " + reuse);
+        assertTrue(((Number) plan.get("peak_bytes")).longValue() <= ((Number) plan.get("total_bytes")).longValue());
+    }
+
+    @Test
+    void userMistakesAreOneLineErrorsWithExitCode2() throws Exception {
+        Path notGguf = Files.writeString(dir.resolve("x.gguf"), "hello, not a model");
+        Path truncated = dir.resolve("t.gguf");
+        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(Path.of(stories())), 5000));
+        String[][] cases = {
+                {"generate", "-m", dir.resolve("missing.gguf").toString(), "-p", "x"},
+                {"generate", "-m", notGguf.toString(), "-p", "x"},
+                {"generate", "-m", truncated.toString(), "-p", "x"},
+                {"generate", "-m", stories(), "-p", "x", "--temp", "-1"},
+                {"generate", "-m", stories(), "-p", "x", "--top-p", "2"},
+                {"generate", "-m", stories(), "-p", "x", "--threads", "0"},
+                {"generate", "-m", stories(), "-p", "x", "--threads", "100000"},
+                {"generate", "-m", stories(), "-p", "x".repeat(300), "--ctx", "16"},
+                {"generate", "-m", stories(), "-p", "x", "--bogus", "1"},
+                {"generate", "-m", stories()},
+                {"score", "-m", stories(), "--ids", "1,99999"},
+                {"generate", "-m", SharedData.require("vocab/ggml-vocab-llama-spm.gguf").toString(), "-p", "x"},
+                {"frobnicate"},
+        };
+        for (String[] c : cases) {
+            Run r = run(c);
+            assertEquals(2, r.code(), String.join(" ", c) + " -> " + r.err());
+            assertTrue(r.err().startsWith("smallmind: "), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+}
