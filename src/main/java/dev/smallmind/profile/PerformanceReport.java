@@ -296,41 +296,41 @@ public final class PerformanceReport {
     private Section elementWise(Measured m) {
         Section.Builder s = new Section.Builder("elementwise", "Element-wise kernels",
                 "One thread, one row of n floats, bytes counted as each input read once and each output written "
-                        + "once; the % compares with the triad probe at the same array size and thread count.");
-        List<String> series = new ArrayList<>();
-        List<BarChart.Bar> bars = new ArrayList<>();
-        List<BarChart.Marker> markers = new ArrayList<>();
+                        + "once; the % compares with the triad probe at the same array size on one thread.");
+        ElementWiseBench.Op[] ops = ElementWiseBench.Op.values();
         int[] floats = sizes.bandwidthFloats();
+        double[][] gbs = new double[ops.length][floats.length];
+        List<String> series = new ArrayList<>();
+        List<BarChart.Marker> markers = new ArrayList<>();
         for (int si = 0; si < floats.length; si++) {
             int n = floats[si];
             series.add(size(n) + " floats");
             double triad = Measured.find(m.triad, 1, n);
-            markers.add(new BarChart.Marker("triad " + size(n), triad));
+            if (!Double.isNaN(triad)) {
+                markers.add(new BarChart.Marker("triad " + size(n), triad));
+            }
             try (ElementWiseBench.Operands rows = new ElementWiseBench.Operands(n)) {
-                for (ElementWiseBench.Op op : ElementWiseBench.Op.values()) {
+                for (ElementWiseBench.Op op : ops) {
                     double g = ElementWiseBench.gbs(rows, op, sizes.measure()).median();
+                    gbs[op.ordinal()][si] = g;
                     String id = "ew." + op.id() + "." + size(n);
                     s.add(new Figure(id, op.id() + ", " + size(n) + " floats", g, "GB/s", Better.HIGHER));
-                    s.add(new Figure(id + ".pct_triad", op.id() + ", " + size(n) + " floats, % of triad",
-                            100 * g / triad, "%", Better.HIGHER));
-                    bars.add(new BarChart.Bar(op.id(), g, si));
+                    if (!Double.isNaN(triad)) {
+                        s.add(new Figure(id + ".pct_triad", op.id() + ", " + size(n) + " floats, % of triad",
+                                100 * g / triad, "%", Better.HIGHER));
+                    }
                 }
             }
             progress.step("element-wise " + size(n));
         }
-        bars.sort((a, b) -> a.label().equals(b.label()) ? Integer.compare(a.series(), b.series())
-                : Integer.compare(opIndex(a.label()), opIndex(b.label())));
-        s.chart(new BarChart("elementwise", "Element-wise kernels, 1 thread", "GB/s", series, bars, markers));
-        return s.build();
-    }
-
-    private static int opIndex(String id) {
-        for (ElementWiseBench.Op op : ElementWiseBench.Op.values()) {
-            if (op.id().equals(id)) {
-                return op.ordinal();
+        List<BarChart.Bar> bars = new ArrayList<>();
+        for (ElementWiseBench.Op op : ops) {
+            for (int si = 0; si < floats.length; si++) {
+                bars.add(new BarChart.Bar(op.id(), gbs[op.ordinal()][si], si));
             }
         }
-        return -1;
+        s.chart(new BarChart("elementwise", "Element-wise kernels, 1 thread", "GB/s", series, bars, markers));
+        return s.build();
     }
 
     private List<InferenceBench.ModelResult> models(Section.Builder inference) throws IOException {

@@ -14,6 +14,8 @@ import java.util.SplittableRandom;
 final class RandomWeights {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    /** Bytes of fresh random data; the rest of a larger matrix repeats them. */
+    static final long CHUNK = 1 << 20;
 
     private RandomWeights() {
     }
@@ -33,12 +35,25 @@ final class RandomWeights {
     }
 
     /**
+     * Fills the first {@link #CHUNK} bytes (rounded down to whole blocks) with random data and repeats them over the
+     * rest: a matrix of hundreds of megabytes is ready in milliseconds, and the kernels' speed does not depend on
+     * the values repeating.
+     *
      * @param type  weight type
      * @param dst   destination
      * @param bytes bytes to fill (a whole number of blocks, or of elements for plain types)
      * @param seed  random seed
      */
     static void fill(DType type, MemorySegment dst, long bytes, long seed) {
+        long unit = type.isQuantized() ? type.blockBytes() : 4;
+        long chunk = Math.min(bytes, Math.max(unit, CHUNK / unit * unit));
+        fillRandom(type, dst, chunk, seed);
+        for (long off = chunk; off < bytes; off += chunk) {
+            MemorySegment.copy(dst, 0, dst, off, Math.min(chunk, bytes - off));
+        }
+    }
+
+    private static void fillRandom(DType type, MemorySegment dst, long bytes, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         switch (type) {
             case F32 -> {

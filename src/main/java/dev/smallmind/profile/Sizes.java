@@ -32,7 +32,7 @@ record Sizes(Measure measure, int fmaIterations, int[] bandwidthFloats, int[] ge
     static final Sizes FULL = new Sizes(Measure.FULL, 1 << 20, new int[] {1 << 20, 1 << 24},
             new int[] {256, 512, 1024}, 4096, 128L << 20, TYPES, List.of(new Model("small", DType.F32),
             new Model("medium", DType.F32), new Model("medium", DType.Q8_0), new Model("medium", DType.Q4_0)),
-            new InferenceBench.Workload(128, 64, 3, 32, 8), new InferenceBench.Workload(128, 32, 2, 16, 12));
+            new InferenceBench.Workload(128, 64, 3, 32, 8), new InferenceBench.Workload(64, 32, 2, 16, 6));
     /** The smoke run: small arrays, few repetitions, the small model with a short prompt. */
     static final Sizes QUICK = new Sizes(Measure.QUICK, 1 << 16, new int[] {1 << 14, 1 << 18},
             new int[] {128, 256}, 2048, 8L << 20, TYPES, List.of(new Model("small", DType.F32)),

@@ -15,9 +15,13 @@ public final class TerminalSummary {
 
     /**
      * One block of the summary: the figures whose id matches {@code pattern}; when the pattern has a group, only
-     * those whose group has the largest size (so the summary shows the largest matrix, array or thread count).
+     * those whose group has the largest size (so the summary shows the largest matrix, array or thread count);
+     * when {@code perModel} is positive, only the first that many of each model (ids {@code kind.model.*}).
      */
-    private record Block(String title, Pattern pattern) {
+    private record Block(String title, Pattern pattern, int perModel) {
+        Block(String title, Pattern pattern) {
+            this(title, pattern, 0);
+        }
     }
 
     private static final List<Block> BLOCKS = List.of(
@@ -32,7 +36,7 @@ public final class TerminalSummary {
             new Block("GC during decode", Pattern.compile("mem\\..+\\.gc_collections")),
             new Block("heap per decoded token", Pattern.compile("mem\\..+\\.heap_per_token")),
             new Block("step arena reuse", Pattern.compile("mem\\..+\\.reuse")),
-            new Block("decode time by op kind", Pattern.compile("hot\\..+\\.kind\\.[a-z_]+\\.share")));
+            new Block("decode time by op kind (top 3)", Pattern.compile("hot\\..+\\.kind\\.[a-z_]+\\.share"), 3));
 
     private TerminalSummary() {
     }
@@ -55,7 +59,7 @@ public final class TerminalSummary {
         }
         width = Math.min(width, 60);
         for (Block block : BLOCKS) {
-            List<Figure> shown = select(all, block.pattern());
+            List<Figure> shown = firstPerModel(select(all, block.pattern()), block.perModel());
             if (shown.isEmpty()) {
                 continue;
             }
@@ -99,6 +103,23 @@ public final class TerminalSummary {
         for (Figure f : matching) {
             Matcher m = p.matcher(f.id());
             if (m.matches() && size(m.group(1)) == largest) {
+                kept.add(f);
+            }
+        }
+        return kept;
+    }
+
+    /** @return the first {@code limit} figures of each model, in order (all of them when limit is 0) */
+    static List<Figure> firstPerModel(List<Figure> figures, int limit) {
+        if (limit <= 0) {
+            return figures;
+        }
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        List<Figure> kept = new ArrayList<>();
+        for (Figure f : figures) {
+            String[] parts = f.id().split("\\.", 3);
+            String model = parts.length > 1 ? parts[1] : "";
+            if (seen.merge(model, 1, Integer::sum) <= limit) {
                 kept.add(f);
             }
         }

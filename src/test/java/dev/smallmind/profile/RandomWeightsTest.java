@@ -34,6 +34,25 @@ class RandomWeightsTest {
     }
 
     @Test
+    void largeMatricesRepeatAValidChunkOfWholeBlocks() {
+        DType type = DType.Q8_0;
+        long blocks = RandomWeights.CHUNK / type.blockBytes() * 3 + 5;
+        long bytes = blocks * type.blockBytes();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment s = arena.allocate(bytes, 64);
+            RandomWeights.fill(type, s, bytes, 3);
+            long chunk = RandomWeights.CHUNK / type.blockBytes() * type.blockBytes();
+            for (long b = 0; b < blocks; b++) {
+                long at = b * type.blockBytes();
+                float scale = Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, at));
+                assertTrue(scale > 0 && scale < 0.1f, "block " + b + " scale " + scale);
+                assertEquals(s.get(ValueLayout.JAVA_LONG_UNALIGNED, at % chunk + 2),
+                        s.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 2), "block " + b + " repeats the chunk");
+            }
+        }
+    }
+
+    @Test
     void scaleOffsetsMatchTheLastOrFirstFieldOfGgmlBlocks() {
         assertEquals(208, RandomWeights.halfScaleOffsets(DType.Q6_K)[0], "Q6_K keeps d after ql, qh, scales");
         assertEquals(DType.Q6_K.blockBytes() - 2, RandomWeights.halfScaleOffsets(DType.Q6_K)[0]);

@@ -36,6 +36,18 @@ class TerminalSummaryTest {
         assertEquals(512, TerminalSummary.size("512"));
     }
 
+    @Test
+    void firstPerModelKeepsTheLeadingFiguresOfEachModel() {
+        List<Figure> f = List.of(new Figure("hot.a.kind.matmul.share", "a1", 80, "%", Better.NONE),
+                new Figure("hot.a.kind.attention.share", "a2", 15, "%", Better.NONE),
+                new Figure("hot.a.kind.norm.share", "a3", 5, "%", Better.NONE),
+                new Figure("hot.b.kind.matmul.share", "b1", 90, "%", Better.NONE),
+                new Figure("hot.b.kind.rope.share", "b2", 10, "%", Better.NONE));
+        assertEquals(List.of("a1", "a2", "b1", "b2"),
+                TerminalSummary.firstPerModel(f, 2).stream().map(Figure::label).toList());
+        assertEquals(f, TerminalSummary.firstPerModel(f, 0));
+    }
+
     private static String line(String text, String label) {
         for (String l : text.split("\n")) {
             if (l.trim().startsWith(label + " ")) {
