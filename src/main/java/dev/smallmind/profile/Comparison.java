@@ -104,18 +104,31 @@ public record Comparison(String baseline, double threshold, List<Row> rows, List
                 missing.isEmpty() ? "" : ", " + missing.size() + " no longer measured");
     }
 
-    /** @return a plain-text table for the terminal */
+    /**
+     * @return a plain-text table for the terminal: the regressions, then the improvements (the figures within the
+     *         threshold are only counted; {@link #markdown()} lists every figure)
+     */
     public String text() {
-        StringBuilder b = new StringBuilder();
-        int width = 20;
+        List<Row> shown = new ArrayList<>();
         for (Row r : rows) {
-            width = Math.max(width, r.after().label().length());
+            if (r.regression()) {
+                shown.add(r);
+            }
         }
         for (Row r : rows) {
+            if (r.improvement(threshold)) {
+                shown.add(r);
+            }
+        }
+        int width = 20;
+        for (Row r : shown) {
+            width = Math.max(width, r.after().label().length());
+        }
+        StringBuilder b = new StringBuilder();
+        for (Row r : shown) {
             b.append(String.format(Locale.ROOT, "  %-" + width + "s %14s -> %-14s %7s%s%n", r.after().label(),
                     Units.format(r.before().value(), r.before().unit()), Units.format(r.after().value(),
-                            r.after().unit()), ratio(r.ratio()), r.regression() ? "  REGRESSION"
-                            : r.improvement(threshold) ? "  better" : ""));
+                            r.after().unit()), ratio(r.ratio()), r.regression() ? "  REGRESSION" : "  better"));
         }
         return b.append(verdict()).append('\n').toString();
     }

@@ -213,7 +213,7 @@ public final class PerformanceReport {
                 String id = "gemm.f32." + n + ".t" + t;
                 m.gemm.add(s.add(new Figure(id, "GEMM F32 n=" + n + ", " + threads(t), g, "GFLOPS", Better.HIGHER)));
                 s.add(new Figure(id + ".pct_peak", "GEMM F32 n=" + n + ", " + threads(t) + ", % of FMA peak",
-                        100 * g / peak, "%", Better.HIGHER));
+                        100 * g / peak, "%", Better.NONE));
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
                 s.note("GEMM F32 not measured: " + e.getMessage());
             }
@@ -232,7 +232,7 @@ public final class PerformanceReport {
                 m.matvec.add(s.add(new Figure(id, "matvec " + type.ggmlName() + ", " + threads(t), g, "GB/s",
                         Better.HIGHER)));
                 s.add(new Figure(id + ".pct_triad", "matvec " + type.ggmlName() + ", " + threads(t)
-                        + ", % of triad bandwidth", 100 * g / triad, "%", Better.HIGHER));
+                        + ", % of triad bandwidth", 100 * g / triad, "%", Better.NONE));
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
                 s.note("matvec " + type.ggmlName() + " not measured: " + e.getMessage());
             }
@@ -317,7 +317,7 @@ public final class PerformanceReport {
                     s.add(new Figure(id, op.id() + ", " + size(n) + " floats", g, "GB/s", Better.HIGHER));
                     if (!Double.isNaN(triad)) {
                         s.add(new Figure(id + ".pct_triad", op.id() + ", " + size(n) + " floats, % of triad",
-                                100 * g / triad, "%", Better.HIGHER));
+                                100 * g / triad, "%", Better.NONE));
                     }
                 }
             }

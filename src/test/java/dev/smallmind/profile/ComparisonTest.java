@@ -44,6 +44,9 @@ class ComparisonTest {
         String text = c.text();
         assertTrue(text.contains("REGRESSION"));
         assertTrue(text.contains("x0.85"));
+        assertTrue(text.indexOf("slower") < text.indexOf("fast"), "regressions first, then improvements:\n" + text);
+        assertFalse(text.contains("bit.slower"), "figures within the threshold are only counted");
+        assertTrue(c.markdown().contains("| bit.slower |"), "the markdown table lists every figure");
         assertTrue(c.verdict().contains("2 regressions"), c.verdict());
         assertTrue(c.markdown().contains("**regression**"));
     }
