@@ -380,7 +380,8 @@ public final class PerformanceReport {
                 + "the decode speed stopped improving.");
         for (InferenceBench.ModelResult r : models) {
             InferenceBench.Workload w = r.workload();
-            b.append(" ").append(r.name()).append(": ").append(r.shape()).append(", ").append(mib(r.fileBytes()))
+            b.append(r == models.get(0) ? "\n\n" : "\n").append("- ").append(r.name()).append(": ").append(r.shape())
+                    .append(", ").append(mib(r.fileBytes()))
                     .append(", prompt ").append(w.promptTokens()).append(" tokens, ").append(w.generateTokens())
                     .append(" generated, ").append(w.repetitions()).append(" repetitions.");
         }
