@@ -98,7 +98,7 @@ public final class BF16Matmul implements MatmulKernel {
     }
 
     /** Widens 16 bfloat16 values to floats, exactly. */
-    static FloatVector toFloats(ShortVector h) {
+    private static FloatVector toFloats(ShortVector h) {
         return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, 16)
                 .reinterpretAsFloats();
@@ -109,7 +109,7 @@ public final class BF16Matmul implements MatmulKernel {
     }
 
     /** The scalar widening used for the last {@code k % 16} elements. */
-    static float widen(short h) {
+    private static float widen(short h) {
         return Float.intBitsToFloat(h << 16);
     }
 

@@ -29,12 +29,13 @@ import java.nio.ByteOrder;
  * broadcast form as in {@link F32Matmul} would widen every weight once per scalar); every output is one vector
  * accumulator over the whole vectors of {@code k}, reduced across lanes, plus a scalar sum of the last
  * {@code k % 16} elements, in every block shape. Either way results do not depend on how rows are split across
- * workers. The tail is scalar on purpose: a masked vector tail is a cold path that C2
- * declines to inline the widening into, and the boxed vectors it then needs leak into the hot loop as an
- * allocation per step (measured: 5 GB/s instead of memory speed). For the same reason no helper takes or returns
- * a vector except the widening itself, which only hot loops call. The loops are
- * repeated per weight type rather than shared through a callback, so that each kernel's weight load inlines into
- * its own loops.
+ * workers.
+ *
+ * <p>The tail is scalar on purpose: a masked vector tail is a cold path that C2 declines to inline the widening
+ * into, and the boxed vectors it then needs leak into the hot loop as an allocation per step (measured: 5 GB/s
+ * instead of memory speed). For the same reason no helper takes or returns a vector except the widening itself,
+ * which only hot loops call. The loops are repeated per weight type rather than shared through a callback, so
+ * that each kernel's weight load inlines into its own loops.
  */
 public final class F16Matmul implements MatmulKernel {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -44,8 +45,8 @@ public final class F16Matmul implements MatmulKernel {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-    // Constants as vectors: the scalar-operand forms of lanewise/mul/compare add call levels, and the kernels
-    // already sit deep enough that C2 stops inlining ("inlining too deep") and falls back to boxed vectors.
+    // Constants as vectors rather than scalar operands: the scalar forms of and/or/mul/compare inline an extra
+    // broadcast each, and C2 inlines the widening into a loop only within a node budget (see dot4x3).
     /** Keeps the sign (bit 31) and the exponent and mantissa (bits 13-27) of a sign-extended half shifted by 13. */
     private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFF_E000);
     /** Half exponent bias 15 to float bias 127. */
@@ -122,7 +123,7 @@ public final class F16Matmul implements MatmulKernel {
     }
 
     /** Widens 16 half floats to floats, exactly. */
-    static FloatVector toFloats(ShortVector h) {
+    private static FloatVector toFloats(ShortVector h) {
         // Sign-extended bits shifted by 13: the sign lands in bit 31 (bits 28-30 are masked off), exponent and
         // mantissa in bits 13-27; scaling by 2^112 rebiases normals and normalizes subnormals exactly.
         IntVector bits = ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
@@ -138,7 +139,7 @@ public final class F16Matmul implements MatmulKernel {
     }
 
     /** The scalar widening used for the last {@code k % 16} elements. */
-    static float widen(short h) {
+    private static float widen(short h) {
         return Float.float16ToFloat(h);
     }
 

@@ -150,7 +150,7 @@ class LegacyQuantMatmulTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("kernels")
-    void tokenTilesGiveTheBitsOfSingleTokenCalls(MatmulKernel vector, MatmulKernel reference) {
+    void tokenTilesAgreeWithSingleTokenCalls(MatmulKernel vector, MatmulKernel reference) {
         DType type = vector.weightType();
         int n = 9;
         int k = 224;
@@ -167,7 +167,14 @@ class LegacyQuantMatmulTest {
             for (int j = 0; j < t; j++) {
                 vector.multiply(w, 0, k, prep, j * rowBytes, 1, single, (long) j * n * 4, n, 0, n);
             }
-            assertEquals(-1, all.mismatch(single), "a token's result depends on the tokens multiplied with it");
+            // Bits may differ: FloatVector.reduceLanes(ADD) leaves the order of a lane reduction unspecified, and
+            // the interpreter and C2 (or two differently inlined call sites) do reduce in different orders.
+            for (long i = 0; i < (long) t * n; i++) {
+                float a = all.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                float b = single.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                assertEquals(a, b, 1e-5f * Math.max(Math.abs(a), 1f),
+                        "a token's result depends on the tokens multiplied with it, index " + i);
+            }
         }
     }
 
