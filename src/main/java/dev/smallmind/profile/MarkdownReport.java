@@ -34,6 +34,7 @@ final class MarkdownReport {
         row(b, "date (UTC)", m.date());
         row(b, "commit", m.commit());
         row(b, "mode", report.mode());
+        row(b, "run time", String.format(java.util.Locale.ROOT, "%.0f s", report.seconds()));
         row(b, "load average at start", m.load() < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.2f",
                 m.load()));
         b.append('\n');

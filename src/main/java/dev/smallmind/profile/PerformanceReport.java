@@ -112,6 +112,7 @@ public final class PerformanceReport {
     }
 
     private Report run() throws IOException {
+        long start = System.nanoTime();
         MachineInfo machine = MachineInfo.detect();
         Section.Builder limits = new Section.Builder("limits", "Machine limits",
                 "Peak FMA throughput (Vector API, 12 independent accumulators in locals) and memory bandwidth "
@@ -151,8 +152,8 @@ public final class PerformanceReport {
         inferenceCharts(inference, models);
         memoryCharts(memory, models);
         inference.about(inferenceAbout(models));
-        return new Report(machine, settings.quick() ? "quick" : "full", List.of(limits.build(), matmul.build(),
-                elementwise, inference.build(), memory.build(), hot.build()));
+        return new Report(machine, settings.quick() ? "quick" : "full", (System.nanoTime() - start) / 1e9,
+                List.of(limits.build(), matmul.build(), elementwise, inference.build(), memory.build(), hot.build()));
     }
 
     /** Figures the charts and percentages of later sections refer to. */

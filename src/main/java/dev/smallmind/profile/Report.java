@@ -15,9 +15,10 @@ import java.util.Map;
  *
  * @param machine  where and when it ran
  * @param mode     {@code full} or {@code quick}
+ * @param seconds  wall time of the whole run
  * @param sections the measured sections
  */
-public record Report(MachineInfo machine, String mode, List<Section> sections) {
+public record Report(MachineInfo machine, String mode, double seconds, List<Section> sections) {
     /** Value of the {@code format} member of report.json. */
     public static final String FORMAT = "smallmind-bench-report";
     /** Version of the report.json layout. */
@@ -42,7 +43,7 @@ public record Report(MachineInfo machine, String mode, List<Section> sections) {
     /** @return report.json's text */
     public String toJson() {
         JsonWriter w = JsonWriter.create().beginObject().field("format", FORMAT).field("version", VERSION)
-                .field("mode", mode).name("machine");
+                .field("mode", mode).field("seconds", seconds).name("machine");
         machine.write(w);
         w.name("sections").beginArray();
         for (Section s : sections) {

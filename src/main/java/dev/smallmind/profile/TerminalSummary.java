@@ -47,8 +47,8 @@ public final class TerminalSummary {
      */
     public static String render(Report report) {
         StringBuilder b = new StringBuilder();
-        b.append("SmallMind bench (").append(report.mode()).append("): ").append(report.machine().oneLine())
-                .append('\n');
+        b.append("SmallMind bench (").append(report.mode()).append(String.format(Locale.ROOT, ", %.0f s): ",
+                report.seconds())).append(report.machine().oneLine()).append('\n');
         if (report.machine().loadWarning() != null) {
             b.append("warning: ").append(report.machine().loadWarning()).append('\n');
         }

@@ -46,7 +46,7 @@ class BenchCommandTest {
         Path work = tmp.resolve("work");
         Run first = bench("--quick", "--out", out.toString(), "--work", work.toString());
         assertEquals(0, first.code(), first.err());
-        assertTrue(first.out().contains("SmallMind bench (quick)"), first.out());
+        assertTrue(first.out().contains("SmallMind bench (quick, "), first.out());
         assertTrue(first.out().contains("#"), "ASCII bars:\n" + first.out());
         assertTrue(first.err().contains("bench --quick ["), "progress bar on stderr");
         Matcher progress = Pattern.compile("\\] (\\d+)/(\\d+) ").matcher(first.err());

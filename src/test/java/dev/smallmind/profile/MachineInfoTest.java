@@ -55,7 +55,7 @@ class MachineInfoTest {
         assertNull(quiet.loadWarning());
         assertNull(unknown.loadWarning());
         assertTrue(busy.loadWarning().startsWith("load average 11.1 on 2 cores"), busy.loadWarning());
-        String summary = TerminalSummary.render(new Report(busy, "full", java.util.List.of()));
+        String summary = TerminalSummary.render(new Report(busy, "full", 1, java.util.List.of()));
         assertTrue(summary.contains("warning: load average 11.1"), summary);
     }
 

@@ -30,6 +30,6 @@ final class ReportFixtures {
                 Better.LOWER));
         memory.add(new Figure("mem.small-f32.decode.reuse", "small-f32: reuse", 0.75, "ratio", Better.NONE));
         memory.add(new Figure("mem.small-f32.weights", "small-f32: model file", 98_000_000, "B", Better.NONE));
-        return new Report(machine(date), "full", List.of(kernels.build(), inference.build(), memory.build()));
+        return new Report(machine(date), "full", 150, List.of(kernels.build(), inference.build(), memory.build()));
     }
 }

@@ -49,6 +49,7 @@ class ReportWriterTest {
         assertEquals("a \\| b \\[c\\]", MarkdownReport.escape("a | b [c]"), "table-breaking characters are escaped");
         assertTrue(text.contains("> Not measured: matvec q4_K not measured: no kernel"));
         assertTrue(text.contains("| mode | full |"));
+        assertTrue(text.contains("| run time | 150 s |"));
         assertTrue(text.contains("The last 2 full run(s)"));
         assertFalse(text.contains("## Comparison"));
     }
@@ -76,7 +77,7 @@ class ReportWriterTest {
     @Test
     void quickAndFullRunsKeepSeparateTrends(@TempDir Path dir) throws Exception {
         ReportWriter.write(ReportFixtures.report("2026-01-01T10:00:00Z", 1), dir, null);
-        Report quick = new Report(ReportFixtures.machine("2026-01-02T10:00:00Z"), "quick",
+        Report quick = new Report(ReportFixtures.machine("2026-01-02T10:00:00Z"), "quick", 12,
                 ReportFixtures.report("x", 1).sections());
         ReportWriter.write(quick, dir, null);
         assertEquals(2, Files.readAllLines(dir.resolve(ReportWriter.HISTORY)).size());

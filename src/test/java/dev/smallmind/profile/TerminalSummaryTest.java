@@ -13,7 +13,7 @@ class TerminalSummaryTest {
     @Test
     void showsTheLargestSizeWithBarsScaledWithinEachBlock() {
         String s = TerminalSummary.render(ReportFixtures.report("2026-01-01T00:00:00Z", 1));
-        assertTrue(s.startsWith("SmallMind bench (full): Test CPU, 2 cores, 256-bit vectors"), s);
+        assertTrue(s.startsWith("SmallMind bench (full, 150 s): Test CPU, 2 cores, 256-bit vectors"), s);
         assertFalse(s.contains("n=256"), "only the largest GEMM is summarized:\n" + s);
         String one = line(s, "GEMM F32 n=512, 1 thread");
         String two = line(s, "GEMM F32 n=512, 2 threads");
