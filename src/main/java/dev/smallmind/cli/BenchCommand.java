@@ -2,22 +2,97 @@ package dev.smallmind.cli;
 
 import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.json.JsonWriter;
+import dev.smallmind.profile.Comparison;
+import dev.smallmind.profile.Figure;
+import dev.smallmind.profile.PerformanceReport;
+import dev.smallmind.profile.Report;
+import dev.smallmind.profile.ReportWriter;
+import dev.smallmind.profile.TerminalSummary;
 import dev.smallmind.profile.ThroughputBench;
+import dev.smallmind.parallel.WorkerPool;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code smallmind bench -m FILE}: llama-bench's table (pp and tg tokens per second per thread count) for one
- * model file.
+ * {@code smallmind bench}: without {@code -m}, profiles the engine on synthesized models and writes the
+ * performance report (markdown, JSON, SVG charts, history) with a summary on the terminal; with {@code -m FILE},
+ * llama-bench's table (pp and tg tokens per second per thread count) for that model file.
  */
 final class BenchCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json"));
-        Path file = Path.of(a.required("--model", "-m", "FILE (a GGUF model)"));
+        Args a = new Args(argv, Set.of("--json", "--quick"));
+        String model = a.string("--model", "-m", null);
+        return model == null ? report(a, out, err) : table(a, Path.of(model), out);
+    }
+
+    private int report(Args a, PrintStream out, PrintStream err) throws IOException {
+        boolean quick = a.flag("--quick");
+        Path dir = Path.of(a.string("--out", "-o", "bench-report"));
+        Path work = Path.of(a.string("--work", null, ".smallmind"));
+        String threads = a.string("--threads", "-t", null);
+        String vocab = a.string("--vocab", null, null);
+        String compare = a.string("--compare", null, null);
+        int threshold = a.integer("--threshold", null, 10);
+        boolean json = a.flag("--json");
+        List<Path> extra = new ArrayList<>();
+        for (String f : a.all("--model-extra")) {
+            extra.add(Path.of(f));
+        }
+        a.finish();
+        for (Path f : extra) {
+            if (!Files.isRegularFile(f)) {
+                throw new UsageException("no such model file: " + f);
+            }
+        }
+        if (vocab != null && !Files.isRegularFile(Path.of(vocab))) {
+            throw new UsageException("no such vocabulary file: " + vocab);
+        }
+        if (threshold < 1 || threshold > 99) {
+            throw new UsageException("--threshold must be a percentage between 1 and 99, got " + threshold);
+        }
+        Map<String, Figure> before = compare == null ? null : earlierFigures(Path.of(compare));
+        PerformanceReport.Settings defaults = PerformanceReport.Settings.defaults(quick);
+        PerformanceReport.Settings settings = new PerformanceReport.Settings(quick,
+                threads == null ? defaults.threads() : threadList(threads), work.resolve("models"),
+                vocab == null ? defaults.vocab() : Path.of(vocab), extra);
+        ProgressBar bar = new ProgressBar(err, quick ? "bench --quick" : "bench", PerformanceReport.steps(settings));
+        int[] done = {0};
+        bar.update(0);
+        Report report = PerformanceReport.run(settings, what -> bar.update(++done[0]));
+        bar.done();
+        Comparison comparison = before == null ? null
+                : Comparison.of(compare, before, report.figures(), threshold / 100.0);
+        Path md = ReportWriter.write(report, dir, comparison);
+        if (json) {
+            out.println(report.toJson());
+        } else {
+            out.print(TerminalSummary.render(report));
+            out.println("report: " + md + " (charts and report.json beside it)");
+        }
+        if (comparison != null && json) {
+            err.println(comparison.verdict());
+        } else if (comparison != null) {
+            out.print(comparison.text());
+        }
+        return 0;
+    }
+
+    private static Map<String, Figure> earlierFigures(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("no such report to compare with: " + file);
+        }
+        return Report.figures(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    private int table(Args a, Path file, PrintStream out) throws IOException {
         int prompt = a.integer("--n-prompt", "-p", 128);
         int gen = a.integer("--n-gen", "-n", 64);
         int reps = a.integer("--repetitions", "-r", 3);
@@ -72,9 +147,9 @@ final class BenchCommand {
             } catch (NumberFormatException e) {
                 throw new UsageException("-t expects comma-separated thread counts, got '" + s + "'");
             }
-            if (t[i] < 1 || t[i] > dev.smallmind.parallel.WorkerPool.MAX_THREADS) {
+            if (t[i] < 1 || t[i] > WorkerPool.MAX_THREADS) {
                 throw new UsageException("thread count must be between 1 and "
-                        + dev.smallmind.parallel.WorkerPool.MAX_THREADS + ", got " + t[i]);
+                        + WorkerPool.MAX_THREADS + ", got " + t[i]);
             }
         }
         return t;

@@ -80,16 +80,7 @@ public final class ThroughputBench {
     }
 
     private static Result summarize(String test, double[] rates) {
-        double mean = 0;
-        for (double x : rates) {
-            mean += x;
-        }
-        mean /= rates.length;
-        double var = 0;
-        for (double x : rates) {
-            var += (x - mean) * (x - mean);
-        }
-        double sd = rates.length > 1 ? Math.sqrt(var / (rates.length - 1)) : 0;
-        return new Result(test, mean, sd);
+        Stats s = Stats.of(rates);
+        return new Result(test, s.mean(), s.stddev());
     }
 }

@@ -6,6 +6,7 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -22,7 +23,8 @@ import java.nio.ByteOrder;
  * {@value #PANEL} tokens, stored k-major: for each {@code e < k}, the {@value #PANEL} values {@code x[j][e]} of the
  * panel's tokens are contiguous. The micro-kernel then keeps {@value #ROWS} weight rows x {@value #PANEL} tokens
  * of outputs in 12 vector registers and, per {@code e}, broadcasts one weight of each row and loads three panel
- * vectors: 12 FMAs for 7 loads, no lane reductions. This is the classic register-blocked SGEMM shape; the
+ * vectors: 12 FMAs for 7 loads, no lane reductions; at the end a 4 x 16 register transpose turns each token's
+ * four outputs into one masked 4-lane store. This is the classic register-blocked SGEMM shape; the
  * dot-product form (vectors along {@code k}, as for one token) measured about a third slower, mostly from the lane
  * reductions and from weight and activation rows a multiple of 4 KB apart competing for the same L1 sets.
  * Panels are walked in groups of about {@value #TILE_BYTES} bytes, which stay in L2 while every weight-row block
@@ -43,6 +45,25 @@ public final class F32Matmul implements MatmulKernel {
     /** Tokens per activation panel: three vectors. */
     static final int PANEL = 3 * LANES;
     private static final long PANEL_STEP = 4L * PANEL;
+    // Two-step 4 x 16 transpose: interleave rows pairwise (token pairs), then pairs of pairs (token quads).
+    private static final VectorShuffle<Float> PAIR_LO =
+            VectorShuffle.fromValues(F, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    private static final VectorShuffle<Float> PAIR_HI =
+            VectorShuffle.fromValues(F, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    private static final VectorShuffle<Float> QUAD_LO =
+            VectorShuffle.fromValues(F, 0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7);
+    private static final VectorShuffle<Float> QUAD_HI =
+            VectorShuffle.fromValues(F, 8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
+    private static final VectorMask<Float> ODD = VectorMask.fromLong(F, 0xAAAAL);
+    private static final VectorMask<Float> UPPER_PAIRS = VectorMask.fromLong(F, 0xCCCCL);
+    // Quarter q of a transposed vector holds one token's four outputs; a store masked to it, placed 16q bytes
+    // early, writes exactly those four floats.
+    private static final VectorMask<Float> QUARTER_0 = VectorMask.fromLong(F, 0x000FL);
+    private static final VectorMask<Float> QUARTER_1 = VectorMask.fromLong(F, 0x00F0L);
+    private static final VectorMask<Float> QUARTER_2 = VectorMask.fromLong(F, 0x0F00L);
+    private static final VectorMask<Float> QUARTER_3 = VectorMask.fromLong(F, 0xF000L);
+    /** Elements of {@code k} packed per pass of {@link #prepare}. */
+    static final int PREPARE_CHUNK = 64;
     /** Target size of one group of panels kept in L2. */
     static final int TILE_BYTES = 256 * 1024;
 
@@ -64,15 +85,20 @@ public final class F32Matmul implements MatmulKernel {
 
     /**
      * Packs tokens {@code [from, to)} into their panel lanes. Lanes of the last panel past {@code t} are left as
-     * they are: they are computed on but never stored.
+     * they are: they are computed on but never stored. The copy walks {@code k} in chunks of
+     * {@value #PREPARE_CHUNK} elements, token by token within a chunk, so the panel rows being filled (12 KB)
+     * stay in L1 while every token of the panel writes its lane into them.
      */
     @Override
     public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
-        for (int j = from; j < to; j++) {
-            long src = xOffset + 4L * k * j;
-            long dst = prepOffset + 4L * k * (j / PANEL * PANEL) + 4L * (j % PANEL);
-            for (int e = 0; e < k; e++) {
-                prep.set(FLOAT, dst + e * PANEL_STEP, x.get(FLOAT, src + 4L * e));
+        for (int e0 = 0; e0 < k; e0 += PREPARE_CHUNK) {
+            int e1 = Math.min(k, e0 + PREPARE_CHUNK);
+            for (int j = from; j < to; j++) {
+                long src = xOffset + 4L * k * j;
+                long dst = prepOffset + 4L * k * (j / PANEL * PANEL) + 4L * (j % PANEL);
+                for (int e = e0; e < e1; e++) {
+                    prep.set(FLOAT, dst + e * PANEL_STEP, x.get(FLOAT, src + 4L * e));
+                }
             }
         }
     }
@@ -184,25 +210,93 @@ public final class F32Matmul implements MatmulKernel {
             a31 = b.fma(x1, a31);
             a32 = b.fma(x2, a32);
         }
-        // Outputs are stored lane by lane, down the token rows of y, inside this method: a helper taking the
-        // accumulators as arguments is a cold call C2 may not inline, and every vector passed to it is boxed.
-        for (int l = 0; l < LANES; l++) {
-            long r0 = y0 + l * yRowBytes;
-            long r1 = r0 + LANES * yRowBytes;
-            long r2 = r1 + LANES * yRowBytes;
-            y.set(FLOAT, r0, a00.lane(l));
-            y.set(FLOAT, r0 + 4, a10.lane(l));
-            y.set(FLOAT, r0 + 8, a20.lane(l));
-            y.set(FLOAT, r0 + 12, a30.lane(l));
-            y.set(FLOAT, r1, a01.lane(l));
-            y.set(FLOAT, r1 + 4, a11.lane(l));
-            y.set(FLOAT, r1 + 8, a21.lane(l));
-            y.set(FLOAT, r1 + 12, a31.lane(l));
-            y.set(FLOAT, r2, a02.lane(l));
-            y.set(FLOAT, r2 + 4, a12.lane(l));
-            y.set(FLOAT, r2 + 8, a22.lane(l));
-            y.set(FLOAT, r2 + 12, a32.lane(l));
-        }
+        // Transpose in registers: for each token, the four rows' outputs become one 4-lane masked store. Lane-by-
+        // lane stores cost as much as the whole k loop when k is 256, and 128-bit reinterpretShape stores made
+        // C2 take seconds to compile this method. Kept inline: a helper taking the accumulators is a cold call
+        // C2 may not inline, and every vector passed to it is boxed.
+        FloatVector lo01;
+        FloatVector hi01;
+        FloatVector lo23;
+        FloatVector hi23;
+        FloatVector t0;
+        FloatVector t1;
+        FloatVector t2;
+        FloatVector t3;
+        // Tokens 0-15.
+        lo01 = a00.rearrange(PAIR_LO).blend(a10.rearrange(PAIR_LO), ODD);
+        hi01 = a00.rearrange(PAIR_HI).blend(a10.rearrange(PAIR_HI), ODD);
+        lo23 = a20.rearrange(PAIR_LO).blend(a30.rearrange(PAIR_LO), ODD);
+        hi23 = a20.rearrange(PAIR_HI).blend(a30.rearrange(PAIR_HI), ODD);
+        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t0.intoMemorySegment(y, y0, LE, QUARTER_0);
+        t0.intoMemorySegment(y, y0 + yRowBytes - 16, LE, QUARTER_1);
+        t0.intoMemorySegment(y, y0 + 2 * yRowBytes - 32, LE, QUARTER_2);
+        t0.intoMemorySegment(y, y0 + 3 * yRowBytes - 48, LE, QUARTER_3);
+        t1.intoMemorySegment(y, y0 + 4 * yRowBytes, LE, QUARTER_0);
+        t1.intoMemorySegment(y, y0 + 5 * yRowBytes - 16, LE, QUARTER_1);
+        t1.intoMemorySegment(y, y0 + 6 * yRowBytes - 32, LE, QUARTER_2);
+        t1.intoMemorySegment(y, y0 + 7 * yRowBytes - 48, LE, QUARTER_3);
+        t2.intoMemorySegment(y, y0 + 8 * yRowBytes, LE, QUARTER_0);
+        t2.intoMemorySegment(y, y0 + 9 * yRowBytes - 16, LE, QUARTER_1);
+        t2.intoMemorySegment(y, y0 + 10 * yRowBytes - 32, LE, QUARTER_2);
+        t2.intoMemorySegment(y, y0 + 11 * yRowBytes - 48, LE, QUARTER_3);
+        t3.intoMemorySegment(y, y0 + 12 * yRowBytes, LE, QUARTER_0);
+        t3.intoMemorySegment(y, y0 + 13 * yRowBytes - 16, LE, QUARTER_1);
+        t3.intoMemorySegment(y, y0 + 14 * yRowBytes - 32, LE, QUARTER_2);
+        t3.intoMemorySegment(y, y0 + 15 * yRowBytes - 48, LE, QUARTER_3);
+        // Tokens 16-31.
+        lo01 = a01.rearrange(PAIR_LO).blend(a11.rearrange(PAIR_LO), ODD);
+        hi01 = a01.rearrange(PAIR_HI).blend(a11.rearrange(PAIR_HI), ODD);
+        lo23 = a21.rearrange(PAIR_LO).blend(a31.rearrange(PAIR_LO), ODD);
+        hi23 = a21.rearrange(PAIR_HI).blend(a31.rearrange(PAIR_HI), ODD);
+        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t0.intoMemorySegment(y, y0 + 16 * yRowBytes, LE, QUARTER_0);
+        t0.intoMemorySegment(y, y0 + 17 * yRowBytes - 16, LE, QUARTER_1);
+        t0.intoMemorySegment(y, y0 + 18 * yRowBytes - 32, LE, QUARTER_2);
+        t0.intoMemorySegment(y, y0 + 19 * yRowBytes - 48, LE, QUARTER_3);
+        t1.intoMemorySegment(y, y0 + 20 * yRowBytes, LE, QUARTER_0);
+        t1.intoMemorySegment(y, y0 + 21 * yRowBytes - 16, LE, QUARTER_1);
+        t1.intoMemorySegment(y, y0 + 22 * yRowBytes - 32, LE, QUARTER_2);
+        t1.intoMemorySegment(y, y0 + 23 * yRowBytes - 48, LE, QUARTER_3);
+        t2.intoMemorySegment(y, y0 + 24 * yRowBytes, LE, QUARTER_0);
+        t2.intoMemorySegment(y, y0 + 25 * yRowBytes - 16, LE, QUARTER_1);
+        t2.intoMemorySegment(y, y0 + 26 * yRowBytes - 32, LE, QUARTER_2);
+        t2.intoMemorySegment(y, y0 + 27 * yRowBytes - 48, LE, QUARTER_3);
+        t3.intoMemorySegment(y, y0 + 28 * yRowBytes, LE, QUARTER_0);
+        t3.intoMemorySegment(y, y0 + 29 * yRowBytes - 16, LE, QUARTER_1);
+        t3.intoMemorySegment(y, y0 + 30 * yRowBytes - 32, LE, QUARTER_2);
+        t3.intoMemorySegment(y, y0 + 31 * yRowBytes - 48, LE, QUARTER_3);
+        // Tokens 32-47.
+        lo01 = a02.rearrange(PAIR_LO).blend(a12.rearrange(PAIR_LO), ODD);
+        hi01 = a02.rearrange(PAIR_HI).blend(a12.rearrange(PAIR_HI), ODD);
+        lo23 = a22.rearrange(PAIR_LO).blend(a32.rearrange(PAIR_LO), ODD);
+        hi23 = a22.rearrange(PAIR_HI).blend(a32.rearrange(PAIR_HI), ODD);
+        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+        t0.intoMemorySegment(y, y0 + 32 * yRowBytes, LE, QUARTER_0);
+        t0.intoMemorySegment(y, y0 + 33 * yRowBytes - 16, LE, QUARTER_1);
+        t0.intoMemorySegment(y, y0 + 34 * yRowBytes - 32, LE, QUARTER_2);
+        t0.intoMemorySegment(y, y0 + 35 * yRowBytes - 48, LE, QUARTER_3);
+        t1.intoMemorySegment(y, y0 + 36 * yRowBytes, LE, QUARTER_0);
+        t1.intoMemorySegment(y, y0 + 37 * yRowBytes - 16, LE, QUARTER_1);
+        t1.intoMemorySegment(y, y0 + 38 * yRowBytes - 32, LE, QUARTER_2);
+        t1.intoMemorySegment(y, y0 + 39 * yRowBytes - 48, LE, QUARTER_3);
+        t2.intoMemorySegment(y, y0 + 40 * yRowBytes, LE, QUARTER_0);
+        t2.intoMemorySegment(y, y0 + 41 * yRowBytes - 16, LE, QUARTER_1);
+        t2.intoMemorySegment(y, y0 + 42 * yRowBytes - 32, LE, QUARTER_2);
+        t2.intoMemorySegment(y, y0 + 43 * yRowBytes - 48, LE, QUARTER_3);
+        t3.intoMemorySegment(y, y0 + 44 * yRowBytes, LE, QUARTER_0);
+        t3.intoMemorySegment(y, y0 + 45 * yRowBytes - 16, LE, QUARTER_1);
+        t3.intoMemorySegment(y, y0 + 46 * yRowBytes - 32, LE, QUARTER_2);
+        t3.intoMemorySegment(y, y0 + 47 * yRowBytes - 48, LE, QUARTER_3);
     }
 
     /** Four weight rows times one 16-token slice of the last, partial panel. */
