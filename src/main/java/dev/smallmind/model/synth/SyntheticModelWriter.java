@@ -124,7 +124,27 @@ public final class SyntheticModelWriter {
     }
 
     private void matrix(String name, DType type, int rows, int cols) {
-        matrixRows(name, type, rows, cols, new long[] {cols, rows});
+        DType stored = cols % type.blockSize() == 0 ? type : fallback(type, name, cols);
+        matrixRows(name, stored, rows, cols, new long[] {cols, rows});
+    }
+
+    /**
+     * llama-quantize's substitutes for K-quant rows that are not whole 256-value super-blocks (for example the
+     * 576-wide rows of the medium preset).
+     */
+    private static DType fallback(DType type, String name, int cols) {
+        DType f = switch (type) {
+            case Q4_K -> DType.Q5_0;
+            case Q5_K -> DType.Q5_1;
+            case Q6_K -> DType.Q8_0;
+            default -> throw new IllegalArgumentException("tensor '" + name + "': row length " + cols
+                    + " is not a multiple of " + type + "'s block size " + type.blockSize());
+        };
+        if (cols % f.blockSize() != 0) {
+            throw new IllegalArgumentException("tensor '" + name + "': row length " + cols + " fits neither "
+                    + type + " nor its fallback " + f);
+        }
+        return f;
     }
 
     private void matrixRows(String name, DType type, int rows, int cols, long[] dims) {
