@@ -1,6 +1,7 @@
 package dev.smallmind.cli;
 
 import dev.smallmind.generate.ContextFullException;
+import dev.smallmind.memory.ArenaCapacityException;
 import dev.smallmind.model.ModelLoadException;
 import dev.smallmind.model.gguf.GgufFormatException;
 
@@ -70,7 +71,8 @@ public final class Main {
                 case "synth" -> new SynthCommand().run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (try: smallmind --help)");
             };
-        } catch (UsageException | ModelLoadException | GgufFormatException | ContextFullException e) {
+        } catch (UsageException | ModelLoadException | GgufFormatException | ContextFullException
+                 | ArenaCapacityException e) {
             err.println("smallmind: " + e.getMessage());
             return 2;
         } catch (IllegalArgumentException e) {

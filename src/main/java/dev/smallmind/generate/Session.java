@@ -64,11 +64,11 @@ public final class Session implements AutoCloseable {
         }
         this.contextLength = ctx;
         this.batch = Math.min(options.batchSize(), ctx);
-        this.history = new int[ctx];
         this.region = new Region("session", Long.MAX_VALUE);
         try {
             this.step = new StepContext(batch, arena);
             this.cache = new KvCache(region, c.layers(), ctx, c.kvDim());
+            this.history = new int[ctx];
             this.rope = c.ropeDim() == 0 ? null : new RopeTable(region, ctx, c.ropeDim(), c.ropeBase(),
                     c.architecture().rope() == Architecture.Rope.NEOX ? RopePairing.NEOX : RopePairing.NORMAL);
             int threads = pool.threads();

@@ -19,6 +19,22 @@ public final class ArenaCapacityException extends IllegalStateException {
         this.available = available;
     }
 
+    private ArenaCapacityException(String message, long requested) {
+        super(message);
+        this.requested = requested;
+        this.available = 0;
+    }
+
+    /**
+     * @param what      which arena or region was asked
+     * @param requested bytes asked for
+     * @return the exception for memory the operating system would not provide
+     */
+    public static ArenaCapacityException refused(String what, long requested) {
+        return new ArenaCapacityException(what + ": the system could not provide " + requested
+                + " bytes of off-heap memory (a context or batch too large for this machine?)", requested);
+    }
+
     /** @return bytes asked for */
     public long requested() {
         return requested;

@@ -37,8 +37,14 @@ public final class Region implements AutoCloseable {
         if (size < bytes || size > budget - allocated) {
             throw new ArenaCapacityException(name, Math.max(size, bytes), budget - allocated);
         }
+        MemorySegment segment;
+        try {
+            segment = arena.allocate(Math.max(bytes, 1), Alignment.BYTES);
+        } catch (OutOfMemoryError e) {
+            throw ArenaCapacityException.refused(name, bytes);
+        }
         allocated += size;
-        return arena.allocate(Math.max(bytes, 1), Alignment.BYTES).asSlice(0, bytes);
+        return segment.asSlice(0, bytes);
     }
 
     /** @return bytes handed out so far */

@@ -31,7 +31,12 @@ public final class StepArena implements AutoCloseable {
         this.name = name;
         this.capacity = Alignment.up(capacity);
         this.arena = Arena.ofShared();
-        this.segment = arena.allocate(Math.max(this.capacity, Alignment.BYTES), Alignment.BYTES);
+        try {
+            this.segment = arena.allocate(Math.max(this.capacity, Alignment.BYTES), Alignment.BYTES);
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw ArenaCapacityException.refused(name, this.capacity);
+        }
     }
 
     /**

@@ -120,6 +120,7 @@ class CliTest {
                 {"generate", "-m", stories(), "-p", "x", "--threads", "0"},
                 {"generate", "-m", stories(), "-p", "x", "--threads", "100000"},
                 {"generate", "-m", stories(), "-p", "x".repeat(300), "--ctx", "16"},
+                {"generate", "-m", stories(), "-p", "x", "--ctx", "2000000000"},
                 {"generate", "-m", stories(), "-p", "x", "--bogus", "1"},
                 {"generate", "-m", stories()},
                 {"score", "-m", stories(), "--ids", "1,99999"},
