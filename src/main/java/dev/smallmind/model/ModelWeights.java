@@ -1,12 +1,11 @@
 package dev.smallmind.model;
 
+import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Shape;
 import dev.smallmind.tensor.Tensor;
 
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * Every weight of a model bound by its GGUF tensor name and checked against the configuration: shapes, the
@@ -22,10 +21,6 @@ import java.util.Set;
  */
 public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tensor outputNorm, Tensor outputNormBias,
                            Tensor output, LayerWeights[] layers) {
-
-    /** Weight types with kernels. */
-    public static final Set<DType> SUPPORTED = EnumSet.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0,
-            DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q4_K, DType.Q5_K, DType.Q6_K);
 
     /**
      * @param gguf   the opened file
@@ -90,9 +85,9 @@ public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tens
                 throw new ModelLoadException(file() + ": missing tensor '" + name + "'");
             }
             Tensor t = gguf.tensor(name);
-            if (!SUPPORTED.contains(t.type())) {
+            if (!MatmulKernels.supported().contains(t.type())) {
                 throw new ModelLoadException(file() + ": tensor '" + name + "' has weight type " + t.type()
-                        + ", which has no kernel (supported: " + SUPPORTED + ")");
+                        + ", which has no kernel (supported: " + MatmulKernels.supported() + ")");
             }
             return expect(t, Shape.of(rows, cols));
         }

@@ -125,11 +125,6 @@ public final class MatmulNode extends Node {
         }
     }
 
-    /** @return weight bytes read per step */
-    public long weightBytes() {
-        return kernel.weightType().rowBytes(k) * (long) totalRows;
-    }
-
     @Override
     protected Buffer[] buffers() {
         return prepared == null ? new Buffer[] {in, out} : new Buffer[] {in, out, prepared};

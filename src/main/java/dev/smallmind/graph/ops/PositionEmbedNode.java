@@ -17,7 +17,6 @@ public final class PositionEmbedNode extends Node {
     private final Buffer x;
     private final MemorySegment table;
     private final long tableOffset;
-    private final int positions;
     private final int dim;
     private MemorySegment arena;
     private long xOffset;
@@ -35,13 +34,7 @@ public final class PositionEmbedNode extends Node {
         this.x = x;
         this.table = table.segment();
         this.tableOffset = table.offset();
-        this.positions = (int) table.shape().dim(0);
         this.dim = (int) table.shape().dim(1);
-    }
-
-    /** @return positions the table covers */
-    public int positions() {
-        return positions;
     }
 
     @Override
