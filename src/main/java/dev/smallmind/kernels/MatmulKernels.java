@@ -11,6 +11,7 @@ import dev.smallmind.kernels.matmul.Q5_1Matmul;
 import dev.smallmind.kernels.matmul.Q5_KMatmul;
 import dev.smallmind.kernels.matmul.Q6_KMatmul;
 import dev.smallmind.kernels.matmul.Q8_0Matmul;
+import dev.smallmind.memory.SegmentImplementations;
 import dev.smallmind.tensor.DType;
 
 import java.util.EnumMap;
@@ -21,6 +22,7 @@ public final class MatmulKernels {
     private static final Map<DType, MatmulKernel> KERNELS = new EnumMap<>(DType.class);
 
     static {
+        SegmentImplementations.load();
         register(new F32Matmul());
         register(new F16Matmul());
         register(new BF16Matmul());

@@ -12,6 +12,7 @@ import dev.smallmind.graph.ops.EmbedNode;
 import dev.smallmind.graph.ops.GatedActivationNode;
 import dev.smallmind.graph.ops.KvStoreNode;
 import dev.smallmind.graph.ops.MatmulNode;
+import dev.smallmind.graph.ops.PanelScratch;
 import dev.smallmind.graph.ops.NormNode;
 import dev.smallmind.graph.ops.PositionEmbedNode;
 import dev.smallmind.graph.ops.RopeNode;
@@ -188,8 +189,13 @@ public final class TransformerGraph {
         int k = (int) weights[0].shape().last();
         long prepBytes = kernel.preparedBytes(rowCapacity, k);
         Buffer prepared = prepBytes == 0 ? null : g.buffer(name + ".prepared", prepBytes);
+        PanelScratch panels = null;
+        if (PanelScratch.applies(kernel, rowCapacity)) {
+            panels = new PanelScratch(g.buffer(name + ".packed", PanelScratch.packedBytes(rowCapacity, k)),
+                    g.buffer(name + ".decoded", PanelScratch.decodedBytes(threads, k)), PanelScratch.panelRows(k));
+        }
         g.add(new MatmulNode(name, step, kernel, weights, biases, columns, in, out, outStride, rows, prepared,
-                rowCapacity));
+                rowCapacity, panels));
     }
 
     private Buffer floats(String name, int width) {

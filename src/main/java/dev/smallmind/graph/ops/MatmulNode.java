@@ -6,6 +6,7 @@ import dev.smallmind.graph.OpKind;
 import dev.smallmind.graph.StepContext;
 import dev.smallmind.kernels.ElementWise;
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -19,6 +20,9 @@ import java.lang.foreign.MemorySegment;
  * parts (q, k and v; or gate and up) make one node, so the activations are prepared once and the workers meet at
  * one barrier instead of several. Quantized weights first convert the activations into their prepared form
  * (split over token rows), then the multiplication is split over the concatenated weight rows of all parts.
+ * Steps of at least {@link PanelScratch#MIN_TOKENS} tokens over a kernel with plain prepared rows go through
+ * {@link PanelScratch}: each worker decodes a panel of its weight rows and multiplies it by all tokens with the
+ * F32 GEMM.
  */
 public final class MatmulNode extends Node {
     private static final int ROW_GRAIN = 16;
@@ -39,7 +43,11 @@ public final class MatmulNode extends Node {
     private final MemorySegment[] biases;
     private final long[] biasOffsets;
     private final int totalRows;
+    private final PanelScratch panels;
+    private final MatmulKernel gemm = MatmulKernels.forType(DType.F32);
+    private final long weightRowBytes;
     private final RangeTask prepare = this::prepareRows;
+    private final RangeTask preparePanels = this::preparePanelRows;
     private MemorySegment arena;
     private long inOffset;
     private long outOffset;
@@ -47,6 +55,9 @@ public final class MatmulNode extends Node {
     private int t;
     private long actRowOffset;
     private boolean usePrepared;
+    private boolean usePanels;
+    private long packedOffset;
+    private long decodedOffset;
 
     /**
      * @param name      node name
@@ -61,9 +72,11 @@ public final class MatmulNode extends Node {
      * @param rows      which step rows to compute
      * @param prepared  scratch of {@code kernel.preparedBytes(maxRows, k)} bytes, or null when that is 0
      * @param maxRows   most step rows the node processes
+     * @param panels    scratch of the decoded-panel GEMM path, or null to always use the kernel's own product
      */
     public MatmulNode(String name, StepContext step, MatmulKernel kernel, Tensor[] weights, Tensor[] biases,
-                      int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared, int maxRows) {
+                      int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared, int maxRows,
+                      PanelScratch panels) {
         super(name, OpKind.MATMUL);
         this.parts = weights.length;
         if (parts == 0 || columns.length != parts || (biases != null && biases.length != parts)) {
@@ -112,6 +125,12 @@ public final class MatmulNode extends Node {
         }
         firstRow[parts] = total;
         this.totalRows = total;
+        this.weightRowBytes = kernel.weightType().rowBytes(k);
+        if (panels != null && (!kernel.preparesPlainRows() || panels.panelRows() % ROW_GRAIN != 0)) {
+            throw new IllegalArgumentException("node '" + name + "': the panel path needs plain prepared rows and"
+                    + " panels of a multiple of " + ROW_GRAIN + " rows");
+        }
+        this.panels = panels;
         this.in = in;
         this.out = out;
         this.outStride = outStride;
@@ -127,6 +146,9 @@ public final class MatmulNode extends Node {
 
     @Override
     protected Buffer[] buffers() {
+        if (panels != null) {
+            return new Buffer[] {in, out, prepared, panels.packed(), panels.decoded()};
+        }
         return prepared == null ? new Buffer[] {in, out} : new Buffer[] {in, out, prepared};
     }
 
@@ -136,6 +158,8 @@ public final class MatmulNode extends Node {
         this.inOffset = in.offset();
         this.outOffset = out.offset();
         this.preparedOffset = prepared == null ? 0 : prepared.offset();
+        this.packedOffset = panels == null ? 0 : panels.packed().offset();
+        this.decodedOffset = panels == null ? 0 : panels.decoded().offset();
     }
 
     @Override
@@ -148,7 +172,13 @@ public final class MatmulNode extends Node {
             t = count;
             actRowOffset = 0;
         }
+        usePanels = panels != null && t >= PanelScratch.MIN_TOKENS;
         usePrepared = kernel.preparedBytes(t, k) > 0;
+        if (usePanels) {
+            pool.run(preparePanels, t);
+            pool.run(this, totalRows, panels.panelRows());
+            return;
+        }
         if (usePrepared) {
             pool.run(prepare, t);
         }
@@ -157,6 +187,11 @@ public final class MatmulNode extends Node {
 
     private void prepareRows(int from, int to, int worker) {
         kernel.prepare(arena, inOffset + actRowOffset, k, from, to, arena, preparedOffset);
+    }
+
+    private void preparePanelRows(int from, int to, int worker) {
+        kernel.prepare(arena, inOffset + actRowOffset, k, from, to, arena, preparedOffset);
+        gemm.prepare(arena, preparedOffset, k, from, to, arena, packedOffset);
     }
 
     @Override
@@ -172,13 +207,32 @@ public final class MatmulNode extends Node {
             int rowFrom = lo - firstRow[p];
             int rowTo = hi - firstRow[p];
             long y = outOffset + 4L * columns[p];
-            kernel.multiply(weights[p], weightOffsets[p], k, act, actOffset, t, arena, y, outStride, rowFrom, rowTo);
+            if (usePanels) {
+                multiplyPanels(p, rowFrom, rowTo, y, worker);
+            } else {
+                kernel.multiply(weights[p], weightOffsets[p], k, act, actOffset, t, arena, y, outStride, rowFrom,
+                        rowTo);
+            }
             if (biases[p] != null) {
                 for (int j = 0; j < t; j++) {
                     long row = y + 4L * ((long) j * outStride + rowFrom);
                     ElementWise.add(arena, row, biases[p], biasOffsets[p] + 4L * rowFrom, arena, row, rowTo - rowFrom);
                 }
             }
+        }
+    }
+
+    /** Rows {@code [rowFrom, rowTo)} of part {@code p}, a panel at a time: decode the rows, then the F32 GEMM. */
+    private void multiplyPanels(int p, int rowFrom, int rowTo, long y, int worker) {
+        int panelRows = panels.panelRows();
+        long scratch = decodedOffset + 4L * worker * panelRows * k;
+        for (int r0 = rowFrom; r0 < rowTo; r0 += panelRows) {
+            int n = Math.min(panelRows, rowTo - r0);
+            for (int r = 0; r < n; r++) {
+                kernel.decodeRow(weights[p], weightOffsets[p] + (r0 + r) * weightRowBytes, arena,
+                        scratch + 4L * r * k, k);
+            }
+            gemm.multiply(arena, scratch, k, arena, packedOffset, t, arena, y + 4L * r0, outStride, 0, n);
         }
     }
 }

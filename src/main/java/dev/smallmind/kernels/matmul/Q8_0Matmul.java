@@ -61,6 +61,12 @@ public final class Q8_0Matmul implements MatmulKernel {
         Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset);
     }
 
+    /** @return true: the prepared rows are the Q8_0-rounded activations as floats ({@link Q8_0Activations}) */
+    @Override
+    public boolean preparesPlainRows() {
+        return true;
+    }
+
     @Override
     public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
                          MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {

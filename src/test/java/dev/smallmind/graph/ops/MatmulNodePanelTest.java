@@ -1,0 +1,136 @@
+package dev.smallmind.graph.ops;
+
+import dev.smallmind.graph.Buffer;
+import dev.smallmind.graph.Graph;
+import dev.smallmind.graph.GraphBuilder;
+import dev.smallmind.graph.StepContext;
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.MatmulKernels;
+import dev.smallmind.memory.StepArena;
+import dev.smallmind.parallel.WorkerPool;
+import dev.smallmind.tensor.DType;
+import dev.smallmind.tensor.Shape;
+import dev.smallmind.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The decoded-panel GEMM path of {@link MatmulNode} against the kernel's own product on the same node: two weight
+ * parts whose row counts are not multiples of the panel (k = 2048 gives panels of 32 rows, so the 40-row part
+ * spans two), token counts around the panel threshold (15 takes the kernel path on both sides), 1 and 2 workers.
+ * Both read the same rounded activations, so they differ only in summation order.
+ */
+class MatmulNodePanelTest {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final int K = 2048;
+    private static final int[] ROWS = {40, 27};
+
+    @ParameterizedTest
+    @CsvSource({"Q8_0,16,1", "Q8_0,37,2", "Q4_0,16,2", "Q4_0,64,1", "Q5_0,37,1", "Q5_0,64,2", "Q4_0,15,1"})
+    void panelPathMatchesTheKernelProduct(DType type, int t, int threads) {
+        MatmulKernel kernel = MatmulKernels.forType(type);
+        try (Arena weightsArena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
+            Random random = new Random(type.ordinal() * 1000L + t);
+            Tensor[] weights = new Tensor[ROWS.length];
+            for (int p = 0; p < ROWS.length; p++) {
+                weights[p] = randomWeights(weightsArena, type, ROWS[p], random);
+            }
+            float[] x = new float[t * K];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextFloat() * 2 - 1;
+            }
+            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, false);
+            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, true);
+            float[] bound = errorBound(kernel, weights, x, t, weightsArena);
+            int out = ROWS[0] + ROWS[1];
+            for (int j = 0; j < t; j++) {
+                for (int i = 0; i < out; i++) {
+                    int at = j * out + i;
+                    assertTrue(Math.abs(panels[at] - plain[at]) <= bound[at],
+                            type + " t=" + t + " token " + j + " row " + i + ": panel " + panels[at]
+                                    + " vs kernel " + plain[at] + " (bound " + bound[at] + ")");
+                }
+            }
+            assertEquals(plain.length, panels.length);
+        }
+    }
+
+    private static float[] run(MatmulKernel kernel, Tensor[] weights, float[] x, int t, int threads, WorkerPool pool,
+                               Arena arena, boolean withPanels) {
+        int out = ROWS[0] + ROWS[1];
+        StepContext step = new StepContext(t, arena);
+        step.begin(0, t);
+        GraphBuilder g = new GraphBuilder();
+        Buffer in = g.buffer("in", 4L * t * K);
+        Buffer y = g.buffer("out", 4L * t * out);
+        Buffer prepared = g.buffer("prepared", kernel.preparedBytes(t, K));
+        PanelScratch panels = withPanels
+                ? new PanelScratch(g.buffer("packed", PanelScratch.packedBytes(t, K)),
+                        g.buffer("decoded", PanelScratch.decodedBytes(threads, K)), PanelScratch.panelRows(K))
+                : null;
+        g.add(new MatmulNode("m", step, kernel, weights, null, new int[] {0, ROWS[0]}, in, y, out, Rows.ALL,
+                prepared, t, panels));
+        g.plan(in, y);
+        try (StepArena stepArena = new StepArena("test", 1 << 22)) {
+            Graph graph = g.bind(stepArena);
+            MemorySegment s = stepArena.segment();
+            for (int i = 0; i < x.length; i++) {
+                s.set(FLOAT, in.offset() + 4L * i, x[i]);
+            }
+            graph.run(pool);
+            float[] result = new float[t * out];
+            for (int i = 0; i < result.length; i++) {
+                result[i] = s.get(FLOAT, y.offset() + 4L * i);
+            }
+            return result;
+        }
+    }
+
+    /** Per output, 1e-5 of the sum of |product| over the row: far above reordering error, far below any slip. */
+    private static float[] errorBound(MatmulKernel kernel, Tensor[] weights, float[] x, int t, Arena arena) {
+        int out = ROWS[0] + ROWS[1];
+        MemorySegment xs = arena.allocate(4L * t * K, 64);
+        MemorySegment prep = arena.allocate(kernel.preparedBytes(t, K), 64);
+        MemorySegment row = arena.allocate(4L * K, 64);
+        for (int i = 0; i < x.length; i++) {
+            xs.set(FLOAT, 4L * i, x[i]);
+        }
+        kernel.prepare(xs, 0, K, 0, t, prep, 0);
+        float[] bound = new float[t * out];
+        int i = 0;
+        for (Tensor w : weights) {
+            for (int r = 0; r < w.shape().dim(0); r++, i++) {
+                kernel.decodeRow(w.segment(), w.offset() + r * w.type().rowBytes(K), row, 0, K);
+                for (int j = 0; j < t; j++) {
+                    double sum = 0;
+                    for (int e = 0; e < K; e++) {
+                        sum += Math.abs((double) row.get(FLOAT, 4L * e) * prep.get(FLOAT, 4L * (j * K + e)));
+                    }
+                    bound[j * out + i] = (float) (1e-5 * sum);
+                }
+            }
+        }
+        return bound;
+    }
+
+    /** Random quants with block scales of 0.01 to 0.02 (every type here keeps its fp16 scale first). */
+    private static Tensor randomWeights(Arena arena, DType type, int rows, Random random) {
+        long bytes = type.rowBytes(K) * rows;
+        MemorySegment w = arena.allocate(bytes, 64);
+        for (long b = 0; b < bytes; b++) {
+            w.set(ValueLayout.JAVA_BYTE, b, (byte) random.nextInt());
+        }
+        for (long block = 0; block < bytes; block += type.blockBytes()) {
+            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, block, Float.floatToFloat16(0.01f + 0.01f * random.nextFloat()));
+        }
+        return Tensor.of("w" + rows, w, 0, type, Shape.of(rows, K));
+    }
+}
