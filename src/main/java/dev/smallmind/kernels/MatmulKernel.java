@@ -59,19 +59,6 @@ public interface MatmulKernel {
     void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset);
 
     /**
-     * Whether {@link #prepare} writes plain F32 rows: {@code k} floats per token, {@code 4 * k} bytes apart, holding
-     * the activations exactly as this kernel's dot products see them. Such a kernel's many-token product equals
-     * decoding the weight rows ({@link #decodeRow}, exact) and multiplying them by the prepared rows in F32, which
-     * lets a prefill run the FMA-bound F32 GEMM instead of the integer-style block loop (see the graph's
-     * {@code MatmulNode}).
-     *
-     * @return true when the prepared form is plain F32 rows; false by default
-     */
-    default boolean preparesPlainRows() {
-        return false;
-    }
-
-    /**
      * Computes output rows {@code [rowFrom, rowTo)} of the weight matrix for all {@code t} activation rows.
      *
      * @param w         weights

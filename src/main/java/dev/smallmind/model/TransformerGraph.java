@@ -191,7 +191,8 @@ public final class TransformerGraph {
         Buffer prepared = prepBytes == 0 ? null : g.buffer(name + ".prepared", prepBytes);
         PanelScratch panels = null;
         if (PanelScratch.applies(kernel, rowCapacity)) {
-            panels = new PanelScratch(g.buffer(name + ".packed", PanelScratch.packedBytes(rowCapacity, k)),
+            panels = new PanelScratch(g.buffer(name + ".rounded", PanelScratch.roundedBytes(rowCapacity, k)),
+                    g.buffer(name + ".packed", PanelScratch.packedBytes(rowCapacity, k)),
                     g.buffer(name + ".decoded", PanelScratch.decodedBytes(threads, k)), PanelScratch.panelRows(k));
         }
         g.add(new MatmulNode(name, step, kernel, weights, biases, columns, in, out, outStride, rows, prepared,

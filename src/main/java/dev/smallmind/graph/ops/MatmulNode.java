@@ -7,6 +7,7 @@ import dev.smallmind.graph.StepContext;
 import dev.smallmind.kernels.ElementWise;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -20,9 +21,9 @@ import java.lang.foreign.MemorySegment;
  * parts (q, k and v; or gate and up) make one node, so the activations are prepared once and the workers meet at
  * one barrier instead of several. Quantized weights first convert the activations into their prepared form
  * (split over token rows), then the multiplication is split over the concatenated weight rows of all parts.
- * Steps of at least {@link PanelScratch#MIN_TOKENS} tokens over a kernel with plain prepared rows go through
- * {@link PanelScratch}: each worker decodes a panel of its weight rows and multiplies it by all tokens with the
- * F32 GEMM.
+ * Steps of at least {@link PanelScratch#MIN_TOKENS} tokens over a kernel that can round its activations to plain
+ * floats ({@link RoundedActivations}) go through {@link PanelScratch}: each worker decodes a panel of its weight
+ * rows and multiplies it by all tokens with the F32 GEMM.
  */
 public final class MatmulNode extends Node {
     private static final int ROW_GRAIN = 16;
@@ -44,6 +45,7 @@ public final class MatmulNode extends Node {
     private final long[] biasOffsets;
     private final int totalRows;
     private final PanelScratch panels;
+    private final RoundedActivations rounding;
     private final MatmulKernel gemm = MatmulKernels.forType(DType.F32);
     private final long weightRowBytes;
     private final RangeTask prepare = this::prepareRows;
@@ -56,6 +58,7 @@ public final class MatmulNode extends Node {
     private long actRowOffset;
     private boolean usePrepared;
     private boolean usePanels;
+    private long roundedOffset;
     private long packedOffset;
     private long decodedOffset;
 
@@ -126,11 +129,12 @@ public final class MatmulNode extends Node {
         firstRow[parts] = total;
         this.totalRows = total;
         this.weightRowBytes = kernel.weightType().rowBytes(k);
-        if (panels != null && (!kernel.preparesPlainRows() || panels.panelRows() % ROW_GRAIN != 0)) {
-            throw new IllegalArgumentException("node '" + name + "': the panel path needs plain prepared rows and"
-                    + " panels of a multiple of " + ROW_GRAIN + " rows");
+        if (panels != null && (!(kernel instanceof RoundedActivations) || panels.panelRows() % ROW_GRAIN != 0)) {
+            throw new IllegalArgumentException("node '" + name + "': the panel path needs a kernel that rounds"
+                    + " activations to plain rows and panels of a multiple of " + ROW_GRAIN + " rows");
         }
         this.panels = panels;
+        this.rounding = panels == null ? null : (RoundedActivations) kernel;
         this.in = in;
         this.out = out;
         this.outStride = outStride;
@@ -147,7 +151,9 @@ public final class MatmulNode extends Node {
     @Override
     protected Buffer[] buffers() {
         if (panels != null) {
-            return new Buffer[] {in, out, prepared, panels.packed(), panels.decoded()};
+            return prepared == null
+                    ? new Buffer[] {in, out, panels.rounded(), panels.packed(), panels.decoded()}
+                    : new Buffer[] {in, out, prepared, panels.rounded(), panels.packed(), panels.decoded()};
         }
         return prepared == null ? new Buffer[] {in, out} : new Buffer[] {in, out, prepared};
     }
@@ -158,6 +164,7 @@ public final class MatmulNode extends Node {
         this.inOffset = in.offset();
         this.outOffset = out.offset();
         this.preparedOffset = prepared == null ? 0 : prepared.offset();
+        this.roundedOffset = panels == null ? 0 : panels.rounded().offset();
         this.packedOffset = panels == null ? 0 : panels.packed().offset();
         this.decodedOffset = panels == null ? 0 : panels.decoded().offset();
     }
@@ -190,8 +197,8 @@ public final class MatmulNode extends Node {
     }
 
     private void preparePanelRows(int from, int to, int worker) {
-        kernel.prepare(arena, inOffset + actRowOffset, k, from, to, arena, preparedOffset);
-        gemm.prepare(arena, preparedOffset, k, from, to, arena, packedOffset);
+        rounding.roundRows(arena, inOffset + actRowOffset, k, from, to, arena, roundedOffset);
+        gemm.prepare(arena, roundedOffset, k, from, to, arena, packedOffset);
     }
 
     @Override

@@ -3,24 +3,27 @@ package dev.smallmind.graph.ops;
 import dev.smallmind.graph.Buffer;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 
 /**
- * Scratch of a {@link MatmulNode} that runs many-token products of quantized weights through the F32 GEMM: the
- * prepared activations packed into GEMM panels, and per worker one panel of decoded weight rows.
+ * Scratch of a {@link MatmulNode} that runs many-token products of quantized or 16-bit weights through the F32
+ * GEMM: the rounded activation rows, the same packed into GEMM panels, and per worker one panel of decoded weight
+ * rows.
  *
  * <p>Why: the quantized kernels' block loops are bound by widening and converting quants (no int8 dot-product
  * instructions in the Vector API), at the same cost per weight whether one token or a hundred pass over it. The
  * F32 GEMM keeps 12 accumulators of 4 rows x 48 tokens in registers and runs near the FMA peak. Decoding a panel
- * of rows once and multiplying it by every token costs one decode per weight instead of one per weight and token
- * tile, and for kernels whose prepared activations are plain rounded floats ({@link
- * MatmulKernel#preparesPlainRows()}) the arithmetic is the same products, only summed in another order.
+ * of rows once and multiplying it by every token costs one decode per weight and step, and because the kernel
+ * rounds the activations as its own product would ({@link RoundedActivations}), the arithmetic is the same
+ * products, only summed in another order.
  *
- * @param packed    the prepared activation rows in the F32 GEMM's panel layout
+ * @param rounded   the activation rows rounded by the kernel, plain floats
+ * @param packed    the rounded rows in the F32 GEMM's panel layout
  * @param decoded   {@code threads} panels of {@code panelRows} decoded weight rows
  * @param panelRows weight rows decoded at a time per worker, a multiple of 16
  */
-public record PanelScratch(Buffer packed, Buffer decoded, int panelRows) {
+public record PanelScratch(Buffer rounded, Buffer packed, Buffer decoded, int panelRows) {
     /**
      * Fewest tokens in a step for which the panel path runs; below it the kernel's own tiles are as fast and the
      * GEMM's panels would be mostly empty.
@@ -36,7 +39,16 @@ public record PanelScratch(Buffer packed, Buffer decoded, int panelRows) {
      * @return whether a node with these parameters should get panel scratch
      */
     public static boolean applies(MatmulKernel kernel, int maxRows) {
-        return maxRows >= MIN_TOKENS && kernel.preparesPlainRows();
+        return maxRows >= MIN_TOKENS && kernel instanceof RoundedActivations;
+    }
+
+    /**
+     * @param maxRows most tokens a step carries
+     * @param k       activation row length
+     * @return bytes of the rounded activation rows
+     */
+    public static long roundedBytes(int maxRows, int k) {
+        return 4L * maxRows * k;
     }
 
     /**

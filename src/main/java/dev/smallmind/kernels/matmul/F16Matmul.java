@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 
 import jdk.incubator.vector.FloatVector;
@@ -37,7 +38,7 @@ import java.nio.ByteOrder;
  * which only hot loops call. The loops are repeated per weight type rather than shared through a callback, so
  * that each kernel's weight load inlines into its own loops.
  */
-public final class F16Matmul implements MatmulKernel {
+public final class F16Matmul implements MatmulKernel, RoundedActivations {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
@@ -79,6 +80,12 @@ public final class F16Matmul implements MatmulKernel {
 
     @Override
     public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+    }
+
+    /** The activations as they are: this kernel multiplies the F32 activations without rounding them. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        MemorySegment.copy(x, xOffset + 4L * k * from, dst, dstOffset + 4L * k * from, 4L * k * (to - from));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -27,7 +28,7 @@ import java.nio.ByteOrder;
  * masks on C2 here, which is why the kernel avoids them. A float path (weights dequantized in registers times F32
  * activations, {@code KQuantMatvecBench}'s {@code Q4_K_FLOAT}) measured about half as fast.
  */
-public final class Q4_KMatmul implements MatmulKernel {
+public final class Q4_KMatmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
@@ -83,6 +84,12 @@ public final class Q4_KMatmul implements MatmulKernel {
     @Override
     public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
         Q8_KActivations.prepare(x, xOffset, k, from, to, prep, prepOffset, ORDER);
+    }
+
+    /** The Q8_K-rounded activations as floats, the values {@link #prepare} gives the dot products. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_KActivations.roundRows(x, xOffset, k, from, to, dst, dstOffset);
     }
 
     @Override

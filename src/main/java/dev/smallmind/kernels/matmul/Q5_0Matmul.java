@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -20,7 +21,7 @@ import java.nio.ByteOrder;
  * {@code j} is the fifth bit of element {@code j}, then 16 bytes of low nibbles (elements 0..15 low, 16..31 high);
  * {@code x = d * (q - 16)}. Scalar twin: {@link Q5_0MatmulReference}.
  */
-public final class Q5_0Matmul implements MatmulKernel {
+public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
@@ -71,10 +72,10 @@ public final class Q5_0Matmul implements MatmulKernel {
         Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset);
     }
 
-    /** @return true: the prepared rows are the Q8_0-rounded activations as floats ({@link Q8_0Activations}) */
+    /** The Q8_0-rounded activations as floats, exactly the values {@link #prepare} gives the dot products. */
     @Override
-    public boolean preparesPlainRows() {
-        return true;
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -20,7 +21,7 @@ import java.nio.ByteOrder;
  * The 32 high-bit bytes are read once per super-block as 16 int16 lanes copied into both halves of a vector; a
  * per-half shift brings the bits of the half's chunk to positions 0, 1, 8 and 9, next to the nibbles they extend.
  */
-public final class Q5_KMatmul implements MatmulKernel {
+public final class Q5_KMatmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
     private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
@@ -85,6 +86,12 @@ public final class Q5_KMatmul implements MatmulKernel {
     @Override
     public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
         Q8_KActivations.prepare(x, xOffset, k, from, to, prep, prepOffset, ORDER);
+    }
+
+    /** The Q8_K-rounded activations as floats, the values {@link #prepare} gives the dot products. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_KActivations.roundRows(x, xOffset, k, from, to, dst, dstOffset);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -17,7 +18,7 @@ import java.nio.ByteOrder;
  * {@code vec_dot_q8_0_q8_0}; Vector API version. Block layout: fp16 {@code d}, then 32 signed bytes;
  * {@code x = d * q}. Scalar twin: {@link Q8_0MatmulReference}.
  */
-public final class Q8_0Matmul implements MatmulKernel {
+public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
     private static final int L = F.length();
@@ -61,10 +62,10 @@ public final class Q8_0Matmul implements MatmulKernel {
         Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset);
     }
 
-    /** @return true: the prepared rows are the Q8_0-rounded activations as floats ({@link Q8_0Activations}) */
+    /** The Q8_0-rounded activations as floats, exactly the values {@link #prepare} gives the dot products. */
     @Override
-    public boolean preparesPlainRows() {
-        return true;
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
     }
 
     @Override

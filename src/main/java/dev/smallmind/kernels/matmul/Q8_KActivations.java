@@ -48,6 +48,25 @@ final class Q8_KActivations {
         }
     }
 
+    /**
+     * Rows {@code [from, to)} rounded through Q8_K exactly as {@link #prepare} rounds them, written as plain floats
+     * {@code d * q}, {@code k} per row.
+     */
+    static void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        int blocks = k / Q8_KQuantizer.QK;
+        for (int r = from; r < to; r++) {
+            for (int b = 0; b < blocks; b++) {
+                long src = xOffset + ((long) r * k + (long) b * Q8_KQuantizer.QK) * 4;
+                long out = dstOffset + ((long) r * k + (long) b * Q8_KQuantizer.QK) * 4;
+                float iscale = Q8_KQuantizer.inverseScale(x, src);
+                float d = iscale == 0 ? 0 : 1 / iscale;
+                for (int e = 0; e < Q8_KQuantizer.QK; e++) {
+                    dst.set(KQuantScales.F32, out + 4L * e, d * quant(x, src, e, iscale));
+                }
+            }
+        }
+    }
+
     private static void quantizeBlock(MemorySegment x, long src, MemorySegment prep, long dst, byte[] order) {
         float iscale = Q8_KQuantizer.inverseScale(x, src);
         for (int p = 0; p < Q8_KQuantizer.QK; p++) {

@@ -53,11 +53,6 @@ abstract class ScaledBlockMatmulReference implements MatmulKernel {
     }
 
     @Override
-    public final boolean preparesPlainRows() {
-        return true;
-    }
-
-    @Override
     public final void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
                          MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
         long rowBytes = (long) (k / QK) * blockBytes;

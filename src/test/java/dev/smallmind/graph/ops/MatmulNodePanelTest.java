@@ -6,6 +6,13 @@ import dev.smallmind.graph.GraphBuilder;
 import dev.smallmind.graph.StepContext;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
+import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.kernels.quant.Q4_0Quantizer;
+import dev.smallmind.kernels.quant.Q4_KQuantizer;
+import dev.smallmind.kernels.quant.Q5_0Quantizer;
+import dev.smallmind.kernels.quant.Q5_KQuantizer;
+import dev.smallmind.kernels.quant.Q6_KQuantizer;
+import dev.smallmind.kernels.quant.Q8_0Quantizer;
 import dev.smallmind.memory.StepArena;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -23,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The decoded-panel GEMM path of {@link MatmulNode} against the kernel's own product on the same node: two weight
+ * The decoded-panel GEMM path (every {@link RoundedActivations} kernel) of {@link MatmulNode} against the kernel's own product on the same node: two weight
  * parts whose row counts are not multiples of the panel (k = 2048 gives panels of 32 rows, so the 40-row part
  * spans two), token counts around the panel threshold (15 takes the kernel path on both sides), 1 and 2 workers.
  * Both read the same rounded activations, so they differ only in summation order.
@@ -34,7 +41,9 @@ class MatmulNodePanelTest {
     private static final int[] ROWS = {40, 27};
 
     @ParameterizedTest
-    @CsvSource({"Q8_0,16,1", "Q8_0,37,2", "Q4_0,16,2", "Q4_0,64,1", "Q5_0,37,1", "Q5_0,64,2", "Q4_0,15,1"})
+    @CsvSource({"Q8_0,16,1", "Q8_0,37,2", "Q4_0,16,2", "Q4_0,64,1", "Q5_0,37,1", "Q5_0,64,2", "Q4_0,15,1",
+            "Q4_K,37,2", "Q4_K,16,1", "Q5_K,64,2", "Q6_K,37,1", "Q6_K,15,2", "F16,37,2",
+            "BF16,16,1"})
     void panelPathMatchesTheKernelProduct(DType type, int t, int threads) {
         MatmulKernel kernel = MatmulKernels.forType(type);
         try (Arena weightsArena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
@@ -71,9 +80,11 @@ class MatmulNodePanelTest {
         GraphBuilder g = new GraphBuilder();
         Buffer in = g.buffer("in", 4L * t * K);
         Buffer y = g.buffer("out", 4L * t * out);
-        Buffer prepared = g.buffer("prepared", kernel.preparedBytes(t, K));
+        long prepBytes = kernel.preparedBytes(t, K);
+        Buffer prepared = prepBytes == 0 ? null : g.buffer("prepared", prepBytes);
         PanelScratch panels = withPanels
-                ? new PanelScratch(g.buffer("packed", PanelScratch.packedBytes(t, K)),
+                ? new PanelScratch(g.buffer("rounded", PanelScratch.roundedBytes(t, K)),
+                        g.buffer("packed", PanelScratch.packedBytes(t, K)),
                         g.buffer("decoded", PanelScratch.decodedBytes(threads, K)), PanelScratch.panelRows(K))
                 : null;
         g.add(new MatmulNode("m", step, kernel, weights, null, new int[] {0, ROWS[0]}, in, y, out, Rows.ALL,
@@ -98,12 +109,12 @@ class MatmulNodePanelTest {
     private static float[] errorBound(MatmulKernel kernel, Tensor[] weights, float[] x, int t, Arena arena) {
         int out = ROWS[0] + ROWS[1];
         MemorySegment xs = arena.allocate(4L * t * K, 64);
-        MemorySegment prep = arena.allocate(kernel.preparedBytes(t, K), 64);
+        MemorySegment prep = arena.allocate(PanelScratch.roundedBytes(t, K), 64);
         MemorySegment row = arena.allocate(4L * K, 64);
         for (int i = 0; i < x.length; i++) {
             xs.set(FLOAT, 4L * i, x[i]);
         }
-        kernel.prepare(xs, 0, K, 0, t, prep, 0);
+        ((RoundedActivations) kernel).roundRows(xs, 0, K, 0, t, prep, 0);
         float[] bound = new float[t * out];
         int i = 0;
         for (Tensor w : weights) {
@@ -121,16 +132,40 @@ class MatmulNodePanelTest {
         return bound;
     }
 
-    /** Random quants with block scales of 0.01 to 0.02 (every type here keeps its fp16 scale first). */
+    /** Normal weights of std 0.02 in the given type, written by the project's quantizers. */
     private static Tensor randomWeights(Arena arena, DType type, int rows, Random random) {
-        long bytes = type.rowBytes(K) * rows;
-        MemorySegment w = arena.allocate(bytes, 64);
-        for (long b = 0; b < bytes; b++) {
-            w.set(ValueLayout.JAVA_BYTE, b, (byte) random.nextInt());
-        }
-        for (long block = 0; block < bytes; block += type.blockBytes()) {
-            w.set(ValueLayout.JAVA_SHORT_UNALIGNED, block, Float.floatToFloat16(0.01f + 0.01f * random.nextFloat()));
+        MemorySegment row = arena.allocate(4L * K, 64);
+        long rowBytes = type.rowBytes(K);
+        MemorySegment w = arena.allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) {
+            for (int e = 0; e < K; e++) {
+                row.set(FLOAT, 4L * e, (float) (0.02 * random.nextGaussian()));
+            }
+            encode(type, row, w, r * rowBytes);
         }
         return Tensor.of("w" + rows, w, 0, type, Shape.of(rows, K));
+    }
+
+    private static void encode(DType type, MemorySegment row, MemorySegment w, long at) {
+        switch (type) {
+            case Q8_0 -> Q8_0Quantizer.quantizeRow(row, 0, w, at, K);
+            case Q4_0 -> Q4_0Quantizer.quantizeRow(row, 0, w, at, K);
+            case Q5_0 -> Q5_0Quantizer.quantizeRow(row, 0, w, at, K);
+            case Q4_K -> Q4_KQuantizer.quantizeRow(row, 0, w, at, K);
+            case Q5_K -> Q5_KQuantizer.quantizeRow(row, 0, w, at, K);
+            case Q6_K -> Q6_KQuantizer.quantizeRow(row, 0, w, at, K);
+            case F16 -> {
+                for (int e = 0; e < K; e++) {
+                    w.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * e, Float.floatToFloat16(row.get(FLOAT, 4L * e)));
+                }
+            }
+            case BF16 -> {
+                for (int e = 0; e < K; e++) {
+                    int bits = Float.floatToRawIntBits(row.get(FLOAT, 4L * e));
+                    w.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * e, (short) (bits >>> 16));
+                }
+            }
+            default -> throw new IllegalArgumentException("no encoder for " + type);
+        }
     }
 }
