@@ -96,6 +96,7 @@ final class BenchCommand {
         int prompt = a.integer("--n-prompt", "-p", 128);
         int gen = a.integer("--n-gen", "-n", 64);
         int reps = a.integer("--repetitions", "-r", 3);
+        int warmup = a.integer("--warmup", null, 2);
         int[] threads = threadList(a.string("--threads", "-t", "1,2"));
         boolean json = a.flag("--json");
         a.finish();
@@ -104,6 +105,9 @@ final class BenchCommand {
         }
         if (reps < 1) {
             throw new UsageException("-r must be >= 1, got " + reps);
+        }
+        if (warmup < 0 || warmup > 600) {
+            throw new UsageException("--warmup must be 0 to 600 seconds, got " + warmup);
         }
         if (!Files.isRegularFile(file)) {
             throw new UsageException("no such model file: " + file);
@@ -122,7 +126,7 @@ final class BenchCommand {
                     w.field("model", file.getFileName().toString()).field("type", type);
                     w.name("results").beginArray();
                 }
-                for (ThroughputBench.Result r : ThroughputBench.run(lm, prompt, gen, reps)) {
+                for (ThroughputBench.Result r : ThroughputBench.run(lm, prompt, gen, reps, warmup * 1_000_000_000L)) {
                     w.beginObject().field("threads", t).field("test", r.test()).field("tok_s", r.tokS())
                             .field("stddev", r.stddev()).endObject();
                     if (!json) {
