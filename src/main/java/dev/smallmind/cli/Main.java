@@ -29,7 +29,7 @@ public final class Main {
               chat       -m FILE [--system TEXT] [-n N] [sampling options as for generate]
               bench      [--quick] [--out DIR] [--compare OLD.json] [--model-extra FILE] [-t 1,2]  (performance report)
               bench      -m FILE [-p 128] [-n 64] [-t 1,2] [-r 3] [--warmup 2]   (llama-bench table;
-                         each test runs unmeasured for --warmup seconds first, so C2 has compiled it)
+                         each test first runs unmeasured for --warmup seconds and until its speed settles)
               synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
                          [--seed S] [--vocab VOCAB.gguf]
             """;
