@@ -121,6 +121,7 @@ final class BenchCommand {
         }
         for (int t : threads) {
             try (LanguageModel lm = LanguageModel.open(file, t)) {
+                lm.warmUp();
                 if (type == null) {
                     type = lm.model().weights().layers()[0].down().type().ggmlName();
                     w.field("model", file.getFileName().toString()).field("type", type);

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class ChatCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json"));
+        Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP));
         ModelOptions mo = ModelOptions.read(a);
         String system = a.string("--system", null, null);
         int n = a.integer("--n-predict", "-n", 512);

@@ -15,7 +15,7 @@ import java.util.Set;
 /** {@code smallmind generate}: streams a completion of a prompt. */
 final class GenerateCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json"));
+        Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP));
         ModelOptions mo = ModelOptions.read(a);
         String prompt = a.required("--prompt", "-p", "TEXT");
         int n = a.integer("--n-predict", "-n", 128);

@@ -25,7 +25,7 @@ import java.util.Set;
  */
 final class InfoCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json", "--plan"));
+        Args a = new Args(argv, Set.of("--json", "--plan", ModelOptions.NO_WARMUP));
         ModelOptions mo = ModelOptions.read(a);
         boolean plan = a.flag("--plan");
         boolean json = a.flag("--json");
@@ -38,7 +38,8 @@ final class InfoCommand {
             header(gguf, out, w, json);
         }
         if (plan) {
-            try (LanguageModel lm = mo.open(); Session s = lm.newSession(mo.session())) {
+            try (LanguageModel lm = LanguageModel.open(mo.file(), mo.threads());
+                 Session s = lm.newSession(mo.session())) {
                 ModelConfig c = lm.model().config();
                 long kv = KvCache.bytes(c.layers(), s.contextLength(), c.kvDim());
                 long arena = Math.max(s.decodePlan().plan().peakBytes(), s.prefillPlan().plan().peakBytes());

@@ -8,8 +8,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The options every model command shares: {@code -m FILE}, {@code --threads N}, {@code --ctx N}, {@code -b N}. */
-record ModelOptions(Path file, int threads, int contextLength, int batch) {
+/**
+ * The options every model command shares: {@code -m FILE}, {@code --threads N}, {@code --ctx N}, {@code -b N},
+ * {@code --no-warmup} (skip {@link LanguageModel#warmUp()}).
+ */
+record ModelOptions(Path file, int threads, int contextLength, int batch, boolean warmUp) {
+    /** The flag that skips the kernel warm-up; commands that take model options declare it. */
+    static final String NO_WARMUP = "--no-warmup";
+
 
     static ModelOptions read(Args a) {
         Path file = Path.of(a.required("--model", "-m", "FILE (a GGUF model)"));
@@ -25,14 +31,18 @@ record ModelOptions(Path file, int threads, int contextLength, int batch) {
         if (batch < 1) {
             throw new UsageException("--batch must be >= 1, got " + batch);
         }
-        return new ModelOptions(file, threads, ctx, batch);
+        return new ModelOptions(file, threads, ctx, batch, !a.flag(NO_WARMUP));
     }
 
     LanguageModel open() throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new UsageException("no such model file: " + file);
         }
-        return LanguageModel.open(file, threads);
+        LanguageModel lm = LanguageModel.open(file, threads);
+        if (warmUp) {
+            lm.warmUp();
+        }
+        return lm;
     }
 
     SessionOptions session() {

@@ -16,7 +16,7 @@ import java.util.Set;
 /** {@code smallmind perplexity}: llama-perplexity's figure on a text file. */
 final class PerplexityCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json"));
+        Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP));
         ModelOptions mo = ModelOptions.read(a);
         Path file = Path.of(a.required("--file", "-f", "TEXTFILE"));
         int ctx = a.integer("--ctx-size", "-c", 512);

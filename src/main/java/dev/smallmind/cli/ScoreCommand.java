@@ -15,7 +15,7 @@ import java.util.Set;
  */
 final class ScoreCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json"));
+        Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP));
         ModelOptions mo = ModelOptions.read(a);
         int[] ids = parseIds(a.required("--ids", null, "1,2,3 (token ids)"));
         int k = a.integer("--top", null, 5);

@@ -123,6 +123,7 @@ final class InferenceBench {
             try (LanguageModel lm = LanguageModel.open(file, threads[ti]);
                  Session session = lm.newSession(new SessionOptions(workload.contextLength(),
                          workload.promptTokens()))) {
+                lm.warmUp();
                 ModelConfig c = lm.model().config();
                 fileBytes = lm.model().fileBytes();
                 shape = c.architecture().ggufName() + " dim " + c.dim() + ", " + c.layers() + " layers, " + c.heads()

@@ -67,6 +67,7 @@ public class ModelStepBench {
                     42), Files.exists(vocab) ? vocab : null, file);
         }
         lm = LanguageModel.open(file, threads);
+        lm.warmUp();
         session = lm.newSession(new SessionOptions(PREFILL + 1, PREFILL));
         for (int i = 0; i < PREFILL; i++) {
             tokens[i] = 100 + 7 * i;
