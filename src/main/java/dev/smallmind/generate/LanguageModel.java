@@ -7,6 +7,7 @@ import dev.smallmind.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The entry point for services: a model file opened once (weights mapped, tokenizer built) with the engine's
@@ -22,6 +23,8 @@ import java.nio.file.Path;
  * }</pre>
  */
 public final class LanguageModel implements AutoCloseable {
+    /** Longest the decode part of {@link #warmUp} runs. */
+    private static final int DECODE_WARMUP_SECONDS = 5;
     private final Model model;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
@@ -57,15 +60,39 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Compiles the decode kernels of this model's weight types before the first request, in a tight loop over its
-     * own weights ({@link KernelWarmUp}): decode then runs the code C2 makes of a steady loop, which was about 50%
-     * faster for Q4_0 than what it usually made when the kernels first got hot inside the graph, and the first
-     * request does not pay for compilation. Takes 1 to 2 s per weight type; call once after {@link #open}.
+     * Compiles the decode path before the first request, in two parts. First the kernels of this model's weight
+     * types run in a tight loop over its own weights ({@link KernelWarmUp}): decode then runs the code C2 makes of
+     * a steady loop, which was about 50% faster for Q4_0 than what it usually made when the kernels first got hot
+     * inside the graph. Then a throwaway session generates, greedy and sampled in turn, until a generation allocates
+     * less than 1 KB of heap per token (interpreted Vector API code boxes every vector it touches), at most
+     * {@value #DECODE_WARMUP_SECONDS} s: the first request's decode is then compiled and allocation-free. Takes 1 to 2 s per weight type plus up to
+     * {@value #DECODE_WARMUP_SECONDS} s; call once after {@link #open}.
      *
      * @return nanoseconds spent
      */
     public long warmUp() {
-        return KernelWarmUp.run(model);
+        long start = System.nanoTime();
+        KernelWarmUp.run(model);
+        warmUpDecode();
+        return System.nanoTime() - start;
+    }
+
+    private void warmUpDecode() {
+        int steps = Math.min(64, model.config().contextLength()) - 2;
+        int vocab = model.config().vocabSize();
+        long deadline = System.nanoTime() + DECODE_WARMUP_SECONDS * 1_000_000_000L;
+        GenerationOptions[] kinds = {
+                new GenerationOptions(steps, SamplerSettings.GREEDY, List.of(), false),
+                new GenerationOptions(steps, SamplerSettings.defaults(1), List.of(), false)};
+        try (Session s = newSession(new SessionOptions(steps + 2, 1))) {
+            for (int pass = 0; steps > 0; pass++) {
+                s.reset();
+                GenerationResult r = s.generate(new int[] {pass % vocab}, kinds[pass % kinds.length], TokenSink.NONE);
+                if (pass > 0 && r.memory().heapBytesPerToken() < 1024 || System.nanoTime() - deadline > 0) {
+                    return;
+                }
+            }
+        }
     }
 
     /**
