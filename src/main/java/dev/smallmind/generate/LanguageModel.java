@@ -25,6 +25,11 @@ import java.util.List;
 public final class LanguageModel implements AutoCloseable {
     /** Longest the decode part of {@link #warmUp} runs. */
     private static final int DECODE_WARMUP_SECONDS = 5;
+    /**
+     * Prompt lengths of the warm-up generations, in turn: one long enough for the panel prefill, one for the
+     * kernels' own token tiles, one single token.
+     */
+    private static final int[] WARMUP_PROMPTS = {20, 5, 1};
     private final Model model;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
@@ -63,9 +68,10 @@ public final class LanguageModel implements AutoCloseable {
      * Compiles the decode path before the first request, in two parts. First the kernels of this model's weight
      * types run in a tight loop over its own weights ({@link KernelWarmUp}): decode then runs the code C2 makes of
      * a steady loop, which was about 50% faster for Q4_0 than what it usually made when the kernels first got hot
-     * inside the graph. Then a throwaway session generates, greedy and sampled in turn, until a generation allocates
-     * less than 1 KB of heap per token (interpreted Vector API code boxes every vector it touches), at most
-     * {@value #DECODE_WARMUP_SECONDS} s: the first request's decode is then compiled and allocation-free. Takes 1 to 2 s per weight type plus up to
+     * inside the graph. Then a throwaway session generates, greedy and sampled in turn from prompts of 20, 5 and 1
+     * tokens, until a generation's decode allocates less than 1 KB of heap per token (interpreted Vector API code
+     * boxes every vector it touches), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
+     * decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type plus up to
      * {@value #DECODE_WARMUP_SECONDS} s; call once after {@link #open}.
      *
      * @return nanoseconds spent
@@ -78,16 +84,20 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     private void warmUpDecode() {
-        int steps = Math.min(64, model.config().contextLength()) - 2;
+        int steps = Math.min(64, model.config().contextLength()) - WARMUP_PROMPTS[0] - 1;
         int vocab = model.config().vocabSize();
         long deadline = System.nanoTime() + DECODE_WARMUP_SECONDS * 1_000_000_000L;
         GenerationOptions[] kinds = {
                 new GenerationOptions(steps, SamplerSettings.GREEDY, List.of(), false),
                 new GenerationOptions(steps, SamplerSettings.defaults(1), List.of(), false)};
-        try (Session s = newSession(new SessionOptions(steps + 2, 1))) {
+        try (Session s = newSession(new SessionOptions(steps + WARMUP_PROMPTS[0] + 1, WARMUP_PROMPTS[0]))) {
             for (int pass = 0; steps > 0; pass++) {
+                int[] prompt = new int[WARMUP_PROMPTS[pass % WARMUP_PROMPTS.length]];
+                for (int i = 0; i < prompt.length; i++) {
+                    prompt[i] = (pass + i) % vocab;
+                }
                 s.reset();
-                GenerationResult r = s.generate(new int[] {pass % vocab}, kinds[pass % kinds.length], TokenSink.NONE);
+                GenerationResult r = s.generate(prompt, kinds[pass % kinds.length], TokenSink.NONE);
                 if (pass > 0 && r.memory().heapBytesPerToken() < 1024 || System.nanoTime() - deadline > 0) {
                     return;
                 }
