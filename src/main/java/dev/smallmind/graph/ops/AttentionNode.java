@@ -6,6 +6,8 @@ import dev.smallmind.graph.Node;
 import dev.smallmind.graph.OpKind;
 import dev.smallmind.graph.StepContext;
 import dev.smallmind.kernels.Attention;
+import dev.smallmind.kernels.CausalAttention;
+import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
@@ -13,7 +15,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * Causal scaled dot-product attention of the step's queries over one layer's KV cache: row j (position
  * start + j) attends to positions {@code [0, start + j]}. Query head h reads KV head {@code h / (heads/kvHeads)}
- * (GQA; MQA when there is one KV head). Split across workers by (row, head) pairs; each worker has its own
+ * (GQA; MQA when there is one KV head). One row is split across workers by head, each query attending alone
+ * ({@link Attention}). Steps of {@link CausalAttention#ROWS} rows or more, when the graph was planned for them and
+ * the head size allows, first transpose each KV head's keys (split by KV head), then attend blocks of
+ * {@link CausalAttention#ROWS} consecutive rows of one head ({@link CausalAttention}), split across workers with
+ * early and late blocks dealt alternately, since a late row attends to more positions. Each worker has its own
  * score scratch.
  */
 public final class AttentionNode extends Node {
@@ -31,6 +37,12 @@ public final class AttentionNode extends Node {
     private final long keyBase;
     private final long valueBase;
     private final long scoreBytesPerWorker;
+    private final int kvHeads;
+    private final boolean blocked;
+    private final long keyBytesPerHead;
+    private final RangeTask transpose = this::transposeKeys;
+    private final RangeTask attendBlocks = this::attendBlocks;
+    private int blocks;
     private MemorySegment arena;
     private long qOffset;
     private long outOffset;
@@ -45,13 +57,16 @@ public final class AttentionNode extends Node {
      * @param queryColumn float column of head 0
      * @param queryStride floats per query row
      * @param out         output rows of {@code heads * headDim} floats
-     * @param scores      scratch of {@link #scoreBytes(int, int)} bytes
+     * @param scores      scratch of {@link #scoreBytes} bytes
      * @param heads       query heads
      * @param kvHeads     key/value heads
      * @param headDim     floats per head
+     * @param maxTokens   most rows of a step
+     * @param threads     workers of the pool that runs the node
      */
     public AttentionNode(String name, StepContext step, KvCache cache, int layer, Buffer queries, int queryColumn,
-                         int queryStride, Buffer out, Buffer scores, int heads, int kvHeads, int headDim) {
+                         int queryStride, Buffer out, Buffer scores, int heads, int kvHeads, int headDim,
+                         int maxTokens, int threads) {
         super(name, OpKind.ATTENTION);
         this.step = step;
         this.cache = cache;
@@ -66,16 +81,37 @@ public final class AttentionNode extends Node {
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.keyBase = cache.keyOffset(layer);
         this.valueBase = cache.valueOffset(layer);
-        this.scoreBytesPerWorker = 4L * cache.contextLength();
+        this.kvHeads = kvHeads;
+        this.blocked = isBlocked(headDim, maxTokens);
+        int ctx = cache.contextLength();
+        this.keyBytesPerHead = blocked ? CausalAttention.transposedKeyBytes(headDim, ctx) : 0;
+        this.scoreBytesPerWorker = blocked ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
+        long needed = scoreBytes(threads, ctx, kvHeads, headDim, maxTokens);
+        if (scores.bytes() < needed) {
+            throw new IllegalArgumentException("node '" + name + "': score scratch of " + scores.bytes()
+                    + " bytes, needs " + needed);
+        }
+    }
+
+    private static boolean isBlocked(int headDim, int maxTokens) {
+        return maxTokens >= CausalAttention.ROWS && CausalAttention.supports(headDim);
     }
 
     /**
      * @param threads       workers of the pool
      * @param contextLength cache positions
-     * @return scratch bytes the node needs
+     * @param kvHeads       key/value heads
+     * @param headDim       floats per head
+     * @param maxTokens     most rows of a step
+     * @return scratch bytes the node needs: per worker one row of scores (blocks of rows: a block of score rows),
+     *         plus, for blocks of rows, every KV head's keys transposed
      */
-    public static long scoreBytes(int threads, int contextLength) {
-        return 4L * threads * contextLength;
+    public static long scoreBytes(int threads, int contextLength, int kvHeads, int headDim, int maxTokens) {
+        if (!isBlocked(headDim, maxTokens)) {
+            return 4L * threads * contextLength;
+        }
+        return threads * CausalAttention.scoreBytes(contextLength)
+                + kvHeads * CausalAttention.transposedKeyBytes(headDim, contextLength);
     }
 
     @Override
@@ -93,7 +129,50 @@ public final class AttentionNode extends Node {
 
     @Override
     protected void execute(WorkerPool pool) {
-        pool.run(this, step.count() * heads);
+        int count = step.count();
+        if (blocked && count >= CausalAttention.ROWS) {
+            blocks = (count + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
+            pool.run(transpose, kvHeads);
+            pool.run(attendBlocks, blocks * heads);
+        } else {
+            pool.run(this, count * heads);
+        }
+    }
+
+    /** The transposed keys come first in the scratch, then one score area per worker. */
+    private long keysOffset(int kvHead) {
+        return scoresOffset + kvHead * keyBytesPerHead;
+    }
+
+    private void transposeKeys(int from, int to, int worker) {
+        MemorySegment kv = cache.segment();
+        int len = step.start() + step.count();
+        for (int g = from; g < to; g++) {
+            CausalAttention.transposeKeys(kv, keyBase + 4L * g * headDim, cache.rowBytes(), headDim, len, arena,
+                    keysOffset(g));
+        }
+    }
+
+    /** Unit u: head {@code u % heads} of block {@code 0, last, 1, last - 1, ...} for u / heads = 0, 1, 2, 3, .... */
+    private void attendBlocks(int from, int to, int worker) {
+        MemorySegment kv = cache.segment();
+        long rowBytes = cache.rowBytes();
+        int start = step.start();
+        int count = step.count();
+        long scratch = scoresOffset + kvHeads * keyBytesPerHead + worker * scoreBytesPerWorker;
+        long qRowBytes = 4L * queryStride;
+        long outRowBytes = 4L * heads * headDim;
+        for (int u = from; u < to; u++) {
+            int i = u / heads;
+            int h = u - i * heads;
+            int block = (i & 1) == 0 ? i >> 1 : blocks - 1 - (i >> 1);
+            int j = block * CausalAttention.ROWS;
+            int rows = Math.min(CausalAttention.ROWS, count - j);
+            int g = h / group;
+            CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), qRowBytes,
+                    rows, start + j + 1, arena, keysOffset(g), kv, valueBase + 4L * g * headDim, rowBytes, headDim,
+                    scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim, outRowBytes);
+        }
     }
 
     @Override

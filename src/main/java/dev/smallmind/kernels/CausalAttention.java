@@ -1,0 +1,220 @@
+package dev.smallmind.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Causal attention of a block of up to {@value #ROWS} query rows of one head at consecutive positions, for prompt
+ * steps: row r attends to positions {@code [0, firstLen + r)}. {@link Attention#attend} serves one query at a time
+ * with one horizontal sum per score; here the keys are first transposed into blocks ({@link #transposeKeys}), so
+ * one row's scores for a whole vector of positions come from {@code headDim} FMAs with the query's elements
+ * broadcast, and the rows of the block share every key and value load.
+ *
+ * <p>Arithmetic per row: {@code s[p] = dot(q, K[p]) * scale} summed over {@code d} in order, then
+ * {@link Softmax}'s max, exp and normalization (as {@link Attention#attend}), then {@code out = sum_p s[p] * V[p]}
+ * in position order, as {@link Attention#attend}. Only the order of the dot product's sum differs from it. Scalar
+ * twin: {@link AttentionReference}, row by row.
+ */
+public final class CausalAttention {
+    /** Query rows per call. */
+    public static final int ROWS = 4;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    private static final ByteOrder LE = F32.ORDER;
+
+    private CausalAttention() {
+    }
+
+    /**
+     * @param headDim floats per head
+     * @return whether {@link #attendRows} handles this head size (a whole number of vectors)
+     */
+    public static boolean supports(int headDim) {
+        return headDim > 0 && headDim % LANES == 0;
+    }
+
+    /**
+     * @param positions cache positions
+     * @return {@code positions} rounded up to whole vectors: the score row length and the key blocks' span
+     */
+    public static int paddedPositions(int positions) {
+        return (positions + LANES - 1) / LANES * LANES;
+    }
+
+    /**
+     * @param headDim   floats per head
+     * @param positions cache positions
+     * @return bytes {@link #transposeKeys} writes for that many positions of one head
+     */
+    public static long transposedKeyBytes(int headDim, int positions) {
+        return 4L * headDim * paddedPositions(positions);
+    }
+
+    /**
+     * @param positions cache positions
+     * @return bytes of the score scratch of one {@link #attendRows} call
+     */
+    public static long scoreBytes(int positions) {
+        return 4L * ROWS * paddedPositions(positions);
+    }
+
+    /**
+     * Writes keys {@code [0, len)} of one head in blocks of one vector of positions: element d of position p goes
+     * to float {@code (p / L * headDim + d) * L + p % L} (L = vector lanes), so a block is {@code headDim}
+     * consecutive vectors. Positions from {@code len} to the end of the last block are zero.
+     *
+     * @param k         key cache
+     * @param kBase     byte offset of K[0][0] of this head
+     * @param kRowBytes bytes between K[p] and K[p + 1]
+     * @param headDim   floats per head (see {@link #supports})
+     * @param len       positions to transpose, >= 1
+     * @param kt        destination of {@link #transposedKeyBytes} bytes
+     * @param ktOff     its byte offset
+     */
+    public static void transposeKeys(MemorySegment k, long kBase, long kRowBytes, int headDim, int len,
+                                     MemorySegment kt, long ktOff) {
+        requireSupported(headDim);
+        Operands.requirePositive("attention length", len);
+        Operands.requireFloats("K[0]", k, kBase, headDim);
+        Operands.requireFloats("K[len - 1]", k, kBase + (len - 1) * kRowBytes, headDim);
+        Operands.requireFloats("transposed keys", kt, ktOff, (long) headDim * paddedPositions(len));
+        for (int p = 0; p < len; p++) {
+            long src = kBase + p * kRowBytes;
+            long dst = ktOff + 4L * ((long) p / LANES * headDim * LANES + p % LANES);
+            for (int d = 0; d < headDim; d++) {
+                kt.set(F32.LAYOUT, dst + 4L * d * LANES, k.get(F32.LAYOUT, src + 4L * d));
+            }
+        }
+        int padded = paddedPositions(len);
+        for (int p = len; p < padded; p++) {
+            long dst = ktOff + 4L * ((long) p / LANES * headDim * LANES + p % LANES);
+            for (int d = 0; d < headDim; d++) {
+                kt.set(F32.LAYOUT, dst + 4L * d * LANES, 0f);
+            }
+        }
+    }
+
+    /**
+     * Attention of {@code rows} query rows of one head; row r attends to positions {@code [0, firstLen + r)}.
+     *
+     * @param q           query rows
+     * @param qOff        byte offset of row 0's element 0
+     * @param qRowBytes   bytes between query rows
+     * @param rows        1 to {@value #ROWS}
+     * @param firstLen    positions row 0 attends to, >= 1
+     * @param kt          keys of this head from {@link #transposeKeys}, covering {@code firstLen + rows - 1}
+     * @param ktOff       their byte offset
+     * @param v           value cache
+     * @param vBase       byte offset of V[0][0] of this head
+     * @param vRowBytes   bytes between V[p] and V[p + 1]
+     * @param headDim     floats per head (see {@link #supports})
+     * @param scale       score multiplier, usually 1 / sqrt(headDim)
+     * @param scores      scratch of {@link #scoreBytes}{@code (firstLen + rows - 1)} bytes
+     * @param scoresOff   its byte offset
+     * @param out         result rows; must not overlap the inputs or the scratch
+     * @param outOff      byte offset of row 0
+     * @param outRowBytes bytes between result rows
+     */
+    public static void attendRows(MemorySegment q, long qOff, long qRowBytes, int rows, int firstLen,
+                                  MemorySegment kt, long ktOff, MemorySegment v, long vBase, long vRowBytes,
+                                  int headDim, float scale, MemorySegment scores, long scoresOff,
+                                  MemorySegment out, long outOff, long outRowBytes) {
+        requireSupported(headDim);
+        if (rows < 1 || rows > ROWS) {
+            throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
+        }
+        Operands.requirePositive("attention length", firstLen);
+        int maxLen = firstLen + rows - 1;
+        int stride = paddedPositions(maxLen);
+        Operands.requireFloats("q", q, qOff, headDim);
+        Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
+        Operands.requireFloats("transposed keys", kt, ktOff, (long) headDim * stride);
+        Operands.requireFloats("V[0]", v, vBase, headDim);
+        Operands.requireFloats("V[len - 1]", v, vBase + (maxLen - 1) * vRowBytes, headDim);
+        Operands.requireFloats("scores", scores, scoresOff, (long) ROWS * stride);
+        Operands.requireFloats("out", out, outOff, headDim);
+        Operands.requireFloats("out[rows - 1]", out, outOff + (rows - 1) * outRowBytes, headDim);
+        // Rows past `rows` repeat the last one: computed alongside, never normalized or stored.
+        long q1 = qOff + Math.min(1, rows - 1) * qRowBytes;
+        long q2 = qOff + Math.min(2, rows - 1) * qRowBytes;
+        long q3 = qOff + Math.min(3, rows - 1) * qRowBytes;
+        long rowBytes = 4L * stride;
+        scores(q, qOff, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes);
+        for (int r = 0; r < rows; r++) {
+            long row = scoresOff + r * rowBytes;
+            int len = firstLen + r;
+            float max = Softmax.max(scores, row, len);
+            double sum = Softmax.expInPlace(scores, row, len, max);
+            ElementWise.scale(scores, row, (float) (1.0 / sum), scores, row, len);
+            for (int p = len; p < maxLen; p++) {
+                scores.set(F32.LAYOUT, row + 4L * p, 0f);
+            }
+        }
+        long s1 = scoresOff + Math.min(1, rows - 1) * rowBytes;
+        long s2 = scoresOff + Math.min(2, rows - 1) * rowBytes;
+        long s3 = scoresOff + Math.min(3, rows - 1) * rowBytes;
+        for (int d = 0; d < headDim; d += LANES) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            long vd = vBase + 4L * d;
+            for (int p = 0; p < maxLen; p++) {
+                FloatVector vp = FloatVector.fromMemorySegment(F, v, vd + p * vRowBytes, LE);
+                long sp = 4L * p;
+                a0 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, scoresOff + sp)), a0);
+                a1 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)), a1);
+                a2 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)), a2);
+                a3 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)), a3);
+            }
+            long o = outOff + 4L * d;
+            a0.intoMemorySegment(out, o, LE);
+            if (rows > 1) {
+                a1.intoMemorySegment(out, o + outRowBytes, LE);
+            }
+            if (rows > 2) {
+                a2.intoMemorySegment(out, o + 2 * outRowBytes, LE);
+            }
+            if (rows > 3) {
+                a3.intoMemorySegment(out, o + 3 * outRowBytes, LE);
+            }
+        }
+    }
+
+    /** Scores of four query rows, one vector of positions at a time, into score rows {@code rowBytes} apart. */
+    private static void scores(MemorySegment q, long q0, long q1, long q2, long q3, MemorySegment kt, long ktOff,
+                               int headDim, int maxLen, float scale, MemorySegment scores, long scoresOff,
+                               long rowBytes) {
+        long blockBytes = 4L * headDim * LANES;
+        for (int p = 0; p < maxLen; p += LANES) {
+            long block = ktOff + (long) p / LANES * blockBytes;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int d = 0; d < headDim; d++) {
+                FloatVector kd = FloatVector.fromMemorySegment(F, kt, block + 4L * d * LANES, LE);
+                long qd = 4L * d;
+                a0 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q0 + qd)).fma(kd, a0);
+                a1 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q1 + qd)).fma(kd, a1);
+                a2 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q2 + qd)).fma(kd, a2);
+                a3 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q3 + qd)).fma(kd, a3);
+            }
+            long s = scoresOff + 4L * p;
+            a0.mul(scale).intoMemorySegment(scores, s, LE);
+            a1.mul(scale).intoMemorySegment(scores, s + rowBytes, LE);
+            a2.mul(scale).intoMemorySegment(scores, s + 2 * rowBytes, LE);
+            a3.mul(scale).intoMemorySegment(scores, s + 3 * rowBytes, LE);
+        }
+    }
+
+    private static void requireSupported(int headDim) {
+        if (!supports(headDim)) {
+            throw new IllegalArgumentException("blocked attention needs a head size that is a multiple of "
+                    + LANES + ", got " + headDim);
+        }
+    }
+}
