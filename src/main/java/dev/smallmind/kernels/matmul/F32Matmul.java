@@ -299,10 +299,7 @@ public final class F32Matmul implements MatmulKernel {
         t3.intoMemorySegment(y, y0 + 47 * yRowBytes - 48, LE, QUARTER_3);
     }
 
-    /**
-     * Four weight rows times one slice of up to 16 tokens of the last, partial panel; stored with
-     * {@link #panel4x3}'s transpose, each token's masked store skipped past {@code tokens}.
-     */
+    /** Four weight rows times one 16-token slice of the last, partial panel. */
     private static void panel4x1(MemorySegment w, long w0, long rowBytes, MemorySegment p, long p0, int k,
                                  MemorySegment y, long y0, long yRowBytes, int tokens) {
         long w1 = w0 + rowBytes;
@@ -319,37 +316,12 @@ public final class F32Matmul implements MatmulKernel {
             a2 = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e)).fma(x, a2);
             a3 = FloatVector.broadcast(F, w.get(FLOAT, w3 + 4L * e)).fma(x, a3);
         }
-        FloatVector lo01 = a0.rearrange(PAIR_LO).blend(a1.rearrange(PAIR_LO), ODD);
-        FloatVector hi01 = a0.rearrange(PAIR_HI).blend(a1.rearrange(PAIR_HI), ODD);
-        FloatVector lo23 = a2.rearrange(PAIR_LO).blend(a3.rearrange(PAIR_LO), ODD);
-        FloatVector hi23 = a2.rearrange(PAIR_HI).blend(a3.rearrange(PAIR_HI), ODD);
-        FloatVector t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
-        FloatVector t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
-        FloatVector t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
-        FloatVector t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
-        storeQuarters(t0, y, y0, yRowBytes, tokens);
-        if (tokens > 4) {
-            storeQuarters(t1, y, y0 + 4 * yRowBytes, yRowBytes, tokens - 4);
-        }
-        if (tokens > 8) {
-            storeQuarters(t2, y, y0 + 8 * yRowBytes, yRowBytes, tokens - 8);
-        }
-        if (tokens > 12) {
-            storeQuarters(t3, y, y0 + 12 * yRowBytes, yRowBytes, tokens - 12);
-        }
-    }
-
-    /** Stores the first {@code min(4, tokens)} quarters of a transposed vector, one token row each. */
-    private static void storeQuarters(FloatVector t, MemorySegment y, long y0, long yRowBytes, int tokens) {
-        t.intoMemorySegment(y, y0, LE, QUARTER_0);
-        if (tokens > 1) {
-            t.intoMemorySegment(y, y0 + yRowBytes - 16, LE, QUARTER_1);
-        }
-        if (tokens > 2) {
-            t.intoMemorySegment(y, y0 + 2 * yRowBytes - 32, LE, QUARTER_2);
-        }
-        if (tokens > 3) {
-            t.intoMemorySegment(y, y0 + 3 * yRowBytes - 48, LE, QUARTER_3);
+        for (int l = 0; l < tokens; l++) {
+            long r = y0 + l * yRowBytes;
+            y.set(FLOAT, r, a0.lane(l));
+            y.set(FLOAT, r + 4, a1.lane(l));
+            y.set(FLOAT, r + 8, a2.lane(l));
+            y.set(FLOAT, r + 12, a3.lane(l));
         }
     }
 
