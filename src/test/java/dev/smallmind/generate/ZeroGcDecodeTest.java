@@ -1,6 +1,7 @@
 package dev.smallmind.generate;
 
 import dev.smallmind.SharedData;
+import dev.smallmind.memory.HeapCounters;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,11 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The decode loop allocates nothing: after warm-up, 2,000 generated tokens cause 0 garbage collections and less
  * than 1 KB of heap allocation per token, summed over the generating thread and every worker. Surefire runs this
- * class in its own JVM with a 64 MB heap (see pom.xml), so a leak would show as collections.
+ * class in its own JVM with a 64 MB heap (see pom.xml), so a leak would show as collections. Prompt steps are held to
+ * the same once their code is compiled.
  */
 class ZeroGcDecodeTest {
     private static final int TOKENS = 2000;
     private static final int WARM_UP_RUNS = 10;
+    private static final long PROMPT_DEADLINE_NANOS = 60_000_000_000L;
 
     /**
      * Runs whole generations until one shows the steady state, at most {@link #WARM_UP_RUNS}: until C2 has compiled
@@ -49,5 +52,49 @@ class ZeroGcDecodeTest {
                 assertTrue(m.heapBytesPerToken() < 1024, "heap bytes per token: " + m.heapBytesPerToken());
             }
         }
+    }
+
+    /**
+     * A 100-token prompt step of a mini model (head size 32: the blocked attention; 48 + 48 + 4 tokens: full and
+     * partial GEMM panels; F32 and the Q4_0 decoded-panel path) reaches an allocation-free steady state. Until C2
+     * has compiled a kernel its Vector API code allocates, so the steps repeat until one allocates under 1 KB, for
+     * at most {@link #PROMPT_DEADLINE_NANOS}: a kernel left to C1 for good (as happened when a method outgrew C1's
+     * register allocator) allocates megabytes per step and never gets there.
+     */
+    @Test
+    void promptStepsAllocateNothingOnceCompiled() throws Exception {
+        for (String file : List.of("models/synthetic/mini-f32.gguf", "models/synthetic/mini-q4_0.gguf")) {
+            try (LanguageModel lm = LanguageModel.open(SharedData.require(file), 2);
+                 Session session = lm.newSession(new SessionOptions(256, 128))) {
+                int[] prompt = new int[100];
+                for (int i = 0; i < prompt.length; i++) {
+                    prompt[i] = 1 + (i * 37) % (lm.tokenizer().vocabSize() - 1);
+                }
+                long[] threads = threadIds(lm);
+                HeapCounters counters = new HeapCounters();
+                long deadline = System.nanoTime() + PROMPT_DEADLINE_NANOS;
+                long bytes;
+                int steps = 0;
+                do {
+                    session.reset();
+                    long before = counters.allocatedBytes(threads);
+                    session.evaluate(prompt, 0, prompt.length);
+                    bytes = counters.allocatedBytes(threads) - before;
+                    steps++;
+                } while (bytes >= 1024 && System.nanoTime() < deadline);
+                System.out.printf("%s: a 100-token prompt step allocated %d heap bytes after %d steps%n", file, bytes,
+                        steps);
+                assertTrue(bytes < 1024, file + ": a prompt step still allocates " + bytes + " heap bytes after "
+                        + steps + " steps");
+            }
+        }
+    }
+
+    private static long[] threadIds(LanguageModel lm) {
+        long[] workers = lm.pool().workerThreadIds();
+        long[] all = new long[workers.length + 1];
+        all[0] = Thread.currentThread().threadId();
+        System.arraycopy(workers, 0, all, 1, workers.length);
+        return all;
     }
 }
