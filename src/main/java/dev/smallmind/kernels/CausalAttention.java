@@ -7,11 +7,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Causal attention of a block of up to {@value #ROWS} query rows of one head at consecutive positions, for prompt
- * steps: row r attends to positions {@code [0, firstLen + r)}. {@link Attention#attend} serves one query at a time
- * with one horizontal sum per score; here the keys are first transposed into blocks ({@link #transposeKeys}), so
- * one row's scores for a whole vector of positions come from {@code headDim} FMAs with the query's elements
- * broadcast, and the rows of the block share every key and value load.
+ * Attention of up to {@value #ROWS} query rows of one KV head at once, against keys stored in blocks of one vector
+ * of positions ({@link #transposeKeys}, {@link #storeKey}): a prompt's consecutive rows of one head (row r
+ * attends to positions {@code [0, firstLen + r)}), or one token's query heads that share a KV head (every row
+ * attends to {@code [0, firstLen)}). {@link Attention#attend} serves one query at a time with one horizontal sum
+ * per score; here one row's scores for a whole vector of positions come from {@code headDim} FMAs with the
+ * query's elements broadcast, and the rows share every key and value load.
  *
  * <p>Arithmetic per row: {@code s[p] = dot(q, K[p]) * scale} summed over {@code d} in order, then
  * {@link Softmax}'s max, exp and normalization (as {@link Attention#attend}), then {@code out = sum_p s[p] * V[p]}
@@ -98,27 +99,53 @@ public final class CausalAttention {
     }
 
     /**
-     * Attention of {@code rows} query rows of one head; row r attends to positions {@code [0, firstLen + r)}.
+     * Writes one position's key of one head into the blocked layout of {@link #transposeKeys}.
+     *
+     * @param key      the key, headDim floats
+     * @param keyOff   its byte offset
+     * @param headDim  floats per head (see {@link #supports})
+     * @param position cache position
+     * @param kt       blocked keys of this head
+     * @param ktOff    their byte offset (position 0)
+     */
+    public static void storeKey(MemorySegment key, long keyOff, int headDim, int position, MemorySegment kt,
+                                long ktOff) {
+        requireSupported(headDim);
+        if (position < 0) {
+            throw new IllegalArgumentException("negative cache position " + position);
+        }
+        long dst = ktOff + 4L * ((long) position / LANES * headDim * LANES + position % LANES);
+        Operands.requireFloats("key", key, keyOff, headDim);
+        Operands.requireFloats("key block", kt, dst - 4L * (position % LANES), (long) headDim * LANES);
+        for (int d = 0; d < headDim; d++) {
+            kt.set(F32.LAYOUT, dst + 4L * d * LANES, key.get(F32.LAYOUT, keyOff + 4L * d));
+        }
+    }
+
+    /**
+     * Attention of {@code rows} query rows of one KV head; row r attends to positions
+     * {@code [0, firstLen + r * lenStep)}.
      *
      * @param q           query rows
      * @param qOff        byte offset of row 0's element 0
      * @param qRowBytes   bytes between query rows
      * @param rows        1 to {@value #ROWS}
      * @param firstLen    positions row 0 attends to, >= 1
-     * @param kt          keys of this head from {@link #transposeKeys}, covering {@code firstLen + rows - 1}
+     * @param lenStep     1: consecutive tokens of one head; 0: heads of one token
+     * @param kt          blocked keys of this KV head, covering every position attended to
      * @param ktOff       their byte offset
      * @param v           value cache
      * @param vBase       byte offset of V[0][0] of this head
      * @param vRowBytes   bytes between V[p] and V[p + 1]
      * @param headDim     floats per head (see {@link #supports})
      * @param scale       score multiplier, usually 1 / sqrt(headDim)
-     * @param scores      scratch of {@link #scoreBytes}{@code (firstLen + rows - 1)} bytes
+     * @param scores      scratch of {@link #scoreBytes} bytes for the positions attended to
      * @param scoresOff   its byte offset
      * @param out         result rows; must not overlap the inputs or the scratch
      * @param outOff      byte offset of row 0
      * @param outRowBytes bytes between result rows
      */
-    public static void attendRows(MemorySegment q, long qOff, long qRowBytes, int rows, int firstLen,
+    public static void attendRows(MemorySegment q, long qOff, long qRowBytes, int rows, int firstLen, int lenStep,
                                   MemorySegment kt, long ktOff, MemorySegment v, long vBase, long vRowBytes,
                                   int headDim, float scale, MemorySegment scores, long scoresOff,
                                   MemorySegment out, long outOff, long outRowBytes) {
@@ -127,7 +154,10 @@ public final class CausalAttention {
             throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
         }
         Operands.requirePositive("attention length", firstLen);
-        int maxLen = firstLen + rows - 1;
+        if (lenStep != 0 && lenStep != 1) {
+            throw new IllegalArgumentException("attention length step must be 0 or 1, got " + lenStep);
+        }
+        int maxLen = firstLen + (rows - 1) * lenStep;
         int stride = paddedPositions(maxLen);
         Operands.requireFloats("q", q, qOff, headDim);
         Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
@@ -137,7 +167,8 @@ public final class CausalAttention {
         Operands.requireFloats("scores", scores, scoresOff, (long) ROWS * stride);
         Operands.requireFloats("out", out, outOff, headDim);
         Operands.requireFloats("out[rows - 1]", out, outOff + (rows - 1) * outRowBytes, headDim);
-        // Rows past `rows` repeat the last one: computed alongside, never normalized or stored.
+        // Rows past `rows` repeat the last one: computed alongside, never normalized or stored. Positions past a
+        // row's length, up to the block's end, get scores that are never read (possibly from stale cache rows).
         long q1 = qOff + Math.min(1, rows - 1) * qRowBytes;
         long q2 = qOff + Math.min(2, rows - 1) * qRowBytes;
         long q3 = qOff + Math.min(3, rows - 1) * qRowBytes;
@@ -145,7 +176,7 @@ public final class CausalAttention {
         scores(q, qOff, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes);
         for (int r = 0; r < rows; r++) {
             long row = scoresOff + r * rowBytes;
-            int len = firstLen + r;
+            int len = firstLen + r * lenStep;
             float max = Softmax.max(scores, row, len);
             double sum = Softmax.expInPlace(scores, row, len, max);
             ElementWise.scale(scores, row, (float) (1.0 / sum), scores, row, len);

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Blocked causal attention against {@link AttentionReference} run row by row, on a cache laid out like the
+ * Blocked attention (a prompt's rows of one head, or one token's heads sharing a KV head) against
+ * {@link AttentionReference} run row by row, on a cache laid out like the
  * engine's (several KV heads per row, the head under test inside the row, the cache at a non-zero offset) and
  * query and output rows with gaps between them. Values lie in [-1, 1], so as in {@link AttentionTest} a different
  * summation order of the scores moves outputs far below the 1e-5 allowed.
@@ -33,13 +34,19 @@ class CausalAttentionTest {
         ARENA.close();
     }
 
-    private record Case(int headDim, int rows, int firstLen, float[] q, float[] kv, long cacheRowBytes,
+    /** lenStep 1: rows are consecutive tokens of one head; 0: heads of one token, all of length firstLen. */
+    private record Case(int headDim, int rows, int firstLen, int lenStep, float[] q, float[] kv, long cacheRowBytes,
                         long qRowBytes, long outRowBytes) {
         static Case random(int headDim, int rows, int firstLen, long seed) {
+            return random(headDim, rows, firstLen, 1, seed);
+        }
+
+        static Case random(int headDim, int rows, int firstLen, int lenStep, long seed) {
             long cacheRowBytes = 4L * (KV_HEADS * headDim + 3);
-            int positions = firstLen + rows - 1;
+            int positions = firstLen + (rows - 1) * lenStep;
             long qRowBytes = 4L * (headDim + 5);
-            return new Case(headDim, rows, firstLen, TestFloats.random((int) (rows * qRowBytes / 4), seed, -1, 1),
+            return new Case(headDim, rows, firstLen, lenStep,
+                    TestFloats.random((int) (rows * qRowBytes / 4), seed, -1, 1),
                     TestFloats.random((int) (positions * cacheRowBytes / 4), seed + 1, -1, 1), cacheRowBytes,
                     qRowBytes, 4L * (headDim + 9));
         }
@@ -53,7 +60,7 @@ class CausalAttentionTest {
         }
 
         int positions() {
-            return firstLen + rows - 1;
+            return firstLen + (rows - 1) * lenStep;
         }
 
         /** The blocked kernel; keys and values are one cache, as in the engine's cache layout tests. */
@@ -65,8 +72,8 @@ class CausalAttentionTest {
             MemorySegment scores = place(ARENA, 4, new float[(int) (CausalAttention.scoreBytes(positions()) / 4)]);
             MemorySegment out = place(ARENA, 8, new float[(int) (rows * outRowBytes / 4)]);
             CausalAttention.transposeKeys(cache, headBase(), cacheRowBytes, headDim, positions(), kt, 64);
-            CausalAttention.attendRows(qs, 12, qRowBytes, rows, firstLen, kt, 64, cache, headBase() + 4, cacheRowBytes,
-                    headDim, scale(), scores, 4, out, 8, outRowBytes);
+            CausalAttention.attendRows(qs, 12, qRowBytes, rows, firstLen, lenStep, kt, 64, cache, headBase() + 4,
+                    cacheRowBytes, headDim, scale(), scores, 4, out, 8, outRowBytes);
             float[][] result = new float[rows][];
             for (int r = 0; r < rows; r++) {
                 result[r] = read(out, 8 + r * outRowBytes, headDim);
@@ -76,7 +83,7 @@ class CausalAttentionTest {
 
         /** Row r alone through the reference, values read one float after the keys like {@link #blocked}. */
         float[] reference(int r) {
-            int len = firstLen + r;
+            int len = firstLen + r * lenStep;
             MemorySegment qs = place(ARENA, 12, q);
             MemorySegment cache = place(ARENA, CACHE_OFF, kv);
             MemorySegment scratch = place(ARENA, 0, new float[len]);
@@ -105,6 +112,45 @@ class CausalAttentionTest {
                 }
             }
         }
+    }
+
+    @Test
+    void headsOfOneTokenMatchTheReferenceOverTheSamePrefix() {
+        long seed = 500;
+        for (int headDim : new int[] {LANES, 64, 128}) {
+            for (int rows = 1; rows <= CausalAttention.ROWS; rows++) {
+                for (int len : new int[] {1, LANES + 1, 67, 300}) {
+                    Case c = Case.random(headDim, rows, len, 0, seed++);
+                    float[][] blocked = c.blocked();
+                    for (int r = 0; r < rows; r++) {
+                        float[] expected = c.reference(r);
+                        for (int d = 0; d < headDim; d++) {
+                            assertEquals(expected[d], blocked[r][d], 1e-5, "headDim " + headDim + ", rows " + rows
+                                    + ", length " + len + ", row " + r + ", d " + d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void keysStoredOneByOneEqualTheTransposedBlocks() {
+        int headDim = 64;
+        int len = 2 * LANES + 5;
+        Case c = Case.random(headDim, 1, len, 44);
+        MemorySegment cache = place(ARENA, CACHE_OFF, c.kv());
+        int floats = (int) (CausalAttention.transposedKeyBytes(headDim, len) / 4);
+        MemorySegment transposed = place(ARENA, 0, new float[floats]);
+        MemorySegment stored = place(ARENA, 0, new float[floats]);
+        CausalAttention.transposeKeys(cache, c.headBase(), c.cacheRowBytes(), headDim, len, transposed, 0);
+        for (int p = len - 1; p >= 0; p--) {
+            CausalAttention.storeKey(cache, c.headBase() + p * c.cacheRowBytes(), headDim, p, stored, 0);
+        }
+        assertArrayEquals(read(transposed, 0, floats), read(stored, 0, floats));
+        IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
+                () -> CausalAttention.storeKey(cache, c.headBase(), headDim, 3 * LANES, stored, 0));
+        assertTrue(past.getMessage().startsWith("key block"), past.getMessage());
     }
 
     @Test
@@ -148,11 +194,11 @@ class CausalAttentionTest {
                 () -> CausalAttention.transposeKeys(cache, c.headBase(), c.cacheRowBytes(), LANES + 1, 3, big, 0));
         assertTrue(head.getMessage().contains("multiple of " + LANES), head.getMessage());
         IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
-                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 5, 1, big, 0, cache, c.headBase(),
+                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 5, 1, 1, big, 0, cache, c.headBase(),
                         c.cacheRowBytes(), 64, 1f, big, 0, big, 0, 256));
         assertTrue(rows.getMessage().contains("got 5"), rows.getMessage());
         IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
-                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 2, 6, big, 0, cache, c.headBase(),
+                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 2, 6, 1, big, 0, cache, c.headBase(),
                         c.cacheRowBytes(), 64, 1f, big, 0, big, 0, 256));
         assertTrue(past.getMessage().startsWith("V[len - 1]"), past.getMessage());
     }

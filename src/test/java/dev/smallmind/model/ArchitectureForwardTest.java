@@ -7,6 +7,7 @@ import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.model.synth.SyntheticModelWriter;
 import dev.smallmind.model.synth.SyntheticSpec;
 import dev.smallmind.tensor.DType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,8 +30,18 @@ class ArchitectureForwardTest {
     @EnumSource(Architecture.class)
     void engineMatchesReferenceForwardPass(Architecture arch) throws Exception {
         int kvHeads = arch == Architecture.GPT2 ? 4 : 2;
-        SyntheticSpec spec = new SyntheticSpec(arch, 64, 2, 4, kvHeads, 96, 64, DType.F32, DType.F32, 11);
-        Path file = dir.resolve(arch + ".gguf");
+        matchesReference(arch, 64, 4, kvHeads);
+    }
+
+    /** Eight query heads on one KV head: one token's heads take two blocks of the blocked-key attention. */
+    @Test
+    void multiQueryModelWithMoreHeadsThanOneAttentionBlockMatchesReference() throws Exception {
+        matchesReference(Architecture.LLAMA, 128, 8, 1);
+    }
+
+    private void matchesReference(Architecture arch, int dim, int heads, int kvHeads) throws Exception {
+        SyntheticSpec spec = new SyntheticSpec(arch, dim, 2, heads, kvHeads, 96, 64, DType.F32, DType.F32, 11);
+        Path file = dir.resolve(arch + "-" + heads + "-" + kvHeads + ".gguf");
         SyntheticModelWriter.write(spec, null, file);
         int[] tokens = {1, 300, 5, 1000, 77, 31999, 260, 42, 9, 123, 4567};
         double[][] expected;

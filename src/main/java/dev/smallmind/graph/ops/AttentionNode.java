@@ -15,12 +15,18 @@ import java.lang.foreign.MemorySegment;
 /**
  * Causal scaled dot-product attention of the step's queries over one layer's KV cache: row j (position
  * start + j) attends to positions {@code [0, start + j]}. Query head h reads KV head {@code h / (heads/kvHeads)}
- * (GQA; MQA when there is one KV head). One row is split across workers by head, each query attending alone
- * ({@link Attention}). Steps of {@link CausalAttention#ROWS} rows or more, when the graph was planned for them and
- * the head size allows, first transpose each KV head's keys (split by KV head), then attend blocks of
- * {@link CausalAttention#ROWS} consecutive rows of one head ({@link CausalAttention}), split across workers with
- * early and late blocks dealt alternately, since a late row attends to more positions. Each worker has its own
- * score scratch.
+ * (GQA; MQA when there is one KV head). Three ways, by the cache's key layout and the step:
+ * <ul>
+ *   <li>keys blocked in the cache ({@link KvCache#keysBlocked()}): steps of {@link CausalAttention#ROWS} rows or
+ *       more attend blocks of that many consecutive rows of one head; shorter steps (decode) attend, per token,
+ *       up to {@link CausalAttention#ROWS} query heads sharing a KV head at once;</li>
+ *   <li>keys in rows, head size a whole number of vectors, and a graph planned for prompt steps: steps of
+ *       {@link CausalAttention#ROWS} rows or more first transpose each KV head's keys into the scratch (split
+ *       by KV head), then attend blocks of rows as above;</li>
+ *   <li>otherwise each (row, head) pair attends alone ({@link Attention}).</li>
+ * </ul>
+ * Blocks of rows are dealt to workers early and late alternately, since a late row attends to more positions.
+ * Each worker has its own score scratch.
  */
 public final class AttentionNode extends Node {
     private final StepContext step;
@@ -38,10 +44,14 @@ public final class AttentionNode extends Node {
     private final long valueBase;
     private final long scoreBytesPerWorker;
     private final int kvHeads;
-    private final boolean blocked;
+    private final int layer;
+    private final boolean cacheBlocked;
+    private final boolean transposing;
+    private final int chunks;
     private final long keyBytesPerHead;
     private final RangeTask transpose = this::transposeKeys;
     private final RangeTask attendBlocks = this::attendBlocks;
+    private final RangeTask attendGroups = this::attendGroups;
     private int blocks;
     private MemorySegment arena;
     private long qOffset;
@@ -82,32 +92,44 @@ public final class AttentionNode extends Node {
         this.keyBase = cache.keyOffset(layer);
         this.valueBase = cache.valueOffset(layer);
         this.kvHeads = kvHeads;
-        this.blocked = isBlocked(headDim, maxTokens);
+        this.layer = layer;
+        this.cacheBlocked = KvCache.blocksKeys(heads, kvHeads, headDim);
+        if (cacheBlocked != cache.keysBlocked()) {
+            throw new IllegalArgumentException("node '" + name + "': " + heads + " heads over " + kvHeads
+                    + " KV heads of " + headDim + " floats do not match the cache's key layout");
+        }
+        this.transposing = !cacheBlocked && transposes(headDim, maxTokens);
+        this.chunks = (group + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
         int ctx = cache.contextLength();
-        this.keyBytesPerHead = blocked ? CausalAttention.transposedKeyBytes(headDim, ctx) : 0;
-        this.scoreBytesPerWorker = blocked ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
-        long needed = scoreBytes(threads, ctx, kvHeads, headDim, maxTokens);
+        this.keyBytesPerHead = transposing ? CausalAttention.transposedKeyBytes(headDim, ctx) : 0;
+        this.scoreBytesPerWorker = cacheBlocked || transposing ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
+        long needed = scoreBytes(threads, ctx, heads, kvHeads, headDim, maxTokens);
         if (scores.bytes() < needed) {
             throw new IllegalArgumentException("node '" + name + "': score scratch of " + scores.bytes()
                     + " bytes, needs " + needed);
         }
     }
 
-    private static boolean isBlocked(int headDim, int maxTokens) {
+    private static boolean transposes(int headDim, int maxTokens) {
         return maxTokens >= CausalAttention.ROWS && CausalAttention.supports(headDim);
     }
 
     /**
      * @param threads       workers of the pool
      * @param contextLength cache positions
+     * @param heads         query heads
      * @param kvHeads       key/value heads
      * @param headDim       floats per head
      * @param maxTokens     most rows of a step
-     * @return scratch bytes the node needs: per worker one row of scores (blocks of rows: a block of score rows),
-     *         plus, for blocks of rows, every KV head's keys transposed
+     * @return scratch bytes the node needs: per worker one row of scores, or a block of score rows for
+     *         {@link CausalAttention}, plus every KV head's keys transposed when the cache keeps them in rows
      */
-    public static long scoreBytes(int threads, int contextLength, int kvHeads, int headDim, int maxTokens) {
-        if (!isBlocked(headDim, maxTokens)) {
+    public static long scoreBytes(int threads, int contextLength, int heads, int kvHeads, int headDim,
+                                  int maxTokens) {
+        if (KvCache.blocksKeys(heads, kvHeads, headDim)) {
+            return threads * CausalAttention.scoreBytes(contextLength);
+        }
+        if (!transposes(headDim, maxTokens)) {
             return 4L * threads * contextLength;
         }
         return threads * CausalAttention.scoreBytes(contextLength)
@@ -130,25 +152,33 @@ public final class AttentionNode extends Node {
     @Override
     protected void execute(WorkerPool pool) {
         int count = step.count();
-        if (blocked && count >= CausalAttention.ROWS) {
+        if ((cacheBlocked || transposing) && count >= CausalAttention.ROWS) {
             blocks = (count + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
-            pool.run(transpose, kvHeads);
+            if (transposing) {
+                pool.run(transpose, kvHeads);
+            }
             pool.run(attendBlocks, blocks * heads);
+        } else if (cacheBlocked) {
+            pool.run(attendGroups, count * kvHeads * chunks);
         } else {
             pool.run(this, count * heads);
         }
     }
 
-    /** The transposed keys come first in the scratch, then one score area per worker. */
+    private MemorySegment keys() {
+        return cacheBlocked ? cache.segment() : arena;
+    }
+
+    /** Transposed keys come first in the scratch, then one score area per worker. */
     private long keysOffset(int kvHead) {
-        return scoresOffset + kvHead * keyBytesPerHead;
+        return cacheBlocked ? cache.keyHeadOffset(layer, kvHead) : scoresOffset + kvHead * keyBytesPerHead;
     }
 
     private void transposeKeys(int from, int to, int worker) {
         MemorySegment kv = cache.segment();
         int len = step.start() + step.count();
         for (int g = from; g < to; g++) {
-            CausalAttention.transposeKeys(kv, keyBase + 4L * g * headDim, cache.rowBytes(), headDim, len, arena,
+            CausalAttention.transposeKeys(kv, cache.keyHeadOffset(layer, g), cache.rowBytes(), headDim, len, arena,
                     keysOffset(g));
         }
     }
@@ -170,8 +200,31 @@ public final class AttentionNode extends Node {
             int rows = Math.min(CausalAttention.ROWS, count - j);
             int g = h / group;
             CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), qRowBytes,
-                    rows, start + j + 1, arena, keysOffset(g), kv, valueBase + 4L * g * headDim, rowBytes, headDim,
-                    scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim, outRowBytes);
+                    rows, start + j + 1, 1, keys(), keysOffset(g), kv, valueBase + 4L * g * headDim, rowBytes,
+                    headDim, scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim,
+                    outRowBytes);
+        }
+    }
+
+    /** Unit u: token {@code u / (kvHeads * chunks)}, KV head, and up to ROWS of the query heads sharing it. */
+    private void attendGroups(int from, int to, int worker) {
+        MemorySegment kv = cache.segment();
+        long rowBytes = cache.rowBytes();
+        int start = step.start();
+        long scratch = scoresOffset + worker * scoreBytesPerWorker;
+        long headBytes = 4L * headDim;
+        int perToken = kvHeads * chunks;
+        for (int u = from; u < to; u++) {
+            int j = u / perToken;
+            int rest = u - j * perToken;
+            int g = rest / chunks;
+            int first = (rest - g * chunks) * CausalAttention.ROWS;
+            int h = g * group + first;
+            int rows = Math.min(CausalAttention.ROWS, group - first);
+            CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), headBytes,
+                    rows, start + j + 1, 0, kv, keysOffset(g), kv, valueBase + g * headBytes, rowBytes, headDim,
+                    scale, arena, scratch, arena, outOffset + 4L * ((long) j * heads * headDim + (long) h * headDim),
+                    headBytes);
         }
     }
 

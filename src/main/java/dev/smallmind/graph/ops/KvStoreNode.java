@@ -5,11 +5,15 @@ import dev.smallmind.graph.KvCache;
 import dev.smallmind.graph.Node;
 import dev.smallmind.graph.OpKind;
 import dev.smallmind.graph.StepContext;
+import dev.smallmind.kernels.CausalAttention;
 import dev.smallmind.parallel.WorkerPool;
 
 import java.lang.foreign.MemorySegment;
 
-/** Copies the step's keys and values of one layer into the KV cache at their positions. */
+/**
+ * Copies the step's keys and values of one layer into the KV cache at their positions (keys into their blocks
+ * when the cache keeps them blocked, see {@link KvCache#keysBlocked()}).
+ */
 public final class KvStoreNode extends Node {
     private final StepContext step;
     private final KvCache cache;
@@ -20,6 +24,7 @@ public final class KvStoreNode extends Node {
     private final int stride;
     private final long keyBase;
     private final long valueBase;
+    private final int layer;
     private MemorySegment arena;
     private long keysOffset;
     private long valuesOffset;
@@ -47,6 +52,7 @@ public final class KvStoreNode extends Node {
         this.stride = stride;
         this.keyBase = cache.keyOffset(layer);
         this.valueBase = cache.valueOffset(layer);
+        this.layer = layer;
     }
 
     @Override
@@ -73,7 +79,16 @@ public final class KvStoreNode extends Node {
         int start = step.start();
         for (int j = from; j < to; j++) {
             long position = start + j;
-            MemorySegment.copy(arena, keysOffset + 4L * j * stride, dst, keyBase + position * rowBytes, rowBytes);
+            long key = keysOffset + 4L * j * stride;
+            if (cache.keysBlocked()) {
+                int headDim = cache.headDim();
+                for (int g = 0; g < cache.kvHeads(); g++) {
+                    CausalAttention.storeKey(arena, key + 4L * g * headDim, headDim, (int) position, dst,
+                            cache.keyHeadOffset(layer, g));
+                }
+            } else {
+                MemorySegment.copy(arena, key, dst, keyBase + position * rowBytes, rowBytes);
+            }
             MemorySegment.copy(arena, valuesOffset + 4L * j * stride, dst, valueBase + position * rowBytes, rowBytes);
         }
     }
