@@ -8,10 +8,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Keys and values of every layer for every position of one sequence, F32, off-heap in one segment. Values of layer
  * {@code l} are rows of {@code kvDim} floats per position at {@link #valueOffset(int)}. Keys are rows likewise,
- * or, when {@link #keysBlocked()}, each KV head's keys in blocks of one vector of positions
- * ({@link CausalAttention#transposeKeys}'s layout) at {@link #keyHeadOffset(int, int)}: models whose query heads
- * share KV heads (GQA, MQA) with a head size of whole vectors attend without a horizontal sum per score, in decode
- * as in prompt steps. Owned by a session; allocated once from the session's region.
+ * or, when {@link #keysBlocked()} (head sizes of whole vectors), each KV head's keys in blocks of one vector of
+ * positions ({@link CausalAttention#storeKey}'s layout) at {@link #keyHeadOffset(int, int)}, so attention needs
+ * no horizontal sum per score, in decode as in prompt steps. Owned by a session; allocated once from the session's region.
  */
 public final class KvCache {
     private final MemorySegment segment;
@@ -28,31 +27,27 @@ public final class KvCache {
      * @param region        where the memory comes from
      * @param layers        transformer blocks
      * @param contextLength positions held
-     * @param heads         query heads
      * @param kvHeads       key/value heads
      * @param headDim       floats per head
      */
-    public KvCache(Region region, int layers, int contextLength, int heads, int kvHeads, int headDim) {
+    public KvCache(Region region, int layers, int contextLength, int kvHeads, int headDim) {
         this.layers = layers;
         this.contextLength = contextLength;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.kvDim = Math.multiplyExact(kvHeads, headDim);
-        this.keysBlocked = blocksKeys(heads, kvHeads, headDim);
+        this.keysBlocked = blocksKeys(headDim);
         this.keyBytes = keyBytes(contextLength, kvDim);
         this.valueBytes = Math.multiplyExact(4L * kvDim, contextLength);
         this.segment = region.allocate(bytes(layers, contextLength, kvDim));
     }
 
     /**
-     * @param heads   query heads
-     * @param kvHeads key/value heads
      * @param headDim floats per head
-     * @return whether a cache for such a model keeps its keys blocked: query heads share KV heads, so one KV
-     *         head's blocks serve several query rows at once, and the head size is a whole number of vectors
+     * @return whether a cache for such a model keeps its keys blocked: the head size is a whole number of vectors
      */
-    public static boolean blocksKeys(int heads, int kvHeads, int headDim) {
-        return heads > kvHeads && CausalAttention.supports(headDim);
+    public static boolean blocksKeys(int headDim) {
+        return CausalAttention.supports(headDim);
     }
 
     private static long keyBytes(int contextLength, int kvDim) {
@@ -94,7 +89,7 @@ public final class KvCache {
      * @return byte offset of that head's keys: blocked, the start of its blocks; rows, its part of position 0's row
      */
     public long keyHeadOffset(int layer, int kvHead) {
-        long head = keysBlocked ? CausalAttention.transposedKeyBytes(headDim, contextLength) : 4L * headDim;
+        long head = keysBlocked ? CausalAttention.keyBlockBytes(headDim, contextLength) : 4L * headDim;
         return keyOffset(layer) + kvHead * head;
     }
 

@@ -8,9 +8,9 @@ import java.nio.ByteOrder;
 
 /**
  * Attention of up to {@value #ROWS} query rows of one KV head at once, against keys stored in blocks of one vector
- * of positions ({@link #transposeKeys}, {@link #storeKey}): a prompt's consecutive rows of one head (row r
- * attends to positions {@code [0, firstLen + r)}), or one token's query heads that share a KV head (every row
- * attends to {@code [0, firstLen)}). {@link Attention#attend} serves one query at a time with one horizontal sum
+ * of positions ({@link #storeKey}): a prompt's consecutive rows of one head (row r attends to positions
+ * {@code [0, firstLen + r)}), or one token's query heads that share a KV head (every row attends to
+ * {@code [0, firstLen)}). {@link Attention#attend} serves one query at a time with one horizontal sum
  * per score; here one row's scores for a whole vector of positions come from {@code headDim} FMAs with the
  * query's elements broadcast, and the rows share every key and value load.
  *
@@ -48,9 +48,9 @@ public final class CausalAttention {
     /**
      * @param headDim   floats per head
      * @param positions cache positions
-     * @return bytes {@link #transposeKeys} writes for that many positions of one head
+     * @return bytes of the key blocks of one head for that many positions
      */
-    public static long transposedKeyBytes(int headDim, int positions) {
+    public static long keyBlockBytes(int headDim, int positions) {
         return 4L * headDim * paddedPositions(positions);
     }
 
@@ -63,43 +63,9 @@ public final class CausalAttention {
     }
 
     /**
-     * Writes keys {@code [0, len)} of one head in blocks of one vector of positions: element d of position p goes
-     * to float {@code (p / L * headDim + d) * L + p % L} (L = vector lanes), so a block is {@code headDim}
-     * consecutive vectors. Positions from {@code len} to the end of the last block are zero.
-     *
-     * @param k         key cache
-     * @param kBase     byte offset of K[0][0] of this head
-     * @param kRowBytes bytes between K[p] and K[p + 1]
-     * @param headDim   floats per head (see {@link #supports})
-     * @param len       positions to transpose, >= 1
-     * @param kt        destination of {@link #transposedKeyBytes} bytes
-     * @param ktOff     its byte offset
-     */
-    public static void transposeKeys(MemorySegment k, long kBase, long kRowBytes, int headDim, int len,
-                                     MemorySegment kt, long ktOff) {
-        requireSupported(headDim);
-        Operands.requirePositive("attention length", len);
-        Operands.requireFloats("K[0]", k, kBase, headDim);
-        Operands.requireFloats("K[len - 1]", k, kBase + (len - 1) * kRowBytes, headDim);
-        Operands.requireFloats("transposed keys", kt, ktOff, (long) headDim * paddedPositions(len));
-        for (int p = 0; p < len; p++) {
-            long src = kBase + p * kRowBytes;
-            long dst = ktOff + 4L * ((long) p / LANES * headDim * LANES + p % LANES);
-            for (int d = 0; d < headDim; d++) {
-                kt.set(F32.LAYOUT, dst + 4L * d * LANES, k.get(F32.LAYOUT, src + 4L * d));
-            }
-        }
-        int padded = paddedPositions(len);
-        for (int p = len; p < padded; p++) {
-            long dst = ktOff + 4L * ((long) p / LANES * headDim * LANES + p % LANES);
-            for (int d = 0; d < headDim; d++) {
-                kt.set(F32.LAYOUT, dst + 4L * d * LANES, 0f);
-            }
-        }
-    }
-
-    /**
-     * Writes one position's key of one head into the blocked layout of {@link #transposeKeys}.
+     * Writes one position's key of one head into its block: element d of position p goes to float
+     * {@code (p / L * headDim + d) * L + p % L} (L = vector lanes), so a block of L positions is {@code headDim}
+     * consecutive vectors.
      *
      * @param key      the key, headDim floats
      * @param keyOff   its byte offset
@@ -161,7 +127,7 @@ public final class CausalAttention {
         int stride = paddedPositions(maxLen);
         Operands.requireFloats("q", q, qOff, headDim);
         Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
-        Operands.requireFloats("transposed keys", kt, ktOff, (long) headDim * stride);
+        Operands.requireFloats("key blocks", kt, ktOff, (long) headDim * stride);
         Operands.requireFloats("V[0]", v, vBase, headDim);
         Operands.requireFloats("V[len - 1]", v, vBase + (maxLen - 1) * vRowBytes, headDim);
         Operands.requireFloats("scores", scores, scoresOff, (long) ROWS * stride);
@@ -169,6 +135,11 @@ public final class CausalAttention {
         Operands.requireFloats("out[rows - 1]", out, outOff + (rows - 1) * outRowBytes, headDim);
         // Rows past `rows` repeat the last one: computed alongside, never normalized or stored. Positions past a
         // row's length, up to the block's end, get scores that are never read (possibly from stale cache rows).
+        if (rows == 1) {
+            attendOneRow(q, qOff, firstLen, kt, ktOff, v, vBase, vRowBytes, headDim, scale, scores, scoresOff, out,
+                    outOff);
+            return;
+        }
         long q1 = qOff + Math.min(1, rows - 1) * qRowBytes;
         long q2 = qOff + Math.min(2, rows - 1) * qRowBytes;
         long q3 = qOff + Math.min(3, rows - 1) * qRowBytes;
@@ -213,6 +184,54 @@ public final class CausalAttention {
                 a3.intoMemorySegment(out, o + 3 * outRowBytes, LE);
             }
         }
+    }
+
+    /**
+     * One row (a head that shares its KV head with no other): four blocks of positions per pass over the query, so
+     * four FMA chains run side by side; then {@link Attention}'s weighted sum, which walks V row by row.
+     */
+    private static void attendOneRow(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff,
+                                     MemorySegment v, long vBase, long vRowBytes, int headDim, float scale,
+                                     MemorySegment scores, long scoresOff, MemorySegment out, long outOff) {
+        long blockBytes = 4L * headDim * LANES;
+        int blocks = (len + LANES - 1) / LANES;
+        int b = 0;
+        for (; b + 4 <= blocks; b += 4) {
+            long k0 = ktOff + b * blockBytes;
+            long k1 = k0 + blockBytes;
+            long k2 = k1 + blockBytes;
+            long k3 = k2 + blockBytes;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int d = 0; d < headDim; d++) {
+                FloatVector qd = FloatVector.broadcast(F, q.get(F32.LAYOUT, qOff + 4L * d));
+                long kd = 4L * d * LANES;
+                a0 = qd.fma(FloatVector.fromMemorySegment(F, kt, k0 + kd, LE), a0);
+                a1 = qd.fma(FloatVector.fromMemorySegment(F, kt, k1 + kd, LE), a1);
+                a2 = qd.fma(FloatVector.fromMemorySegment(F, kt, k2 + kd, LE), a2);
+                a3 = qd.fma(FloatVector.fromMemorySegment(F, kt, k3 + kd, LE), a3);
+            }
+            long s = scoresOff + 4L * b * LANES;
+            a0.mul(scale).intoMemorySegment(scores, s, LE);
+            a1.mul(scale).intoMemorySegment(scores, s + 4L * LANES, LE);
+            a2.mul(scale).intoMemorySegment(scores, s + 8L * LANES, LE);
+            a3.mul(scale).intoMemorySegment(scores, s + 12L * LANES, LE);
+        }
+        for (; b < blocks; b++) {
+            long k0 = ktOff + b * blockBytes;
+            FloatVector a = FloatVector.zero(F);
+            for (int d = 0; d < headDim; d++) {
+                a = FloatVector.broadcast(F, q.get(F32.LAYOUT, qOff + 4L * d))
+                        .fma(FloatVector.fromMemorySegment(F, kt, k0 + 4L * d * LANES, LE), a);
+            }
+            a.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b * LANES, LE);
+        }
+        float max = Softmax.max(scores, scoresOff, len);
+        double sum = Softmax.expInPlace(scores, scoresOff, len, max);
+        ElementWise.scale(scores, scoresOff, (float) (1.0 / sum), scores, scoresOff, len);
+        Attention.weightedSum(v, vBase, vRowBytes, headDim, len, scores, scoresOff, out, outOff);
     }
 
     /** Scores of four query rows, one vector of positions at a time, into score rows {@code rowBytes} apart. */

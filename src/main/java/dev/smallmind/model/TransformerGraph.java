@@ -133,9 +133,9 @@ public final class TransformerGraph {
         g.add(new KvStoreNode(p + "kv_store", step, cache, l, qkv, q, qkv, q + kv, qkvWidth));
         Buffer attn = floats(p + "attn", q);
         Buffer scores = g.buffer(p + "scores", AttentionNode.scoreBytes(threads, cache.contextLength(),
-                c.heads(), c.kvHeads(), c.headDim(), maxTokens));
+                c.headDim()));
         g.add(new AttentionNode(p + "attention", step, cache, l, qkv, 0, qkvWidth, attn, scores, c.heads(),
-                c.kvHeads(), c.headDim(), maxTokens, threads));
+                c.kvHeads(), c.headDim(), threads));
         Buffer o = floats(p + "attn_out", dim);
         matmul(p + "attn_output", new Tensor[] {lw.output()}, new Tensor[] {lw.outputBias()}, new int[] {0}, attn, o,
                 dim, Rows.ALL, maxTokens);

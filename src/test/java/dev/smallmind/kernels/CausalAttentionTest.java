@@ -67,11 +67,13 @@ class CausalAttentionTest {
         float[][] blocked() {
             MemorySegment qs = place(ARENA, 12, q);
             MemorySegment cache = place(ARENA, CACHE_OFF, kv);
-            MemorySegment kt = place(ARENA, 64, new float[(int) (CausalAttention.transposedKeyBytes(headDim,
+            MemorySegment kt = place(ARENA, 64, new float[(int) (CausalAttention.keyBlockBytes(headDim,
                     positions()) / 4)]);
             MemorySegment scores = place(ARENA, 4, new float[(int) (CausalAttention.scoreBytes(positions()) / 4)]);
             MemorySegment out = place(ARENA, 8, new float[(int) (rows * outRowBytes / 4)]);
-            CausalAttention.transposeKeys(cache, headBase(), cacheRowBytes, headDim, positions(), kt, 64);
+            for (int p = 0; p < positions(); p++) {
+                CausalAttention.storeKey(cache, headBase() + p * cacheRowBytes, headDim, p, kt, 64);
+            }
             CausalAttention.attendRows(qs, 12, qRowBytes, rows, firstLen, lenStep, kt, 64, cache, headBase() + 4,
                     cacheRowBytes, headDim, scale(), scores, 4, out, 8, outRowBytes);
             float[][] result = new float[rows][];
@@ -135,25 +137,6 @@ class CausalAttentionTest {
     }
 
     @Test
-    void keysStoredOneByOneEqualTheTransposedBlocks() {
-        int headDim = 64;
-        int len = 2 * LANES + 5;
-        Case c = Case.random(headDim, 1, len, 44);
-        MemorySegment cache = place(ARENA, CACHE_OFF, c.kv());
-        int floats = (int) (CausalAttention.transposedKeyBytes(headDim, len) / 4);
-        MemorySegment transposed = place(ARENA, 0, new float[floats]);
-        MemorySegment stored = place(ARENA, 0, new float[floats]);
-        CausalAttention.transposeKeys(cache, c.headBase(), c.cacheRowBytes(), headDim, len, transposed, 0);
-        for (int p = len - 1; p >= 0; p--) {
-            CausalAttention.storeKey(cache, c.headBase() + p * c.cacheRowBytes(), headDim, p, stored, 0);
-        }
-        assertArrayEquals(read(transposed, 0, floats), read(stored, 0, floats));
-        IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
-                () -> CausalAttention.storeKey(cache, c.headBase(), headDim, 3 * LANES, stored, 0));
-        assertTrue(past.getMessage().startsWith("key block"), past.getMessage());
-    }
-
-    @Test
     void aRowOfLengthOneReturnsTheFirstValueRowExactly() {
         Case c = Case.random(64, 3, 1, 40);
         float[] first = new float[64];
@@ -162,24 +145,31 @@ class CausalAttentionTest {
     }
 
     @Test
-    void transposedKeysAreBlocksOfOneVectorOfPositionsPaddedWithZeros() {
+    void storedKeysFormBlocksOfOneVectorOfPositions() {
         int headDim = 2 * LANES;
         int len = LANES + 3;
         Case c = Case.random(headDim, 1, len, 41);
         MemorySegment cache = place(ARENA, CACHE_OFF, c.kv());
-        int floats = (int) (CausalAttention.transposedKeyBytes(headDim, len) / 4);
+        int floats = (int) (CausalAttention.keyBlockBytes(headDim, len) / 4);
         assertEquals(2 * LANES * headDim, floats);
-        MemorySegment kt = place(ARENA, 0, TestFloats.random(floats, 42, 5, 6));
-        CausalAttention.transposeKeys(cache, c.headBase(), c.cacheRowBytes(), headDim, len, kt, 0);
+        float[] untouched = TestFloats.random(floats, 42, 5, 6);
+        MemorySegment kt = place(ARENA, 0, untouched);
+        for (int p = len - 1; p >= 0; p--) {
+            CausalAttention.storeKey(cache, c.headBase() + p * c.cacheRowBytes(), headDim, p, kt, 0);
+        }
         float[] t = read(kt, 0, floats);
         int rowFloats = (int) (c.cacheRowBytes() / 4);
         int head = (int) ((c.headBase() - CACHE_OFF) / 4);
         for (int p = 0; p < 2 * LANES; p++) {
             for (int d = 0; d < headDim; d++) {
-                float expected = p < len ? c.kv()[p * rowFloats + head + d] : 0f;
-                assertEquals(expected, t[(p / LANES * headDim + d) * LANES + p % LANES], "p " + p + ", d " + d);
+                int at = (p / LANES * headDim + d) * LANES + p % LANES;
+                float expected = p < len ? c.kv()[p * rowFloats + head + d] : untouched[at];
+                assertEquals(expected, t[at], "p " + p + ", d " + d);
             }
         }
+        IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
+                () -> CausalAttention.storeKey(cache, c.headBase(), headDim, 2 * LANES, kt, 0));
+        assertTrue(past.getMessage().startsWith("key block"), past.getMessage());
     }
 
     @Test
@@ -191,7 +181,7 @@ class CausalAttentionTest {
         MemorySegment cache = place(ARENA, CACHE_OFF, c.kv());
         MemorySegment big = place(ARENA, 0, new float[4096]);
         IllegalArgumentException head = assertThrows(IllegalArgumentException.class,
-                () -> CausalAttention.transposeKeys(cache, c.headBase(), c.cacheRowBytes(), LANES + 1, 3, big, 0));
+                () -> CausalAttention.storeKey(cache, c.headBase(), LANES + 1, 3, big, 0));
         assertTrue(head.getMessage().contains("multiple of " + LANES), head.getMessage());
         IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
                 () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 5, 1, 1, big, 0, cache, c.headBase(),

@@ -15,18 +15,12 @@ import java.lang.foreign.MemorySegment;
 /**
  * Causal scaled dot-product attention of the step's queries over one layer's KV cache: row j (position
  * start + j) attends to positions {@code [0, start + j]}. Query head h reads KV head {@code h / (heads/kvHeads)}
- * (GQA; MQA when there is one KV head). Three ways, by the cache's key layout and the step:
- * <ul>
- *   <li>keys blocked in the cache ({@link KvCache#keysBlocked()}): steps of {@link CausalAttention#ROWS} rows or
- *       more attend blocks of that many consecutive rows of one head; shorter steps (decode) attend, per token,
- *       up to {@link CausalAttention#ROWS} query heads sharing a KV head at once;</li>
- *   <li>keys in rows, head size a whole number of vectors, and a graph planned for prompt steps: steps of
- *       {@link CausalAttention#ROWS} rows or more first transpose each KV head's keys into the scratch (split
- *       by KV head), then attend blocks of rows as above;</li>
- *   <li>otherwise each (row, head) pair attends alone ({@link Attention}).</li>
- * </ul>
- * Blocks of rows are dealt to workers early and late alternately, since a late row attends to more positions.
- * Each worker has its own score scratch.
+ * (GQA; MQA when there is one KV head). When the cache keeps its keys in blocks ({@link KvCache#keysBlocked()}),
+ * steps of {@link CausalAttention#ROWS} rows or more attend blocks of that many consecutive rows of one head, dealt
+ * to workers early and late alternately since a late row attends to more positions; shorter steps (decode) attend,
+ * per token, up to {@link CausalAttention#ROWS} query heads sharing a KV head at once. Otherwise (head sizes that
+ * are not whole vectors) each (row, head) pair attends alone ({@link Attention}). Each worker has its own score
+ * scratch.
  */
 public final class AttentionNode extends Node {
     private final StepContext step;
@@ -45,11 +39,8 @@ public final class AttentionNode extends Node {
     private final long scoreBytesPerWorker;
     private final int kvHeads;
     private final int layer;
-    private final boolean cacheBlocked;
-    private final boolean transposing;
+    private final boolean blocked;
     private final int chunks;
-    private final long keyBytesPerHead;
-    private final RangeTask transpose = this::transposeKeys;
     private final RangeTask attendBlocks = this::attendBlocks;
     private final RangeTask attendGroups = this::attendGroups;
     private int blocks;
@@ -71,12 +62,11 @@ public final class AttentionNode extends Node {
      * @param heads       query heads
      * @param kvHeads     key/value heads
      * @param headDim     floats per head
-     * @param maxTokens   most rows of a step
      * @param threads     workers of the pool that runs the node
      */
     public AttentionNode(String name, StepContext step, KvCache cache, int layer, Buffer queries, int queryColumn,
                          int queryStride, Buffer out, Buffer scores, int heads, int kvHeads, int headDim,
-                         int maxTokens, int threads) {
+                         int threads) {
         super(name, OpKind.ATTENTION);
         this.step = step;
         this.cache = cache;
@@ -93,47 +83,31 @@ public final class AttentionNode extends Node {
         this.valueBase = cache.valueOffset(layer);
         this.kvHeads = kvHeads;
         this.layer = layer;
-        this.cacheBlocked = KvCache.blocksKeys(heads, kvHeads, headDim);
-        if (cacheBlocked != cache.keysBlocked()) {
-            throw new IllegalArgumentException("node '" + name + "': " + heads + " heads over " + kvHeads
-                    + " KV heads of " + headDim + " floats do not match the cache's key layout");
+        this.blocked = KvCache.blocksKeys(headDim);
+        if (blocked != cache.keysBlocked() || headDim != cache.headDim() || kvHeads != cache.kvHeads()) {
+            throw new IllegalArgumentException("node '" + name + "': " + kvHeads + " KV heads of " + headDim
+                    + " floats do not match the cache's " + cache.kvHeads() + " of " + cache.headDim());
         }
-        this.transposing = !cacheBlocked && transposes(headDim, maxTokens);
         this.chunks = (group + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
         int ctx = cache.contextLength();
-        this.keyBytesPerHead = transposing ? CausalAttention.transposedKeyBytes(headDim, ctx) : 0;
-        this.scoreBytesPerWorker = cacheBlocked || transposing ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
-        long needed = scoreBytes(threads, ctx, heads, kvHeads, headDim, maxTokens);
+        this.scoreBytesPerWorker = blocked ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
+        long needed = scoreBytes(threads, ctx, headDim);
         if (scores.bytes() < needed) {
             throw new IllegalArgumentException("node '" + name + "': score scratch of " + scores.bytes()
                     + " bytes, needs " + needed);
         }
     }
 
-    private static boolean transposes(int headDim, int maxTokens) {
-        return maxTokens >= CausalAttention.ROWS && CausalAttention.supports(headDim);
-    }
-
     /**
      * @param threads       workers of the pool
      * @param contextLength cache positions
-     * @param heads         query heads
-     * @param kvHeads       key/value heads
      * @param headDim       floats per head
-     * @param maxTokens     most rows of a step
      * @return scratch bytes the node needs: per worker one row of scores, or a block of score rows for
-     *         {@link CausalAttention}, plus every KV head's keys transposed when the cache keeps them in rows
+     *         {@link CausalAttention}
      */
-    public static long scoreBytes(int threads, int contextLength, int heads, int kvHeads, int headDim,
-                                  int maxTokens) {
-        if (KvCache.blocksKeys(heads, kvHeads, headDim)) {
-            return threads * CausalAttention.scoreBytes(contextLength);
-        }
-        if (!transposes(headDim, maxTokens)) {
-            return 4L * threads * contextLength;
-        }
-        return threads * CausalAttention.scoreBytes(contextLength)
-                + kvHeads * CausalAttention.transposedKeyBytes(headDim, contextLength);
+    public static long scoreBytes(int threads, int contextLength, int headDim) {
+        return KvCache.blocksKeys(headDim) ? threads * CausalAttention.scoreBytes(contextLength)
+                : 4L * threads * contextLength;
     }
 
     @Override
@@ -152,34 +126,13 @@ public final class AttentionNode extends Node {
     @Override
     protected void execute(WorkerPool pool) {
         int count = step.count();
-        if ((cacheBlocked || transposing) && count >= CausalAttention.ROWS) {
-            blocks = (count + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
-            if (transposing) {
-                pool.run(transpose, kvHeads);
-            }
-            pool.run(attendBlocks, blocks * heads);
-        } else if (cacheBlocked) {
-            pool.run(attendGroups, count * kvHeads * chunks);
-        } else {
+        if (!blocked) {
             pool.run(this, count * heads);
-        }
-    }
-
-    private MemorySegment keys() {
-        return cacheBlocked ? cache.segment() : arena;
-    }
-
-    /** Transposed keys come first in the scratch, then one score area per worker. */
-    private long keysOffset(int kvHead) {
-        return cacheBlocked ? cache.keyHeadOffset(layer, kvHead) : scoresOffset + kvHead * keyBytesPerHead;
-    }
-
-    private void transposeKeys(int from, int to, int worker) {
-        MemorySegment kv = cache.segment();
-        int len = step.start() + step.count();
-        for (int g = from; g < to; g++) {
-            CausalAttention.transposeKeys(kv, cache.keyHeadOffset(layer, g), cache.rowBytes(), headDim, len, arena,
-                    keysOffset(g));
+        } else if (count >= CausalAttention.ROWS) {
+            blocks = (count + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
+            pool.run(attendBlocks, blocks * heads);
+        } else {
+            pool.run(attendGroups, count * kvHeads * chunks);
         }
     }
 
@@ -189,7 +142,7 @@ public final class AttentionNode extends Node {
         long rowBytes = cache.rowBytes();
         int start = step.start();
         int count = step.count();
-        long scratch = scoresOffset + kvHeads * keyBytesPerHead + worker * scoreBytesPerWorker;
+        long scratch = scoresOffset + worker * scoreBytesPerWorker;
         long qRowBytes = 4L * queryStride;
         long outRowBytes = 4L * heads * headDim;
         for (int u = from; u < to; u++) {
@@ -200,8 +153,8 @@ public final class AttentionNode extends Node {
             int rows = Math.min(CausalAttention.ROWS, count - j);
             int g = h / group;
             CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), qRowBytes,
-                    rows, start + j + 1, 1, keys(), keysOffset(g), kv, valueBase + 4L * g * headDim, rowBytes,
-                    headDim, scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim,
+                    rows, start + j + 1, 1, kv, cache.keyHeadOffset(layer, g), kv, valueBase + 4L * g * headDim,
+                    rowBytes, headDim, scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim,
                     outRowBytes);
         }
     }
@@ -222,9 +175,9 @@ public final class AttentionNode extends Node {
             int h = g * group + first;
             int rows = Math.min(CausalAttention.ROWS, group - first);
             CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), headBytes,
-                    rows, start + j + 1, 0, kv, keysOffset(g), kv, valueBase + g * headBytes, rowBytes, headDim,
-                    scale, arena, scratch, arena, outOffset + 4L * ((long) j * heads * headDim + (long) h * headDim),
-                    headBytes);
+                    rows, start + j + 1, 0, kv, cache.keyHeadOffset(layer, g), kv, valueBase + g * headBytes,
+                    rowBytes, headDim, scale, arena, scratch, arena,
+                    outOffset + 4L * ((long) j * heads * headDim + (long) h * headDim), headBytes);
         }
     }
 
