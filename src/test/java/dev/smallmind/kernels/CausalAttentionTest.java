@@ -102,15 +102,7 @@ class CausalAttentionTest {
         for (int headDim : new int[] {LANES, 2 * LANES, 64, 128}) {
             for (int rows = 1; rows <= CausalAttention.ROWS; rows++) {
                 for (int firstLen : new int[] {1, 2, LANES - 1, LANES, 17, 67, 300}) {
-                    Case c = Case.random(headDim, rows, firstLen, seed++);
-                    float[][] blocked = c.blocked();
-                    for (int r = 0; r < rows; r++) {
-                        float[] expected = c.reference(r);
-                        for (int d = 0; d < headDim; d++) {
-                            assertEquals(expected[d], blocked[r][d], 1e-5, "headDim " + headDim + ", rows " + rows
-                                    + ", first length " + firstLen + ", row " + r + ", d " + d);
-                        }
-                    }
+                    assertRowsMatchReference(Case.random(headDim, rows, firstLen, 1, seed++));
                 }
             }
         }
@@ -122,16 +114,20 @@ class CausalAttentionTest {
         for (int headDim : new int[] {LANES, 64, 128}) {
             for (int rows = 1; rows <= CausalAttention.ROWS; rows++) {
                 for (int len : new int[] {1, LANES + 1, 67, 300}) {
-                    Case c = Case.random(headDim, rows, len, 0, seed++);
-                    float[][] blocked = c.blocked();
-                    for (int r = 0; r < rows; r++) {
-                        float[] expected = c.reference(r);
-                        for (int d = 0; d < headDim; d++) {
-                            assertEquals(expected[d], blocked[r][d], 1e-5, "headDim " + headDim + ", rows " + rows
-                                    + ", length " + len + ", row " + r + ", d " + d);
-                        }
-                    }
+                    assertRowsMatchReference(Case.random(headDim, rows, len, 0, seed++));
                 }
+            }
+        }
+    }
+
+    private static void assertRowsMatchReference(Case c) {
+        float[][] blocked = c.blocked();
+        for (int r = 0; r < c.rows(); r++) {
+            float[] expected = c.reference(r);
+            for (int d = 0; d < c.headDim(); d++) {
+                assertEquals(expected[d], blocked[r][d], 1e-5, "headDim " + c.headDim() + ", rows " + c.rows()
+                        + ", first length " + c.firstLen() + ", length step " + c.lenStep() + ", row " + r
+                        + ", d " + d);
             }
         }
     }
