@@ -33,7 +33,7 @@ public final class Main {
               synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
                          [--seed S] [--vocab VOCAB.gguf]
             model commands (generate, score, perplexity, chat) first compile their kernels in a short warm-up
-            (1-2 s per weight type, plus up to 7 s of throwaway steps); --no-warmup skips it
+            (1-2 s per weight type, plus up to 5 s of throwaway generations); --no-warmup skips it
             """;
 
     private Main() {

@@ -25,8 +25,6 @@ import java.util.List;
 public final class LanguageModel implements AutoCloseable {
     /** Longest the decode part of {@link #warmUp} runs. */
     private static final int DECODE_WARMUP_SECONDS = 5;
-    private static final long DEEP_WARMUP_NANOS = 2_000_000_000L;
-    private static final int DEEP_STEPS = 24;
     /**
      * Prompt lengths of the warm-up generations, in turn: one long enough for the panel prefill, one for the
      * kernels' own token tiles, one single token.
@@ -73,11 +71,8 @@ public final class LanguageModel implements AutoCloseable {
      * inside the graph. Then a throwaway session generates, greedy and sampled in turn from prompts of 20, 5 and 1
      * tokens, until a generation's decode allocates less than 1 KB of heap per token (interpreted Vector API code
      * boxes every vector it touches), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
-     * decode then run compiled, allocation-free code. Last, a prompt step and decode steps at the end of a full
-     * context, repeated for about 2 s: C2 speculates on the loop bounds it has seen, and attention loops first
-     * run over thousands of positions otherwise recompiled (interpreting, and allocating, meanwhile) in the
-     * middle of a user's long request. Takes 1 to 2 s per weight type plus up to
-     * {@value #DECODE_WARMUP_SECONDS} + 2 s; call once after {@link #open}.
+     * decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type plus up to
+     * {@value #DECODE_WARMUP_SECONDS} s; call once after {@link #open}.
      *
      * @return nanoseconds spent
      */
@@ -85,31 +80,7 @@ public final class LanguageModel implements AutoCloseable {
         long start = System.nanoTime();
         KernelWarmUp.run(model);
         warmUpDecode();
-        warmUpDeepPositions();
         return System.nanoTime() - start;
-    }
-
-    private void warmUpDeepPositions() {
-        int ctx = Math.min(model.config().contextLength(), SessionOptions.DEFAULT_CONTEXT_CAP);
-        int prompt = WARMUP_PROMPTS[0];
-        int depth = ctx - prompt - DEEP_STEPS;
-        if (depth <= 0) {
-            return;
-        }
-        int[] tokens = new int[prompt];
-        for (int i = 0; i < prompt; i++) {
-            tokens[i] = (7 * i + 3) % model.config().vocabSize();
-        }
-        long deadline = System.nanoTime() + DEEP_WARMUP_NANOS;
-        try (Session s = newSession(new SessionOptions(ctx, prompt))) {
-            do {
-                s.skipTo(depth);
-                s.evaluate(tokens, 0, prompt);
-                for (int i = 0; i < DEEP_STEPS; i++) {
-                    s.evaluate(tokens[i % prompt]);
-                }
-            } while (System.nanoTime() - deadline < 0);
-        }
     }
 
     private void warmUpDecode() {

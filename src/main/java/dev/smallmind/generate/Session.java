@@ -125,19 +125,6 @@ public final class Session implements AutoCloseable {
         position = 0;
     }
 
-    /**
-     * Moves to {@code position} without evaluating the positions before it, whose cache entries keep whatever
-     * they hold: for {@link LanguageModel#warmUp}, which compiles the attention loops at deep positions on a
-     * throwaway session.
-     */
-    void skipTo(int position) {
-        if (position < 0 || position >= contextLength) {
-            throw new IllegalArgumentException("position " + position + " is outside the context of "
-                    + contextLength);
-        }
-        this.position = position;
-    }
-
     /** Asks a running generation to stop after the current token; safe from any thread. */
     public void cancel() {
         cancelled = true;
