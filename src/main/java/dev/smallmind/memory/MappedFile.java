@@ -10,6 +10,14 @@ import java.nio.file.StandardOpenOption;
 /**
  * A whole file mapped read-only into one {@link MemorySegment} (64-bit offsets, so files over 2 GB work). Weights
  * are views into this mapping and are never copied onto the heap. Closing unmaps; views become invalid.
+ *
+ * <p>The segment handed out is a plain native segment over the mapped addresses (same bounds, read-only, same
+ * lifetime), not the JDK's mapped-segment class. Why: the Vector API's shared load methods
+ * ({@code FloatVector.fromMemorySegment} and friends) carry one type profile for every caller; with weights of
+ * the mapped class and activations of the native class flowing through them, C2 compiled the GEMM micro-kernel
+ * with a type switch on every load and without hoisting the bounds checks, and medium-preset F32 prefill ran at
+ * 170-240 instead of about 350 tokens/s. One segment class for all tensors keeps every such profile monomorphic.
+ * This is a restricted method: the launcher, tests and benchmarks pass {@code --enable-native-access}.
  */
 public final class MappedFile implements AutoCloseable {
     private final Path path;
@@ -30,8 +38,8 @@ public final class MappedFile implements AutoCloseable {
     public static MappedFile open(Path path) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment segment = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return new MappedFile(path, arena, segment);
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            return new MappedFile(path, arena, mapped.reinterpret(mapped.byteSize(), arena, null));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
