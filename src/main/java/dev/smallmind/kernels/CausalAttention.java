@@ -133,7 +133,7 @@ public final class CausalAttention {
         Operands.requireFloats("scores", scores, scoresOff, (long) ROWS * stride);
         Operands.requireFloats("out", out, outOff, headDim);
         Operands.requireFloats("out[rows - 1]", out, outOff + (rows - 1) * outRowBytes, headDim);
-        // Rows past `rows` repeat the last one: computed alongside, never normalized or stored. Positions past a
+        // Rows past `rows` repeat the last one: computed alongside, never normalized on their own. Positions past a
         // row's length, up to the block's end, get scores that are never read (possibly from stale cache rows).
         if (rows == 1) {
             attendOneRow(q, qOff, firstLen, kt, ktOff, v, vBase, vRowBytes, headDim, scale, scores, scoresOff, out,
@@ -158,6 +158,12 @@ public final class CausalAttention {
         long s1 = scoresOff + Math.min(1, rows - 1) * rowBytes;
         long s2 = scoresOff + Math.min(2, rows - 1) * rowBytes;
         long s3 = scoresOff + Math.min(3, rows - 1) * rowBytes;
+        // A repeated row is stored too, over the last row with the same bits: conditional stores here let C2 hoist
+        // their bounds checks on the profile of 4-row prompt steps, and the check of a missing fourth row then
+        // failed on the first 3-head decode step (a deoptimization: that step ran interpreted and allocated).
+        long o1 = outOff + Math.min(1, rows - 1) * outRowBytes;
+        long o2 = outOff + Math.min(2, rows - 1) * outRowBytes;
+        long o3 = outOff + Math.min(3, rows - 1) * outRowBytes;
         for (int d = 0; d < headDim; d += LANES) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
@@ -172,17 +178,11 @@ public final class CausalAttention {
                 a2 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)), a2);
                 a3 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)), a3);
             }
-            long o = outOff + 4L * d;
-            a0.intoMemorySegment(out, o, LE);
-            if (rows > 1) {
-                a1.intoMemorySegment(out, o + outRowBytes, LE);
-            }
-            if (rows > 2) {
-                a2.intoMemorySegment(out, o + 2 * outRowBytes, LE);
-            }
-            if (rows > 3) {
-                a3.intoMemorySegment(out, o + 3 * outRowBytes, LE);
-            }
+            long od = 4L * d;
+            a0.intoMemorySegment(out, outOff + od, LE);
+            a1.intoMemorySegment(out, o1 + od, LE);
+            a2.intoMemorySegment(out, o2 + od, LE);
+            a3.intoMemorySegment(out, o3 + od, LE);
         }
     }
 
