@@ -150,36 +150,29 @@ public final class Activations {
      */
     public static void geluErf(MemorySegment x, long xOff, MemorySegment out, long outOff, int n) {
         checkUnary(x, xOff, out, outOff, n);
-        int bound = F.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
+        for (int i = 0; i < n; i += F.length()) {
             long d = (long) i * Float.BYTES;
-            geluErf(FloatVector.fromMemorySegment(F, x, xOff + d, LE)).intoMemorySegment(out, outOff + d, LE);
-        }
-        if (i < n) {
+            int lanes = Math.min(F.length(), n - i);
             VectorMask<Float> m = F.indexInRange(i, n);
-            long d = (long) i * Float.BYTES;
-            geluErf(FloatVector.fromMemorySegment(F, x, xOff + d, LE, m))
-                    .intoMemorySegment(out, outOff + d, LE, m);
+            FloatVector v = FloatVector.fromMemorySegment(F, x, xOff + d, LE, m);
+            FloatVector z = v.mul(SQRT_2_INV);
+            FloatVector az = z.abs();
+            FloatVector t = v.broadcast(1f).div(az.fma(0.5f, 1f));
+            FloatVector p = t.fma(E9, E8);
+            p = p.fma(t, t.broadcast(E7));
+            p = p.fma(t, t.broadcast(E6));
+            p = p.fma(t, t.broadcast(E5));
+            p = p.fma(t, t.broadcast(E4));
+            p = p.fma(t, t.broadcast(E3));
+            p = p.fma(t, t.broadcast(E2));
+            p = p.fma(t, t.broadcast(E1));
+            p = p.fma(t, t.broadcast(E0));
+            az.neg().fma(az, p).intoMemorySegment(out, outOff + d, LE, m);
+            VectorExp.expInPlace(out, outOff + d, lanes);
+            FloatVector erfc = t.mul(FloatVector.fromMemorySegment(F, out, outOff + d, LE, m));
+            FloatVector onePlusErf = erfc.blend(erfc.neg().add(2f), z.compare(VectorOperators.GE, 0f));
+            v.mul(0.5f).mul(onePlusErf).intoMemorySegment(out, outOff + d, LE, m);
         }
-    }
-
-    private static FloatVector geluErf(FloatVector x) {
-        FloatVector z = x.mul(SQRT_2_INV);
-        FloatVector az = z.abs();
-        FloatVector t = x.broadcast(1f).div(az.fma(0.5f, 1f));
-        FloatVector p = t.fma(E9, E8);
-        p = p.fma(t, t.broadcast(E7));
-        p = p.fma(t, t.broadcast(E6));
-        p = p.fma(t, t.broadcast(E5));
-        p = p.fma(t, t.broadcast(E4));
-        p = p.fma(t, t.broadcast(E3));
-        p = p.fma(t, t.broadcast(E2));
-        p = p.fma(t, t.broadcast(E1));
-        p = p.fma(t, t.broadcast(E0));
-        FloatVector erfc = t.mul(VectorExp.exp(az.neg().fma(az, p)));
-        FloatVector onePlusErf = erfc.blend(erfc.neg().add(2f), z.compare(VectorOperators.GE, 0f));
-        return x.mul(0.5f).mul(onePlusErf);
     }
 
     /**
@@ -197,7 +190,10 @@ public final class Activations {
         int i = 0;
         for (; i < bound; i += F.length()) {
             long d = (long) i * Float.BYTES;
-            silu(FloatVector.fromMemorySegment(F, x, xOff + d, LE)).intoMemorySegment(out, outOff + d, LE);
+            FloatVector v = FloatVector.fromMemorySegment(F, x, xOff + d, LE);
+            v.neg().intoMemorySegment(out, outOff + d, LE);
+            VectorExp.expInPlace(out, outOff + d, F.length());
+            v.div(FloatVector.fromMemorySegment(F, out, outOff + d, LE).add(1f)).intoMemorySegment(out, outOff + d, LE);
         }
         for (; i < n; i++) {
             long d = (long) i * Float.BYTES;
@@ -227,16 +223,15 @@ public final class Activations {
             long d = (long) i * Float.BYTES;
             FloatVector g = FloatVector.fromMemorySegment(F, gate, gateOff + d, LE);
             FloatVector u = FloatVector.fromMemorySegment(F, up, upOff + d, LE);
-            silu(g).mul(u).intoMemorySegment(out, outOff + d, LE);
+            g.neg().intoMemorySegment(out, outOff + d, LE);
+            VectorExp.expInPlace(out, outOff + d, F.length());
+            g.div(FloatVector.fromMemorySegment(F, out, outOff + d, LE).add(1f)).mul(u)
+                    .intoMemorySegment(out, outOff + d, LE);
         }
         for (; i < n; i++) {
             long d = (long) i * Float.BYTES;
             out.set(F32.LAYOUT, outOff + d, silu(gate.get(F32.LAYOUT, gateOff + d)) * up.get(F32.LAYOUT, upOff + d));
         }
-    }
-
-    private static FloatVector silu(FloatVector x) {
-        return x.div(VectorExp.exp(x.neg()).add(1f));
     }
 
     private static float silu(float x) {

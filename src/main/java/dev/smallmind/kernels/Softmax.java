@@ -66,8 +66,9 @@ public final class Softmax {
         int i = 0;
         for (; i < bound; i += F.length()) {
             long d = (long) i * Float.BYTES;
-            FloatVector e = VectorExp.exp(FloatVector.fromMemorySegment(F, x, xOff + d, LE).sub(max));
-            e.intoMemorySegment(x, xOff + d, LE);
+            FloatVector.fromMemorySegment(F, x, xOff + d, LE).sub(max).intoMemorySegment(x, xOff + d, LE);
+            VectorExp.expInPlace(x, xOff + d, VectorExp.LANES);
+            FloatVector e = FloatVector.fromMemorySegment(F, x, xOff + d, LE);
             acc0 = acc0.add(e.convertShape(VectorOperators.F2D, D, 0));
             acc1 = acc1.add(e.convertShape(VectorOperators.F2D, D, 1));
         }

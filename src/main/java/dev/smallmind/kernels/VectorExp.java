@@ -4,6 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * Single-precision e^x for vector kernels, computed with the same operations, constants and rounding steps as
@@ -21,6 +25,10 @@ import jdk.incubator.vector.VectorOperators;
 final class VectorExp {
     /** ggml's vector block: elements past the last whole block of 16 take the scalar path. */
     static final int GGML_BLOCK = 16;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Floats per call of {@link #expInPlace}. */
+    static final int LANES = F.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private static final float SHIFT = 0x1.8p23f;
     private static final float LOG2E = 0x1.715476p+0f;
@@ -41,14 +49,25 @@ final class VectorExp {
     }
 
     /**
-     * @param x exponents
-     * @return e^x per lane, bit-identical to ggml's AVX-512 vector expf
+     * Replaces the first {@code lanes} floats at {@code x[off]} by their e^x, bit-identical to ggml's AVX-512 vector
+     * expf; the rest of the vector is neither read nor written.
+     *
+     * <p>Memory in, memory out, rather than a function of a vector: this method is too big for C2 to inline
+     * everywhere (a softmax loop compiled during a long request called it instead of inlining it), and every
+     * vector passed to or returned from a call that is not inlined is boxed: 4.5 MB per decoded token then. A
+     * call that passes a segment and offsets costs the call, never an allocation.
+     *
+     * @param x     values
+     * @param off   byte offset of the first
+     * @param lanes how many, 1 to {@link #LANES}
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector z = x.fma(LOG2E, SHIFT);
+    static void expInPlace(MemorySegment x, long off, int lanes) {
+        VectorMask<Float> m = F.indexInRange(0, lanes);
+        FloatVector v = FloatVector.fromMemorySegment(F, x, off, LE, m);
+        FloatVector z = v.fma(LOG2E, SHIFT);
         FloatVector n = z.sub(SHIFT);
         FloatVector negN = n.neg();
-        FloatVector b = negN.fma(x.broadcast(LN2_LO), negN.fma(x.broadcast(LN2_HI), x));
+        FloatVector b = negN.fma(v.broadcast(LN2_LO), negN.fma(v.broadcast(LN2_HI), v));
         FloatVector u = b.mul(b);
         FloatVector high = b.fma(P5, P4).fma(u, b.fma(P3, P2));
         FloatVector j = high.fma(u, b.fma(P1, 1f));
@@ -59,7 +78,7 @@ final class VectorExp {
         // Lanes beyond |n| = 126 (softmax of far-apart scores meets them all the time) take j * 2^n as two exact
         // powers of two of at most 2^96, so only the second product rounds, into subnormals too, as vscalefps;
         // beyond |n| = 192 the result saturates to 0 or +inf. Computed for every vector and blended in, rather
-        // than branched to: a rarely taken branch with vectors crossing a call would box them on every use.
+        // than branched to: a rarely taken branch is compiled as a trap back to the interpreter.
         IntVector ni = (IntVector) n.max(-SATURATE).min(SATURATE).convert(VectorOperators.F2I, 0);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector p1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -68,7 +87,7 @@ final class VectorExp {
         FloatVector wide = j.mul(p1).mul(p2)
                 .blend(j.broadcast(Float.POSITIVE_INFINITY).blend(0f, n.compare(VectorOperators.LE, 0f)),
                         absN.compare(VectorOperators.GT, SATURATE));
-        return fast.blend(wide, absN.compare(VectorOperators.GT, NORMAL_POWER));
+        fast.blend(wide, absN.compare(VectorOperators.GT, NORMAL_POWER)).intoMemorySegment(x, off, LE, m);
     }
 
     /**

@@ -1,9 +1,10 @@
 package dev.smallmind.kernels;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * step; the AVX-512 variant's {@code 1 + b*P1} rounding costs a little more: 2.02 ulp was the worst seen here).
  */
 class VectorExpTest {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final float[] SPECIAL = {0f, -0f, 1f, -1f, 0.5f, 1e-10f, -1e-10f, Float.MIN_VALUE, 20f, -20f,
         88.3f, 88.38f, 88.5f, 88.72f, 88.7228f, 88.8f, 89f, 100f, 200f, 1e30f, -87f, -87.4f, -88f, -100f, -103f,
         -103.97f, -104f, -110f, -150f, -200f, -1e30f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
@@ -38,11 +38,14 @@ class VectorExpTest {
     }
 
     private static float[] vectorExp(float[] x) {
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i += F.length()) {
-            VectorExp.exp(FloatVector.fromArray(F, x, i)).intoArray(y, i);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment s = arena.allocate(4L * x.length, 64);
+            MemorySegment.copy(x, 0, s, ValueLayout.JAVA_FLOAT, 0, x.length);
+            for (int i = 0; i < x.length; i += VectorExp.LANES) {
+                VectorExp.expInPlace(s, 4L * i, Math.min(VectorExp.LANES, x.length - i));
+            }
+            return s.toArray(ValueLayout.JAVA_FLOAT);
         }
-        return y;
     }
 
     private static float[] inputs() {
@@ -104,5 +107,23 @@ class VectorExpTest {
         assertEquals(0, VectorExp.vectorBound(15));
         assertEquals(16, VectorExp.vectorBound(16));
         assertEquals(1024, VectorExp.vectorBound(1031));
+    }
+
+    @Test
+    void partialVectorTouchesOnlyItsLanes() {
+        try (Arena arena = Arena.ofShared()) {
+            for (int lanes = 1; lanes <= VectorExp.LANES; lanes++) {
+                MemorySegment s = arena.allocate(4L * (VectorExp.LANES + 1), 64);
+                for (int i = 0; i <= VectorExp.LANES; i++) {
+                    s.setAtIndex(ValueLayout.JAVA_FLOAT, i, i * 0.75f - 5f);
+                }
+                VectorExp.expInPlace(s, 0, lanes);
+                for (int i = 0; i <= VectorExp.LANES; i++) {
+                    float x = i * 0.75f - 5f;
+                    float expected = i < lanes ? ggmlExp(x) : x;
+                    assertEquals(expected, s.getAtIndex(ValueLayout.JAVA_FLOAT, i), 0f, "lanes " + lanes + ", index " + i);
+                }
+            }
+        }
     }
 }
