@@ -150,11 +150,11 @@ public final class Activations {
      */
     public static void geluErf(MemorySegment x, long xOff, MemorySegment out, long outOff, int n) {
         checkUnary(x, xOff, out, outOff, n);
-        for (int i = 0; i < n; i += F.length()) {
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += F.length()) {
             long d = (long) i * Float.BYTES;
-            int lanes = Math.min(F.length(), n - i);
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromMemorySegment(F, x, xOff + d, LE, m);
+            FloatVector v = FloatVector.fromMemorySegment(F, x, xOff + d, LE);
             FloatVector z = v.mul(SQRT_2_INV);
             FloatVector az = z.abs();
             FloatVector t = v.broadcast(1f).div(az.fma(0.5f, 1f));
@@ -167,12 +167,34 @@ public final class Activations {
             p = p.fma(t, t.broadcast(E2));
             p = p.fma(t, t.broadcast(E1));
             p = p.fma(t, t.broadcast(E0));
-            az.neg().fma(az, p).intoMemorySegment(out, outOff + d, LE, m);
-            VectorExp.expInPlace(out, outOff + d, lanes);
-            FloatVector erfc = t.mul(FloatVector.fromMemorySegment(F, out, outOff + d, LE, m));
+            az.neg().fma(az, p).intoMemorySegment(out, outOff + d, LE);
+            VectorExp.expInPlace(out, outOff + d);
+            FloatVector erfc = t.mul(FloatVector.fromMemorySegment(F, out, outOff + d, LE));
             FloatVector onePlusErf = erfc.blend(erfc.neg().add(2f), z.compare(VectorOperators.GE, 0f));
-            v.mul(0.5f).mul(onePlusErf).intoMemorySegment(out, outOff + d, LE, m);
+            v.mul(0.5f).mul(onePlusErf).intoMemorySegment(out, outOff + d, LE);
         }
+        for (; i < n; i++) {
+            long d = 4L * i;
+            out.set(F32.LAYOUT, outOff + d, geluErf(x.get(F32.LAYOUT, xOff + d)));
+        }
+    }
+
+    /** The vector loop's formula for one element, with the C library's exp (ggml's split, as for SiLU). */
+    private static float geluErf(float x) {
+        float z = x * SQRT_2_INV;
+        float az = Math.abs(z);
+        float t = 1f / Math.fma(az, 0.5f, 1f);
+        float p = Math.fma(t, E9, E8);
+        p = Math.fma(p, t, E7);
+        p = Math.fma(p, t, E6);
+        p = Math.fma(p, t, E5);
+        p = Math.fma(p, t, E4);
+        p = Math.fma(p, t, E3);
+        p = Math.fma(p, t, E2);
+        p = Math.fma(p, t, E1);
+        p = Math.fma(p, t, E0);
+        float erfc = t * VectorExp.scalar(Math.fma(-az, az, p));
+        return x * 0.5f * (z >= 0f ? 2f - erfc : erfc);
     }
 
     /**
@@ -192,7 +214,7 @@ public final class Activations {
             long d = (long) i * Float.BYTES;
             FloatVector v = FloatVector.fromMemorySegment(F, x, xOff + d, LE);
             v.neg().intoMemorySegment(out, outOff + d, LE);
-            VectorExp.expInPlace(out, outOff + d, F.length());
+            VectorExp.expInPlace(out, outOff + d);
             v.div(FloatVector.fromMemorySegment(F, out, outOff + d, LE).add(1f)).intoMemorySegment(out, outOff + d, LE);
         }
         for (; i < n; i++) {
@@ -224,7 +246,7 @@ public final class Activations {
             FloatVector g = FloatVector.fromMemorySegment(F, gate, gateOff + d, LE);
             FloatVector u = FloatVector.fromMemorySegment(F, up, upOff + d, LE);
             g.neg().intoMemorySegment(out, outOff + d, LE);
-            VectorExp.expInPlace(out, outOff + d, F.length());
+            VectorExp.expInPlace(out, outOff + d);
             g.div(FloatVector.fromMemorySegment(F, out, outOff + d, LE).add(1f)).mul(u)
                     .intoMemorySegment(out, outOff + d, LE);
         }

@@ -67,7 +67,7 @@ public final class Softmax {
         for (; i < bound; i += F.length()) {
             long d = (long) i * Float.BYTES;
             FloatVector.fromMemorySegment(F, x, xOff + d, LE).sub(max).intoMemorySegment(x, xOff + d, LE);
-            VectorExp.expInPlace(x, xOff + d, VectorExp.LANES);
+            VectorExp.expInPlace(x, xOff + d);
             FloatVector e = FloatVector.fromMemorySegment(F, x, xOff + d, LE);
             acc0 = acc0.add(e.convertShape(VectorOperators.F2D, D, 0));
             acc1 = acc1.add(e.convertShape(VectorOperators.F2D, D, 1));

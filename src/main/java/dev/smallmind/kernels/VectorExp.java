@@ -2,7 +2,6 @@ package dev.smallmind.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -49,21 +48,20 @@ final class VectorExp {
     }
 
     /**
-     * Replaces the first {@code lanes} floats at {@code x[off]} by their e^x, bit-identical to ggml's AVX-512 vector
-     * expf; the rest of the vector is neither read nor written.
+     * Replaces the vector of {@link #LANES} floats at {@code x[off]} by their e^x, bit-identical to ggml's AVX-512
+     * vector expf.
      *
-     * <p>Memory in, memory out, rather than a function of a vector: this method is too big for C2 to inline
-     * everywhere (a softmax loop compiled during a long request called it instead of inlining it), and every
-     * vector passed to or returned from a call that is not inlined is boxed: 4.5 MB per decoded token then. A
-     * call that passes a segment and offsets costs the call, never an allocation.
+     * <p>Memory in, memory out, rather than a function of a vector: C2 does not inline a method this size
+     * everywhere (a softmax loop compiled during a long request called it instead), and every vector passed to or
+     * returned from a call that is not inlined is boxed: 4.5 MB per decoded token then. A call that passes a
+     * segment and an offset costs the call, never an allocation. Kept under C2's 325-bytecode limit for hot call
+     * sites ({@code FreqInlineSize}), so it is inlined where it runs often.
      *
-     * @param x     values
-     * @param off   byte offset of the first
-     * @param lanes how many, 1 to {@link #LANES}
+     * @param x   values
+     * @param off byte offset of the first
      */
-    static void expInPlace(MemorySegment x, long off, int lanes) {
-        VectorMask<Float> m = F.indexInRange(0, lanes);
-        FloatVector v = FloatVector.fromMemorySegment(F, x, off, LE, m);
+    static void expInPlace(MemorySegment x, long off) {
+        FloatVector v = FloatVector.fromMemorySegment(F, x, off, LE);
         FloatVector z = v.fma(LOG2E, SHIFT);
         FloatVector n = z.sub(SHIFT);
         FloatVector negN = n.neg();
@@ -87,7 +85,7 @@ final class VectorExp {
         FloatVector wide = j.mul(p1).mul(p2)
                 .blend(j.broadcast(Float.POSITIVE_INFINITY).blend(0f, n.compare(VectorOperators.LE, 0f)),
                         absN.compare(VectorOperators.GT, SATURATE));
-        fast.blend(wide, absN.compare(VectorOperators.GT, NORMAL_POWER)).intoMemorySegment(x, off, LE, m);
+        fast.blend(wide, absN.compare(VectorOperators.GT, NORMAL_POWER)).intoMemorySegment(x, off, LE);
     }
 
     /**
