@@ -5,7 +5,7 @@ import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,7 +23,6 @@ import java.nio.ByteOrder;
  */
 public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
     private static final int L = F.length();
     private static final int QK = 32;
@@ -52,7 +51,7 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
             long db = dstOffset + (long) b * QK * Float.BYTES;
             float d = Float.float16ToFloat(w.get(SHORT, wb));
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 2 + h);
+                ByteVector q = quants(w, wb + 2 + h);
                 low(q).mul(d).intoMemorySegment(dst, db + h * 4L, LE);
                 high(q).mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
             }
@@ -102,25 +101,47 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
         }
     }
 
+    /**
+     * Two blocks per iteration into two accumulators: the blocks' sums are independent, and the scaled
+     * accumulation of one no longer waits for the other's (a standalone loop over a 1536 x 576 matrix: 11.3 ->
+     * 13.5 G weights per second, with the byte-domain nibble split of {@link #low} and {@link #high}).
+     */
     private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            FloatVector p = FloatVector.zero(F);
+            long wc = wb + BLOCK_BYTES;
+            long ac = ab + QK * Float.BYTES;
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = p0;
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 2 + h);
-                p = low(q).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
-                p = high(q).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
+                ByteVector q0 = quants(w, wb + 2 + h);
+                ByteVector q1 = quants(w, wc + 2 + h);
+                p0 = high(q0).fma(x(act, ab + (HALF + h) * 4L), low(q0).fma(x(act, ab + h * 4L), p0));
+                p1 = high(q1).fma(x(act, ac + (HALF + h) * 4L), low(q1).fma(x(act, ac + h * 4L), p1));
             }
-            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        if (b < nb) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            FloatVector p0 = FloatVector.zero(F);
+            for (int h = 0; h < HALF; h += L) {
+                ByteVector q0 = quants(w, wb + 2 + h);
+                p0 = high(q0).fma(x(act, ab + (HALF + h) * 4L), low(q0).fma(x(act, ab + h * 4L), p0));
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * {@link #dot} for {@link #TILE} activation rows {@code as} bytes apart, decoding each weight block once;
-     * per row the same operations in the same order, so a row gives the same bits in a tile or alone.
+     * {@link #dot} for {@link #TILE} activation rows {@code as} bytes apart, decoding each weight block once; one
+     * accumulator per row, so a row's sum is grouped differently than alone (within float rounding of it).
      */
     private static void dotTile(MemorySegment w, long wr, int nb, MemorySegment act, long ar, long as,
                                 MemorySegment y, long yo, long ys) {
@@ -136,7 +157,7 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p2 = p0;
             FloatVector p3 = p0;
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 2 + h);
+                ByteVector q = quants(w, wb + 2 + h);
                 FloatVector lo = low(q);
                 FloatVector hi = high(q);
                 long a = ab + h * 4L;
@@ -162,16 +183,20 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
         return FloatVector.fromMemorySegment(F, act, offset, LE);
     }
 
-    /** Quant bytes, sign-extended to int lanes (the nibble masks below undo the sign). */
-    private static IntVector quants(MemorySegment w, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
+    private static ByteVector quants(MemorySegment w, long offset) {
+        return ByteVector.fromMemorySegment(B, w, offset, LE);
     }
 
-    private static FloatVector low(IntVector q) {
-        return (FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    /**
+     * Elements 0..15 of a block: the low nibbles, centred on 0, widened to floats. The nibble arithmetic runs on
+     * the 16 quant bytes (one 128-bit register) rather than on 16 widened ints (a 512-bit one).
+     */
+    private static FloatVector low(ByteVector q) {
+        return (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private static FloatVector high(IntVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    /** Elements 16..31: the high nibbles, moved down with a 16-bit shift (x86 has no byte shift), then as low. */
+    private static FloatVector high(ByteVector q) {
+        return low(((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)).reinterpretAsBytes());
     }
 }
