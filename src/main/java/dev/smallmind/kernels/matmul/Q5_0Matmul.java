@@ -105,9 +105,32 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
         }
     }
 
+    /** Two blocks per iteration into two accumulators, as {@code Q4_0Matmul.dot} (and for the same reason). */
     private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            long wc = wb + BLOCK_BYTES;
+            long ac = ab + QK * Float.BYTES;
+            int qh0 = w.get(INT, wb + 2);
+            int qh1 = w.get(INT, wc + 2);
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = p0;
+            for (int h = 0; h < HALF; h += L) {
+                IntVector q0 = quants(w, wb + 6 + h);
+                IntVector q1 = quants(w, wc + 6 + h);
+                p0 = low(q0, qh0, h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
+                p1 = low(q1, qh1, h).fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1);
+                p0 = high(q0, qh0, h).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p0);
+                p1 = high(q1, qh1, h).fma(FloatVector.fromMemorySegment(F, act, ac + (HALF + h) * 4L, LE), p1);
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
+        }
+        if (b < nb) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
             int qh = w.get(INT, wb + 2);
@@ -117,14 +140,14 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
                 p = low(q, qh, h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
                 p = high(q, qh, h).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
             }
-            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
+            acc0 = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /**
      * {@link #dot} for {@link #TILE} activation rows {@code as} bytes apart, decoding each weight block once;
-     * per row the same operations in the same order, so a row gives the same bits in a tile or alone.
+     * one accumulator per row, so a row's sum is grouped differently than alone (within float rounding of it).
      */
     private static void dotTile(MemorySegment w, long wr, int nb, MemorySegment act, long ar, long as,
                                 MemorySegment y, long yo, long ys) {
