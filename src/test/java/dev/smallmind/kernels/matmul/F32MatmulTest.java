@@ -18,13 +18,13 @@ class F32MatmulTest {
     @CsvSource({"37, 67, 1", "37, 67, 3", "37, 67, 17", "11, 131, 1", "11, 131, 3", "11, 131, 17",
             "9, 4099, 1", "9, 4099, 3", "9, 4099, 17", "5, 16, 4", "3, 1, 2", "1, 32, 1",
             "5, 83, 1", "5, 40, 1", "5, 83, 5", "7, 67, 48",
-            "6, 33, 101"})
+            "6, 33, 101", "37, 67, 32", "11, 131, 40", "9, 130, 128", "5, 83, 47"})
     void vectorMatchesReference(int n, int k, int t) {
         parity.checkAgainstReference(n, k, t, 1000L * n + k + t);
     }
 
     @ParameterizedTest
-    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7", "10, 65, 97"})
+    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7", "10, 65, 97", "37, 131, 40"})
     void splittingRowsDoesNotChangeBits(int n, int k, int t) {
         parity.checkSplits(n, k, t, 7L * n + k + t);
     }
