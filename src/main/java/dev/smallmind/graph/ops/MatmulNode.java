@@ -181,12 +181,11 @@ public final class MatmulNode extends Node {
         }
         usePanels = panels != null && t >= PanelScratch.MIN_TOKENS;
         usePrepared = kernel.preparedBytes(t, k) > 0;
+        // Panel steps split rows at the same 16-row grain, not at whole panels: 576 rows are 9 panels of 64, which
+        // two workers share 5:4, but 36 grains share 18:18 (each worker decodes its range a panel at a time).
         if (usePanels) {
             pool.run(preparePanels, t);
-            pool.run(this, totalRows, panels.panelRows());
-            return;
-        }
-        if (usePrepared) {
+        } else if (usePrepared) {
             pool.run(prepare, t);
         }
         pool.run(this, totalRows, ROW_GRAIN);
