@@ -52,8 +52,7 @@ final class InfoCommand {
                         .field("arena_bytes", arena).endObject();
                 w.name("plans").beginArray();
                 printPlan("decode (1 token)", s.decodePlan(), s.decodePass().graph(), out, w, json);
-                printPlan("prefill (" + s.prefillPlan().plan().nodes() + " nodes, batch "
-                        + mo.session().batchSize() + ")", s.prefillPlan(), null, out, w, json);
+                printPlan("prefill (batch " + mo.session().batchSize() + ")", s.prefillPlan(), null, out, w, json);
                 w.endArray();
             }
         }
