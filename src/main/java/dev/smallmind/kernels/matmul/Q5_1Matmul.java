@@ -190,8 +190,8 @@ public final class Q5_1Matmul implements MatmulKernel {
                 .convert(VectorOperators.I2F, 0);
     }
 
+    /** The high nibbles shifted down, then as {@link #low}: kept tiny so C2 inlines it wherever it is called. */
     private static FloatVector high(IntVector q, int qh, int h) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
-                .lanewise(VectorOperators.ADD, 16, fifthBits(qh, HALF + h)).convert(VectorOperators.I2F, 0);
+        return low(q.lanewise(VectorOperators.ASHR, 4), qh, HALF + h);
     }
 }
