@@ -257,24 +257,30 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
-        int full = k / LANES * LANES;
-        // Vectors past the last whole one repeat the last and their sums are dropped: a separate remainder loop
-        // was a cold call site of load that C2 left un-inlined, boxing two vectors per row of 288 (147 KB per
-        // 768-row product).
-        for (int e = 0; e < full; e += 4 * LANES) {
-            int last = full - LANES;
-            int e1 = Math.min(e + LANES, last);
-            int e2 = Math.min(e + 2 * LANES, last);
-            int e3 = Math.min(e + 3 * LANES, last);
+        int blocks = k / (4 * LANES) * (4 * LANES);
+        int e = 0;
+        for (; e < blocks; e += 4 * LANES) {
             a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
-            FloatVector n1 = load(w, w0 + 2L * e1).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e1, LE), a1);
-            FloatVector n2 = load(w, w0 + 2L * e2).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e2, LE), a2);
-            FloatVector n3 = load(w, w0 + 2L * e3).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e3, LE), a3);
-            a1 = e + LANES < full ? n1 : a1;
-            a2 = e + 2 * LANES < full ? n2 : a2;
-            a3 = e + 3 * LANES < full ? n3 : a3;
+            a1 = load(w, w0 + 2L * (e + LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
+            a2 = load(w, w0 + 2L * (e + 2 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
+            a3 = load(w, w0 + 2L * (e + 3 * LANES))
+                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
         }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, full, k);
+        int full = k / LANES * LANES;
+        for (; e < full; e += LANES) {
+            // toFloats written out with the Vector API alone: this loop runs a few times per row, and C2 left load
+            // un-inlined here (a cold site, a helper it had compiled on its own), boxing every vector: 192 bytes
+            // per row of 288. The API's own methods are always inlined.
+            FloatVector f = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            f = f.blend(f.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    f.abs().compare(VectorOperators.GE, SPECIAL));
+            a0 = f.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
 
     private static float dot1x1(MemorySegment w, long w0, MemorySegment x, long x0, int k) {

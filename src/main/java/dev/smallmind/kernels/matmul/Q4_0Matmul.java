@@ -104,19 +104,17 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
     /**
      * Two blocks per iteration into two accumulators: the blocks' sums are independent, and the scaled
      * accumulation of one no longer waits for the other's (a standalone loop over a 1536 x 576 matrix: 11.3 ->
-     * 13.5 G weights per second, with the byte-domain nibble split of {@link #low} and {@link #high}). An odd last
-     * block pairs with itself and its second sum is dropped: a separate tail with its own helper calls was a cold
-     * call site that C2 left un-inlined, and it boxed (432 bytes per row of 9 blocks).
+     * 13.5 G weights per second, with the byte-domain nibble split of {@link #low} and {@link #high}).
      */
     private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        for (int b = 0; b < nb; b += 2) {
-            boolean pair = b + 1 < nb;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            long wc = pair ? wb + BLOCK_BYTES : wb;
-            long ac = pair ? ab + QK * Float.BYTES : ab;
+            long wc = wb + BLOCK_BYTES;
+            long ac = ab + QK * Float.BYTES;
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             for (int h = 0; h < HALF; h += L) {
@@ -126,8 +124,27 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
                 p1 = high(q1).fma(x(act, ac + (HALF + h) * 4L), low(q1).fma(x(act, ac + h * 4L), p1));
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
-            FloatVector next = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
-            acc1 = pair ? next : acc1;
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
+        }
+        if (b < nb) {
+            // The odd last block, written with the Vector API alone: this call site runs once per row, and C2
+            // left the helpers un-inlined here (a cold site, helpers it had compiled on their own), boxing every
+            // vector: 432 bytes per row of 9 blocks. The API's own methods are always inlined.
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            FloatVector p0 = FloatVector.zero(F);
+            for (int h = 0; h < HALF; h += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE);
+                ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                        .reinterpretAsBytes();
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) up.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                p0 = hi.fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0));
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }

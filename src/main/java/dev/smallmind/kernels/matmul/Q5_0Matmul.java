@@ -105,16 +105,16 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
         }
     }
 
-    /** Two blocks per iteration into two accumulators, an odd last block paired with itself, as {@code Q4_0Matmul.dot}. */
+    /** Two blocks per iteration into two accumulators, as {@code Q4_0Matmul.dot} (and for the same reason). */
     private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        for (int b = 0; b < nb; b += 2) {
-            boolean pair = b + 1 < nb;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            long wc = pair ? wb + BLOCK_BYTES : wb;
-            long ac = pair ? ab + QK * Float.BYTES : ab;
+            long wc = wb + BLOCK_BYTES;
+            long ac = ab + QK * Float.BYTES;
             int qh0 = w.get(INT, wb + 2);
             int qh1 = w.get(INT, wc + 2);
             FloatVector p0 = FloatVector.zero(F);
@@ -128,8 +128,28 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
                 p1 = high(q1, qh1, h).fma(FloatVector.fromMemorySegment(F, act, ac + (HALF + h) * 4L, LE), p1);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
-            FloatVector next = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
-            acc1 = pair ? next : acc1;
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
+        }
+        if (b < nb) {
+            // The odd last block, written with the Vector API alone, as in Q4_0Matmul.dot: helpers at this cold
+            // call site were left un-inlined and boxed (288 bytes per row of 9 blocks).
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            int qh = w.get(INT, wb + 2);
+            FloatVector p = FloatVector.zero(F);
+            for (int h = 0; h < HALF; h += L) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 6 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                p = lo.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
+                p = hi.fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
+            }
+            acc0 = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }

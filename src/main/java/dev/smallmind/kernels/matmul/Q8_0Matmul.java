@@ -95,16 +95,16 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
         }
     }
 
-    /** Two blocks per iteration into two accumulators, an odd last block paired with itself, as {@code Q4_0Matmul.dot}. */
+    /** Two blocks per iteration into two accumulators, as {@code Q4_0Matmul.dot} (and for the same reason). */
     private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = acc0;
-        for (int b = 0; b < nb; b += 2) {
-            boolean pair = b + 1 < nb;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
-            long wc = pair ? wb + BLOCK_BYTES : wb;
-            long ac = pair ? ab + QK * Float.BYTES : ab;
+            long wc = wb + BLOCK_BYTES;
+            long ac = ab + QK * Float.BYTES;
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             for (int h = 0; h < QK; h += L) {
@@ -112,8 +112,16 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
                 p1 = quants(w, wc + 2 + h).fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
-            FloatVector next = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
-            acc1 = pair ? next : acc1;
+            acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
+        }
+        if (b < nb) {
+            long wb = wr + (long) b * BLOCK_BYTES;
+            long ab = ar + (long) b * QK * Float.BYTES;
+            FloatVector p0 = FloatVector.zero(F);
+            for (int h = 0; h < QK; h += L) {
+                p0 = quants(w, wb + 2 + h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
+            }
+            acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
