@@ -30,6 +30,14 @@ public final class LanguageModel implements AutoCloseable {
      * kernels' own token tiles, one single token.
      */
     private static final int[] WARMUP_PROMPTS = {20, 5, 1};
+    /**
+     * Positions of the rehearsed decode steps ({@link Session#rehearseDecode}): the attention kernels take other
+     * paths below one vector of scores, at whole vectors, past their four-block loops and at long contexts, and
+     * each path should be in the profile C2 compiles from, or the first long request recompiles mid-decode.
+     */
+    private static final int[] REHEARSAL_POSITIONS = {0, 1, 3, 15, 16, 17, 63, 64, 100, 255, 511, 1023};
+    /** Runs of each cheap node of one layer over all rehearsed positions: past C2's thresholds of some thousands. */
+    private static final int REHEARSAL_RUNS = 3000;
     private final Model model;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
@@ -68,9 +76,11 @@ public final class LanguageModel implements AutoCloseable {
      * Compiles the decode path before the first request, in two parts. First the kernels of this model's weight
      * types run in a tight loop over its own weights ({@link KernelWarmUp}): decode then runs the code C2 makes of
      * a steady loop, which was about 50% faster for Q4_0 than what it usually made when the kernels first got hot
-     * inside the graph. Then a throwaway session generates, greedy and sampled in turn from prompts of 20, 5 and 1
-     * tokens, until a generation's decode allocates less than 1 KB of heap per token (interpreted Vector API code
-     * boxes every vector it touches), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
+     * inside the graph. Then a throwaway session rehearses decode steps at positions from 0 to 1023, running the
+     * cheap nodes (norms, attention, activations) thousands of times over all positions so C2 compiles them, with
+     * every attention path in their profile, however few layers the model has. Then it generates, greedy and
+     * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than 1 KB of
+     * heap per token (interpreted Vector API code boxes every vector it touches), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
      * decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type plus up to
      * {@value #DECODE_WARMUP_SECONDS} s; call once after {@link #open}.
      *
@@ -84,13 +94,17 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     private void warmUpDecode() {
-        int steps = Math.min(64, model.config().contextLength()) - WARMUP_PROMPTS[0] - 1;
+        int contextLength = model.config().contextLength();
+        int steps = Math.min(64, contextLength) - WARMUP_PROMPTS[0] - 1;
         int vocab = model.config().vocabSize();
-        long deadline = System.nanoTime() + DECODE_WARMUP_SECONDS * 1_000_000_000L;
         GenerationOptions[] kinds = {
                 new GenerationOptions(steps, SamplerSettings.GREEDY, List.of(), false),
                 new GenerationOptions(steps, SamplerSettings.defaults(1), List.of(), false)};
-        try (Session s = newSession(new SessionOptions(steps + WARMUP_PROMPTS[0] + 1, WARMUP_PROMPTS[0]))) {
+        int rehearsed = Math.min(contextLength, REHEARSAL_POSITIONS[REHEARSAL_POSITIONS.length - 1] + 1);
+        try (Session s = newSession(new SessionOptions(Math.max(rehearsed, steps + WARMUP_PROMPTS[0] + 1),
+                WARMUP_PROMPTS[0]))) {
+            rehearse(s, rehearsed);
+            long deadline = System.nanoTime() + DECODE_WARMUP_SECONDS * 1_000_000_000L;
             for (int pass = 0; steps > 0; pass++) {
                 int[] prompt = new int[WARMUP_PROMPTS[pass % WARMUP_PROMPTS.length]];
                 for (int i = 0; i < prompt.length; i++) {
@@ -102,6 +116,18 @@ public final class LanguageModel implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    private void rehearse(Session s, int contextLength) {
+        int positions = 0;
+        while (positions < REHEARSAL_POSITIONS.length && REHEARSAL_POSITIONS[positions] < contextLength) {
+            positions++;
+        }
+        int perStep = positions * model.config().layers();
+        int repeats = (REHEARSAL_RUNS + perStep - 1) / perStep;
+        for (int i = 0; i < positions; i++) {
+            s.rehearseDecode(REHEARSAL_POSITIONS[i], repeats);
         }
     }
 

@@ -171,6 +171,23 @@ public final class Session implements AutoCloseable {
         lastLogitsOffset = decode.logitsOffset(0);
     }
 
+    /**
+     * A warm-up decode step at {@code at} ({@link dev.smallmind.graph.Graph#rehearse}): the cheap nodes run
+     * {@code repeats} times each; the position does not advance and the cache entries before {@code at} hold
+     * whatever earlier steps left there.
+     *
+     * @param at      position of the step, below the context length
+     * @param repeats runs of each node that is not a matrix product
+     */
+    void rehearseDecode(int at, int repeats) {
+        if (at < 0 || at >= contextLength) {
+            throw new IllegalArgumentException("position " + at + " outside the context of " + contextLength);
+        }
+        step.begin(at, 1);
+        step.setToken(0, 0);
+        decode.graph().rehearse(pool, repeats);
+    }
+
     /** @return segment holding the logits of the last evaluated token (borrowed) */
     public MemorySegment logits() {
         return lastLogits;

@@ -43,6 +43,31 @@ public final class Graph {
         profiledRuns++;
     }
 
+    /**
+     * Runs every node that is not a matrix product {@code repeats} times in a row, in graph order: a warm-up that
+     * gets the cheap ops compiled. A model calls its norms, attention and activations once or twice per layer and
+     * token, so in a model of few layers C2 compiles them only after thousands of tokens (a one-layer model: about
+     * 5,000), and until then their Vector API code runs C1-compiled, boxing every vector. The matrix products have
+     * their own warm-up loop and are skipped, so their outputs hold whatever an earlier step left. A repeated node
+     * computes its output again from the same inputs, or, working in place, moves its values on (a residual grows,
+     * a rotation turns further): warm-up steps run in a throwaway session.
+     *
+     * @param pool    workers
+     * @param repeats runs of each node that is not a matrix product, at least 1
+     */
+    public void rehearse(WorkerPool pool, int repeats) {
+        if (repeats < 1) {
+            throw new IllegalArgumentException("repeats must be at least 1, got " + repeats);
+        }
+        for (Node n : nodes) {
+            if (n.kind() != OpKind.MATMUL) {
+                for (int r = 0; r < repeats; r++) {
+                    n.execute(pool);
+                }
+            }
+        }
+    }
+
     /** @return the planner's report */
     public Plan plan() {
         return plan;
