@@ -36,6 +36,8 @@ public final class LanguageModel implements AutoCloseable {
      * each path should be in the profile C2 compiles from, or the first long request recompiles mid-decode.
      */
     private static final int[] REHEARSAL_POSITIONS = {0, 1, 3, 15, 16, 17, 63, 64, 100, 255, 511, 1023};
+    /** A warm-up generation allocating less than this per decoded token shows compiled code. */
+    private static final int SETTLED_BYTES_PER_TOKEN = 64;
     /** Runs of each cheap node of one layer over all rehearsed positions: past C2's thresholds of some thousands. */
     private static final int REHEARSAL_RUNS = 3000;
     private final Model model;
@@ -79,8 +81,9 @@ public final class LanguageModel implements AutoCloseable {
      * inside the graph. Then a throwaway session rehearses decode steps at positions from 0 to 1023, running the
      * cheap nodes (norms, attention, activations) thousands of times over all positions so C2 compiles them, with
      * every attention path in their profile, however few layers the model has. Then it generates, greedy and
-     * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than 1 KB of
-     * heap per token (interpreted Vector API code boxes every vector it touches), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
+     * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than
+     * {@value #SETTLED_BYTES_PER_TOKEN} bytes of heap per token (interpreted or C1-compiled Vector API code boxes
+     * every vector it touches; the steady state is 0), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
      * decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type plus up to
      * {@value #DECODE_WARMUP_SECONDS} s; call once after {@link #open}.
      *
@@ -112,7 +115,8 @@ public final class LanguageModel implements AutoCloseable {
                 }
                 s.reset();
                 GenerationResult r = s.generate(prompt, kinds[pass % kinds.length], TokenSink.NONE);
-                if (pass > 0 && r.memory().heapBytesPerToken() < 1024 || System.nanoTime() - deadline > 0) {
+                if (pass > 0 && r.memory().heapBytesPerToken() < SETTLED_BYTES_PER_TOKEN
+                        || System.nanoTime() - deadline > 0) {
                     return;
                 }
             }

@@ -50,6 +50,8 @@ public final class Session implements AutoCloseable {
     private MemorySegment lastLogits;
     private long lastLogitsOffset;
     private final HeapCounters counters = new HeapCounters();
+    /** Reused by every request of this session ({@link Sampler#reset}). */
+    private Sampler sampler;
 
     Session(LanguageModel lm, SessionOptions options) {
         this.model = lm.model();
@@ -301,7 +303,12 @@ public final class Session implements AutoCloseable {
         int reused = keepCommonPrefix(prompt);
         cancelled = false;
         requireRoom(prompt.length - reused);
-        Sampler sampler = new Sampler(options.sampler(), model.config().vocabSize());
+        if (sampler == null) {
+            sampler = new Sampler(options.sampler(), model.config().vocabSize());
+        } else {
+            sampler.reset(options.sampler());
+        }
+        Sampler sampler = this.sampler;
         for (int t : prompt) {
             sampler.accept(t);
         }

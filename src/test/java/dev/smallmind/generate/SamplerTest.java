@@ -69,6 +69,27 @@ class SamplerTest {
         }
     }
 
+    @Test
+    void aResetSamplerDrawsWhatANewOneDraws() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment l = logits(arena, 6);
+            SamplerSettings penalized = new SamplerSettings(1.2f, 20, 0.9f, 0.02f, 1.3f, 0.2f, 0.1f, 8, 11);
+            Sampler used = new Sampler(new SamplerSettings(0.7f, 0, 1f, 0f, 1.1f, 0f, 0f, 32, 5), VOCAB);
+            for (int i = 0; i < 100; i++) {
+                used.accept(used.sample(l, 0));
+            }
+            used.reset(penalized);
+            Sampler fresh = new Sampler(penalized, VOCAB);
+            assertEquals(penalized, used.settings());
+            for (int i = 0; i < 200; i++) {
+                int expected = fresh.sample(l, 0);
+                assertEquals(expected, used.sample(l, 0), "draw " + i);
+                fresh.accept(expected);
+                used.accept(expected);
+            }
+        }
+    }
+
     private static int[] draws(MemorySegment l, long seed) {
         Sampler s = new Sampler(new SamplerSettings(1.5f, 0, 1f, 0f, 1f, 0f, 0f, 64, seed), VOCAB);
         int[] out = new int[64];

@@ -19,6 +19,8 @@ class ZeroGcDecodeTest {
     private static final int TOKENS = 2000;
     private static final int WARM_UP_RUNS = 10;
     private static final long PROMPT_DEADLINE_NANOS = 60_000_000_000L;
+    /** Heap bytes a short request may allocate: its result (token ids, text, timings) and bookkeeping. */
+    private static final long REQUEST_BYTES = 16 * 1024;
 
     /**
      * Runs whole generations until one shows the steady state, at most {@link #WARM_UP_RUNS}: until C2 has compiled
@@ -88,6 +90,32 @@ class ZeroGcDecodeTest {
                 assertTrue(bytes < 1024, file + ": a prompt step still allocates " + bytes + " heap bytes after "
                         + steps + " steps");
             }
+        }
+    }
+
+    /**
+     * A request costs the heap its result and little else (the least of ten rounds of 100 requests, once the JIT has
+     * settled): the session's sampler is re-armed, not rebuilt, so its
+     * five vocabulary-sized arrays (640 KB for llama-2-tiny-random's 32,000 tokens) are not allocated again.
+     */
+    @Test
+    void aRequestAllocatesOnlyItsResult() throws Exception {
+        try (LanguageModel lm = LanguageModel.open(SharedData.require("models/llama-2-tiny-random.gguf"), 2);
+             Session session = lm.newSession(new SessionOptions(256, 64))) {
+            int[] prompt = lm.tokenizer().encode("Once upon a time", true, true);
+            GenerationOptions options = new GenerationOptions(4, SamplerSettings.defaults(3), List.of(), false);
+            long[] threads = threadIds(lm);
+            HeapCounters counters = new HeapCounters();
+            long perRequest = Long.MAX_VALUE;
+            for (int round = 0; round < 10; round++) {
+                long before = counters.allocatedBytes(threads);
+                for (int i = 0; i < 100; i++) {
+                    session.generate(prompt, options, TokenSink.NONE);
+                }
+                perRequest = Math.min(perRequest, (counters.allocatedBytes(threads) - before) / 100);
+            }
+            System.out.printf("a 4-token request allocated %d heap bytes%n", perRequest);
+            assertTrue(perRequest < REQUEST_BYTES, "heap bytes per request: " + perRequest);
         }
     }
 
