@@ -24,7 +24,7 @@ import java.util.List;
  */
 public final class LanguageModel implements AutoCloseable {
     /** Longest the decode part of {@link #warmUp} runs. */
-    private static final int DECODE_WARMUP_SECONDS = 5;
+    private static final int DECODE_WARMUP_SECONDS = 20;
     /**
      * Prompt lengths of the warm-up generations, in turn: one long enough for the panel prefill, one for the
      * kernels' own token tiles, one single token.
