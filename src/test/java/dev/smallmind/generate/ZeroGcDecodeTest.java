@@ -20,7 +20,7 @@ class ZeroGcDecodeTest {
     private static final int WARM_UP_RUNS = 10;
     private static final long PROMPT_DEADLINE_NANOS = 60_000_000_000L;
     /** Heap bytes a short request may allocate: its result (token ids, text, timings) and bookkeeping. */
-    private static final long REQUEST_BYTES = 16 * 1024;
+    private static final long REQUEST_BYTES = 64 * 1024;
 
     /**
      * Runs whole generations until one shows the steady state, at most {@link #WARM_UP_RUNS}: until C2 has compiled
