@@ -36,6 +36,12 @@ public final class LanguageModel implements AutoCloseable {
      * each path should be in the profile C2 compiles from, or the first long request recompiles mid-decode.
      */
     private static final int[] REHEARSAL_POSITIONS = {0, 1, 3, 15, 16, 17, 63, 64, 100, 255, 511, 1023};
+    /**
+     * Tokens each warm-up generation decodes: the rehearsal has compiled the graph's ops, so the generations only
+     * compile the loop around them (sampling, stop checks) and the prompt paths; on the large preset a token costs
+     * 40-80 ms, so 43 tokens made each generation 2-4 s.
+     */
+    private static final int WARMUP_DECODE_STEPS = 16;
     /** A warm-up generation allocating less than this per decoded token shows compiled code. */
     private static final int SETTLED_BYTES_PER_TOKEN = 64;
     /** Runs of each cheap node of one layer over all rehearsed positions: past C2's thresholds of some thousands. */
@@ -98,7 +104,7 @@ public final class LanguageModel implements AutoCloseable {
 
     private void warmUpDecode() {
         int contextLength = model.config().contextLength();
-        int steps = Math.min(64, contextLength) - WARMUP_PROMPTS[0] - 1;
+        int steps = Math.min(WARMUP_DECODE_STEPS, contextLength - WARMUP_PROMPTS[0] - 1);
         int vocab = model.config().vocabSize();
         GenerationOptions[] kinds = {
                 new GenerationOptions(steps, SamplerSettings.GREEDY, List.of(), false),
