@@ -81,7 +81,7 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Compiles the decode path before the first request, in two parts. First the kernels of this model's weight
+     * Compiles the decode path before the first request, in three parts. First the kernels of this model's weight
      * types run in a tight loop over its own weights ({@link KernelWarmUp}): decode then runs the code C2 makes of
      * a steady loop, which was about 50% faster for Q4_0 than what it usually made when the kernels first got hot
      * inside the graph. Then a throwaway session rehearses decode steps at positions from 0 to 1023, running the
@@ -89,9 +89,10 @@ public final class LanguageModel implements AutoCloseable {
      * every attention path in their profile, however few layers the model has. Then it generates, greedy and
      * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than
      * {@value #SETTLED_BYTES_PER_TOKEN} bytes of heap per token (interpreted or C1-compiled Vector API code boxes
-     * every vector it touches; the steady state is 0), at most {@value #DECODE_WARMUP_SECONDS} s: the first request's prompt and
-     * decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type plus up to
-     * {@value #DECODE_WARMUP_SECONDS} s; call once after {@link #open}.
+     * every vector it touches; the steady state is 0), at most {@value #DECODE_WARMUP_SECONDS} s: the first
+     * request's prompt and decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type, about
+     * 2 s of rehearsal, and the generations (usually a few seconds, up to {@value #DECODE_WARMUP_SECONDS} on a busy
+     * machine); call once after {@link #open}.
      *
      * @return nanoseconds spent
      */
