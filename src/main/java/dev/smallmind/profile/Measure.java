@@ -1,5 +1,7 @@
 package dev.smallmind.profile;
 
+import dev.smallmind.memory.JitActivity;
+
 /**
  * How a micro-benchmark body is timed: a warm-up, then {@code samples} samples, each timing enough back-to-back
  * calls to last about {@code sampleSeconds} so that fast bodies are not dominated by the clock's resolution.
