@@ -96,7 +96,8 @@ public final class LanguageModel implements AutoCloseable {
      * every attention path in their profile, however few layers the model has. Then it generates, greedy and
      * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than
      * {@value #SETTLED_BYTES_PER_TOKEN} bytes of heap per token (interpreted or C1-compiled Vector API code boxes
-     * every vector it touches; the steady state is 0), at most {@value #DECODE_WARMUP_SECONDS} s: the first
+     * every vector it touches; the steady state is 0), or under {@value #QUIET_BYTES_PER_TOKEN} bytes with no
+     * compilation running meanwhile, at most {@value #DECODE_WARMUP_SECONDS} s: the first
      * request's prompt and decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type, about
      * 2 s of rehearsal, and the generations (usually a few seconds, up to {@value #DECODE_WARMUP_SECONDS} on a busy
      * machine); call once after {@link #open}.
