@@ -20,6 +20,11 @@ import java.nio.ByteOrder;
  * are elements 0..15 and high nibbles elements 16..31; {@code x = d * (q - 8)}. Per block the products of the
  * quants with the prepared activations are summed pairwise in float lanes (exactly, see {@link Q8_0Activations}),
  * then scaled by {@code d} and accumulated. Scalar twin: {@link Q4_0MatmulReference}.
+ *
+ * <p>The nibbles are taken apart on the 16 quant bytes (one 128-bit register) rather than on 16 widened ints (a
+ * 512-bit one): the high ones moved down with a 16-bit shift (x86 has no byte shift), both masked, centred on 0
+ * and only then widened to floats. That decoding is written out in every loop instead of in helpers that pass
+ * vectors (see docs/architecture.md, "No vector crosses a call").
  */
 public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -51,9 +56,15 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
             long db = dstOffset + (long) b * QK * Float.BYTES;
             float d = Float.float16ToFloat(w.get(SHORT, wb));
             for (int h = 0; h < HALF; h += L) {
-                ByteVector q = quants(w, wb + 2 + h);
-                low(q).mul(d).intoMemorySegment(dst, db + h * 4L, LE);
-                high(q).mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+                ByteVector q = ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE);
+                ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                        .reinterpretAsBytes();
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) up.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                lo.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+                hi.mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
             }
         }
     }
@@ -104,7 +115,7 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
     /**
      * Two blocks per iteration into two accumulators: the blocks' sums are independent, and the scaled
      * accumulation of one no longer waits for the other's (a standalone loop over a 1536 x 576 matrix: 11.3 ->
-     * 13.5 G weights per second, with the byte-domain nibble split of {@link #low} and {@link #high}).
+     * 13.5 G weights per second, with the byte-domain nibble split).
      */
     private static float dot(MemorySegment w, long wr, int nb, MemorySegment act, long ar) {
         FloatVector acc0 = FloatVector.zero(F);
@@ -118,18 +129,29 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             for (int h = 0; h < HALF; h += L) {
-                ByteVector q0 = quants(w, wb + 2 + h);
-                ByteVector q1 = quants(w, wc + 2 + h);
-                p0 = high(q0).fma(x(act, ab + (HALF + h) * 4L), low(q0).fma(x(act, ab + h * 4L), p0));
-                p1 = high(q1).fma(x(act, ac + (HALF + h) * 4L), low(q1).fma(x(act, ac + h * 4L), p1));
+                ByteVector q0 = ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE);
+                ByteVector up0 = ((ShortVector) q0.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                        .reinterpretAsBytes();
+                FloatVector lo0 = (FloatVector) q0.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi0 = (FloatVector) up0.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                ByteVector q1 = ByteVector.fromMemorySegment(B, w, wc + 2 + h, LE);
+                ByteVector up1 = ((ShortVector) q1.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                        .reinterpretAsBytes();
+                FloatVector lo1 = (FloatVector) q1.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi1 = (FloatVector) up1.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                p0 = hi0.fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE),
+                        lo0.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0));
+                p1 = hi1.fma(FloatVector.fromMemorySegment(F, act, ac + (HALF + h) * 4L, LE),
+                        lo1.fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1));
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
         }
         if (b < nb) {
-            // The odd last block, written with the Vector API alone: this call site runs once per row, and C2
-            // left the helpers un-inlined here (a cold site, helpers it had compiled on their own), boxing every
-            // vector: 432 bytes per row of 9 blocks. The API's own methods are always inlined.
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
             FloatVector p0 = FloatVector.zero(F);
@@ -167,15 +189,23 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p2 = p0;
             FloatVector p3 = p0;
             for (int h = 0; h < HALF; h += L) {
-                ByteVector q = quants(w, wb + 2 + h);
-                FloatVector lo = low(q);
-                FloatVector hi = high(q);
+                ByteVector q = ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE);
+                ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                        .reinterpretAsBytes();
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) up.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
                 long a = ab + h * 4L;
                 long c = a + HALF * 4L;
-                p0 = hi.fma(x(act, c), lo.fma(x(act, a), p0));
-                p1 = hi.fma(x(act, c + as), lo.fma(x(act, a + as), p1));
-                p2 = hi.fma(x(act, c + 2 * as), lo.fma(x(act, a + 2 * as), p2));
-                p3 = hi.fma(x(act, c + 3 * as), lo.fma(x(act, a + 3 * as), p3));
+                p0 = hi.fma(FloatVector.fromMemorySegment(F, act, c, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a, LE), p0));
+                p1 = hi.fma(FloatVector.fromMemorySegment(F, act, c + as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + as, LE), p1));
+                p2 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 2 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 2 * as, LE), p2));
+                p3 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 3 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 3 * as, LE), p3));
             }
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
             acc0 = p0.fma(d, acc0);
@@ -187,26 +217,5 @@ public final class Q4_0Matmul implements MatmulKernel, RoundedActivations {
         y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD));
         y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD));
         y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static FloatVector x(MemorySegment act, long offset) {
-        return FloatVector.fromMemorySegment(F, act, offset, LE);
-    }
-
-    private static ByteVector quants(MemorySegment w, long offset) {
-        return ByteVector.fromMemorySegment(B, w, offset, LE);
-    }
-
-    /**
-     * Elements 0..15 of a block: the low nibbles, centred on 0, widened to floats. The nibble arithmetic runs on
-     * the 16 quant bytes (one 128-bit register) rather than on 16 widened ints (a 512-bit one).
-     */
-    private static FloatVector low(ByteVector q) {
-        return (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    /** Elements 16..31: the high nibbles, moved down with a 16-bit shift (x86 has no byte shift), then as low. */
-    private static FloatVector high(ByteVector q) {
-        return low(((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4)).reinterpretAsBytes());
     }
 }

@@ -19,6 +19,9 @@ import java.nio.ByteOrder;
  * nibbles (elements 0..15 low, 16..31 high); {@code x = d * q + m}. The dot product of a block is
  * {@code d * sum(q * x') + m * s} with {@code s} the activations' stored block sum, as in ggml. Scalar twin:
  * {@link Q4_1MatmulReference}.
+ *
+ * <p>The block decoding is written out in every loop instead of in helpers that pass vectors (see
+ * docs/architecture.md, "No vector crosses a call").
  */
 public final class Q4_1Matmul implements MatmulKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -52,9 +55,13 @@ public final class Q4_1Matmul implements MatmulKernel {
             float d = Float.float16ToFloat(w.get(SHORT, wb));
             float m = Float.float16ToFloat(w.get(SHORT, wb + 2));
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 4 + h);
-                low(q).mul(d).add(m).intoMemorySegment(dst, db + h * 4L, LE);
-                high(q).mul(d).add(m).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 4 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                        .convert(VectorOperators.I2F, 0);
+                lo.mul(d).add(m).intoMemorySegment(dst, db + h * 4L, LE);
+                hi.mul(d).add(m).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
             }
         }
     }
@@ -105,9 +112,13 @@ public final class Q4_1Matmul implements MatmulKernel {
             long ab = ar + (long) b * QK * Float.BYTES;
             FloatVector p = FloatVector.zero(F);
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 4 + h);
-                p = low(q).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
-                p = high(q).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 4 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                        .convert(VectorOperators.I2F, 0);
+                p = lo.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
+                p = hi.fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
             }
             acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
             minimums += Float.float16ToFloat(w.get(SHORT, wb + 2)) * act.get(FLOAT, ar + sums + b * 4L);
@@ -137,15 +148,21 @@ public final class Q4_1Matmul implements MatmulKernel {
             FloatVector p2 = p0;
             FloatVector p3 = p0;
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 4 + h);
-                FloatVector lo = low(q);
-                FloatVector hi = high(q);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 4 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                        .convert(VectorOperators.I2F, 0);
                 long a = ab + h * 4L;
                 long c = a + HALF * 4L;
-                p0 = hi.fma(x(act, c), lo.fma(x(act, a), p0));
-                p1 = hi.fma(x(act, c + as), lo.fma(x(act, a + as), p1));
-                p2 = hi.fma(x(act, c + 2 * as), lo.fma(x(act, a + 2 * as), p2));
-                p3 = hi.fma(x(act, c + 3 * as), lo.fma(x(act, a + 3 * as), p3));
+                p0 = hi.fma(FloatVector.fromMemorySegment(F, act, c, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a, LE), p0));
+                p1 = hi.fma(FloatVector.fromMemorySegment(F, act, c + as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + as, LE), p1));
+                p2 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 2 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 2 * as, LE), p2));
+                p3 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 3 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 3 * as, LE), p3));
             }
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
             acc0 = p0.fma(d, acc0);
@@ -163,21 +180,5 @@ public final class Q4_1Matmul implements MatmulKernel {
         y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD) + m1);
         y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD) + m2);
         y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD) + m3);
-    }
-
-    private static FloatVector x(MemorySegment act, long offset) {
-        return FloatVector.fromMemorySegment(F, act, offset, LE);
-    }
-
-    private static IntVector quants(MemorySegment w, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    private static FloatVector low(IntVector q) {
-        return (FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
     }
 }

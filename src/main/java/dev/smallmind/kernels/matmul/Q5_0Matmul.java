@@ -20,6 +20,9 @@ import java.nio.ByteOrder;
  * {@code vec_dot_q5_0_q8_0}; Vector API version. Block layout: fp16 {@code d}, 4 bytes {@code qh} whose bit
  * {@code j} is the fifth bit of element {@code j}, then 16 bytes of low nibbles (elements 0..15 low, 16..31 high);
  * {@code x = d * (q - 16)}. Scalar twin: {@link Q5_0MatmulReference}.
+ *
+ * <p>The block decoding is written out in every loop instead of in helpers that pass vectors (see
+ * docs/architecture.md, "No vector crosses a call").
  */
 public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -55,9 +58,16 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
             float d = Float.float16ToFloat(w.get(SHORT, wb));
             int qh = w.get(INT, wb + 2);
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 6 + h);
-                low(q, qh, h).mul(d).intoMemorySegment(dst, db + h * 4L, LE);
-                high(q, qh, h).mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 6 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                lo.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+                hi.mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
             }
         }
     }
@@ -120,19 +130,31 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             for (int h = 0; h < HALF; h += L) {
-                IntVector q0 = quants(w, wb + 6 + h);
-                IntVector q1 = quants(w, wc + 6 + h);
-                p0 = low(q0, qh0, h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
-                p1 = low(q1, qh1, h).fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1);
-                p0 = high(q0, qh0, h).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p0);
-                p1 = high(q1, qh1, h).fma(FloatVector.fromMemorySegment(F, act, ac + (HALF + h) * 4L, LE), p1);
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 6 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, wc + 6 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo0 = (FloatVector) q0.and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh0 >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi0 = (FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh0 >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector lo1 = (FloatVector) q1.and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh1 >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi1 = (FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh1 >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                p0 = lo0.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
+                p1 = lo1.fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1);
+                p0 = hi0.fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p0);
+                p1 = hi1.fma(FloatVector.fromMemorySegment(F, act, ac + (HALF + h) * 4L, LE), p1);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
         }
         if (b < nb) {
-            // The odd last block, written with the Vector API alone, as in Q4_0Matmul.dot: helpers at this cold
-            // call site were left un-inlined and boxed (288 bytes per row of 9 blocks).
             long wb = wr + (long) b * BLOCK_BYTES;
             long ab = ar + (long) b * QK * Float.BYTES;
             int qh = w.get(INT, wb + 2);
@@ -173,15 +195,24 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p2 = p0;
             FloatVector p3 = p0;
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 6 + h);
-                FloatVector lo = low(q, qh, h);
-                FloatVector hi = high(q, qh, h);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 6 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(16)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
                 long a = ab + h * 4L;
                 long c = a + HALF * 4L;
-                p0 = hi.fma(x(act, c), lo.fma(x(act, a), p0));
-                p1 = hi.fma(x(act, c + as), lo.fma(x(act, a + as), p1));
-                p2 = hi.fma(x(act, c + 2 * as), lo.fma(x(act, a + 2 * as), p2));
-                p3 = hi.fma(x(act, c + 3 * as), lo.fma(x(act, a + 3 * as), p3));
+                p0 = hi.fma(FloatVector.fromMemorySegment(F, act, c, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a, LE), p0));
+                p1 = hi.fma(FloatVector.fromMemorySegment(F, act, c + as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + as, LE), p1));
+                p2 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 2 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 2 * as, LE), p2));
+                p3 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 3 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 3 * as, LE), p3));
             }
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
             acc0 = p0.fma(d, acc0);
@@ -193,28 +224,5 @@ public final class Q5_0Matmul implements MatmulKernel, RoundedActivations {
         y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD));
         y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD));
         y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static FloatVector x(MemorySegment act, long offset) {
-        return FloatVector.fromMemorySegment(F, act, offset, LE);
-    }
-
-    private static IntVector quants(MemorySegment w, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** Lanes whose element has its fifth bit set: bits {@code first .. first + L - 1} of {@code qh}. */
-    private static VectorMask<Integer> fifthBits(int qh, int first) {
-        return VectorMask.fromLong(I, (qh >>> first) & LANE_BITS);
-    }
-
-    private static FloatVector low(IntVector q, int qh, int h) {
-        return (FloatVector) q.and(0xF).sub(16).lanewise(VectorOperators.ADD, 16, fifthBits(qh, h))
-                .convert(VectorOperators.I2F, 0);
-    }
-
-    /** The high nibbles shifted down, then as {@link #low}: kept tiny so C2 inlines it wherever it is called. */
-    private static FloatVector high(IntVector q, int qh, int h) {
-        return low(q.lanewise(VectorOperators.ASHR, 4), qh, HALF + h);
     }
 }

@@ -21,6 +21,10 @@ import java.nio.ByteOrder;
  * 16..31 high); {@code x = d * q + m}. The dot product of a block is
  * {@code d * sum(q * x') + m * s} with {@code s} the activations' stored block sum, as in ggml. Scalar twin:
  * {@link Q5_1MatmulReference}.
+ *
+ * <p>The block decoding is written out in every loop instead of in helpers that pass vectors: see
+ * docs/architecture.md ("No vector crosses a call"); a CI run once left such helpers here un-inlined for good
+ * (110,592 bytes per 64-row product).
  */
 public final class Q5_1Matmul implements MatmulKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -57,9 +61,16 @@ public final class Q5_1Matmul implements MatmulKernel {
             float m = Float.float16ToFloat(w.get(SHORT, wb + 2));
             int qh = w.get(INT, wb + 4);
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 8 + h);
-                low(q, qh, h).mul(d).add(m).intoMemorySegment(dst, db + h * 4L, LE);
-                high(q, qh, h).mul(d).add(m).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 8 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                lo.mul(d).add(m).intoMemorySegment(dst, db + h * 4L, LE);
+                hi.mul(d).add(m).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
             }
         }
     }
@@ -111,9 +122,16 @@ public final class Q5_1Matmul implements MatmulKernel {
             int qh = w.get(INT, wb + 4);
             FloatVector p = FloatVector.zero(F);
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 8 + h);
-                p = low(q, qh, h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
-                p = high(q, qh, h).fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 8 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                p = lo.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p);
+                p = hi.fma(FloatVector.fromMemorySegment(F, act, ab + (HALF + h) * 4L, LE), p);
             }
             acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc);
             minimums += Float.float16ToFloat(w.get(SHORT, wb + 2)) * act.get(FLOAT, ar + sums + b * 4L);
@@ -144,15 +162,24 @@ public final class Q5_1Matmul implements MatmulKernel {
             FloatVector p2 = p0;
             FloatVector p3 = p0;
             for (int h = 0; h < HALF; h += L) {
-                IntVector q = quants(w, wb + 8 + h);
-                FloatVector lo = low(q, qh, h);
-                FloatVector hi = high(q, qh, h);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, wb + 8 + h, LE)
+                        .convertShape(VectorOperators.B2I, I, 0);
+                FloatVector lo = (FloatVector) q.and(0xF)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> h) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                        .lanewise(VectorOperators.ADD, 16, VectorMask.fromLong(I, (qh >>> (HALF + h)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0);
                 long a = ab + h * 4L;
                 long c = a + HALF * 4L;
-                p0 = hi.fma(x(act, c), lo.fma(x(act, a), p0));
-                p1 = hi.fma(x(act, c + as), lo.fma(x(act, a + as), p1));
-                p2 = hi.fma(x(act, c + 2 * as), lo.fma(x(act, a + 2 * as), p2));
-                p3 = hi.fma(x(act, c + 3 * as), lo.fma(x(act, a + 3 * as), p3));
+                p0 = hi.fma(FloatVector.fromMemorySegment(F, act, c, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a, LE), p0));
+                p1 = hi.fma(FloatVector.fromMemorySegment(F, act, c + as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + as, LE), p1));
+                p2 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 2 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 2 * as, LE), p2));
+                p3 = hi.fma(FloatVector.fromMemorySegment(F, act, c + 3 * as, LE),
+                        lo.fma(FloatVector.fromMemorySegment(F, act, a + 3 * as, LE), p3));
             }
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
             acc0 = p0.fma(d, acc0);
@@ -170,28 +197,5 @@ public final class Q5_1Matmul implements MatmulKernel {
         y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD) + m1);
         y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD) + m2);
         y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD) + m3);
-    }
-
-    private static FloatVector x(MemorySegment act, long offset) {
-        return FloatVector.fromMemorySegment(F, act, offset, LE);
-    }
-
-    private static IntVector quants(MemorySegment w, long offset) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** Lanes whose element has its fifth bit set: bits {@code first .. first + L - 1} of {@code qh}. */
-    private static VectorMask<Integer> fifthBits(int qh, int first) {
-        return VectorMask.fromLong(I, (qh >>> first) & LANE_BITS);
-    }
-
-    private static FloatVector low(IntVector q, int qh, int h) {
-        return (FloatVector) q.and(0xF).lanewise(VectorOperators.ADD, 16, fifthBits(qh, h))
-                .convert(VectorOperators.I2F, 0);
-    }
-
-    /** The high nibbles shifted down, then as {@link #low}: kept tiny so C2 inlines it wherever it is called. */
-    private static FloatVector high(IntVector q, int qh, int h) {
-        return low(q.lanewise(VectorOperators.ASHR, 4), qh, HALF + h);
     }
 }

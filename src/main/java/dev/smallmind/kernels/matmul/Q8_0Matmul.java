@@ -17,6 +17,9 @@ import java.nio.ByteOrder;
  * Q8_0 weights times activations rounded through Q8_0 blocks ({@link Q8_0Activations}), like ggml's
  * {@code vec_dot_q8_0_q8_0}; Vector API version. Block layout: fp16 {@code d}, then 32 signed bytes;
  * {@code x = d * q}. Scalar twin: {@link Q8_0MatmulReference}.
+ *
+ * <p>The block loads are written out in every loop instead of in helpers that pass vectors (see
+ * docs/architecture.md, "No vector crosses a call").
  */
 public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -47,7 +50,9 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
             long db = dstOffset + (long) b * QK * Float.BYTES;
             float d = Float.float16ToFloat(w.get(SHORT, wb));
             for (int h = 0; h < QK; h += L) {
-                quants(w, wb + 2 + h).mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                q.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
             }
         }
     }
@@ -108,8 +113,12 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = p0;
             for (int h = 0; h < QK; h += L) {
-                p0 = quants(w, wb + 2 + h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
-                p1 = quants(w, wc + 2 + h).fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1);
+                FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B, w, wc + 2 + h, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                p0 = q0.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
+                p1 = q1.fma(FloatVector.fromMemorySegment(F, act, ac + h * 4L, LE), p1);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
             acc1 = p1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wc))), acc1);
@@ -119,7 +128,9 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
             long ab = ar + (long) b * QK * Float.BYTES;
             FloatVector p0 = FloatVector.zero(F);
             for (int h = 0; h < QK; h += L) {
-                p0 = quants(w, wb + 2 + h).fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                p0 = q.fma(FloatVector.fromMemorySegment(F, act, ab + h * 4L, LE), p0);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb))), acc0);
         }
@@ -144,12 +155,13 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
             FloatVector p2 = p0;
             FloatVector p3 = p0;
             for (int h = 0; h < QK; h += L) {
-                FloatVector q = quants(w, wb + 2 + h);
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, wb + 2 + h, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
                 long a = ab + h * 4L;
-                p0 = q.fma(x(act, a), p0);
-                p1 = q.fma(x(act, a + as), p1);
-                p2 = q.fma(x(act, a + 2 * as), p2);
-                p3 = q.fma(x(act, a + 3 * as), p3);
+                p0 = q.fma(FloatVector.fromMemorySegment(F, act, a, LE), p0);
+                p1 = q.fma(FloatVector.fromMemorySegment(F, act, a + as, LE), p1);
+                p2 = q.fma(FloatVector.fromMemorySegment(F, act, a + 2 * as, LE), p2);
+                p3 = q.fma(FloatVector.fromMemorySegment(F, act, a + 3 * as, LE), p3);
             }
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb)));
             acc0 = p0.fma(d, acc0);
@@ -161,13 +173,5 @@ public final class Q8_0Matmul implements MatmulKernel, RoundedActivations {
         y.set(FLOAT, yo + ys, acc1.reduceLanes(VectorOperators.ADD));
         y.set(FLOAT, yo + 2 * ys, acc2.reduceLanes(VectorOperators.ADD));
         y.set(FLOAT, yo + 3 * ys, acc3.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static FloatVector x(MemorySegment act, long offset) {
-        return FloatVector.fromMemorySegment(F, act, offset, LE);
-    }
-
-    private static FloatVector quants(MemorySegment w, long offset) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, w, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 }
