@@ -1,6 +1,7 @@
 package dev.smallmind.cli;
 
 import dev.smallmind.generate.ContextFullException;
+import dev.smallmind.kernels.VectorHardware;
 import dev.smallmind.memory.ArenaCapacityException;
 import dev.smallmind.model.ModelLoadException;
 import dev.smallmind.model.gguf.GgufFormatException;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * Entry point of the {@code smallmind} command. User mistakes (bad options, missing or invalid files, prompts
@@ -35,6 +37,8 @@ public final class Main {
             model commands (generate, score, perplexity, chat) first compile their kernels in a short warm-up
             (1-2 s per weight type, plus up to 5 s of throwaway generations); --no-warmup skips it
             """;
+
+    private static final Set<String> RUNS_KERNELS = Set.of("generate", "score", "perplexity", "info", "chat", "bench");
 
     private Main() {
     }
@@ -62,6 +66,9 @@ public final class Main {
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (RUNS_KERNELS.contains(args[0])) {
+            VectorHardware.shortfall().ifPresent(m -> err.println("smallmind: warning: " + m));
+        }
         try {
             return switch (args[0]) {
                 case "generate" -> new GenerateCommand().run(rest, out, err);

@@ -1,5 +1,7 @@
 package dev.smallmind.profile;
 
+import dev.smallmind.kernels.VectorHardware;
+
 import java.util.List;
 
 /**
@@ -41,6 +43,7 @@ final class MarkdownReport {
         if (m.loadWarning() != null) {
             b.append("> **Warning:** ").append(escape(m.loadWarning())).append(".\n\n");
         }
+        VectorHardware.shortfall().ifPresent(w -> b.append("> **Warning:** ").append(escape(w)).append(".\n\n"));
         for (Section s : report.sections()) {
             b.append("## ").append(s.title()).append("\n\n").append(s.about()).append("\n\n");
             for (BarChart c : s.charts()) {
