@@ -22,9 +22,11 @@ import java.nio.ByteOrder;
  * <p><b>Several tokens (prefill GEMM):</b> compute bound. {@link #prepare} packs the activations into panels of
  * {@value #PANEL} tokens, stored k-major: for each {@code e < k}, the {@value #PANEL} values {@code x[j][e]} of the
  * panel's tokens are contiguous. The micro-kernel then keeps {@value #ROWS} weight rows x {@value #PANEL} tokens
- * of outputs in 12 vector registers and, per {@code e}, broadcasts one weight of each row and loads three panel
- * vectors: 12 FMAs for 7 loads, no lane reductions; at the end a 4 x 16 register transpose turns each token's
- * four outputs into one masked 4-lane store. This is the classic register-blocked SGEMM shape; the
+ * of outputs in 16 vector registers and, per {@code e}, broadcasts one weight of each row and loads four panel
+ * vectors: 16 FMAs for 8 loads, no lane reductions; at the end a 4 x 16 register transpose turns each token's
+ * four outputs into one masked 4-lane store. (Panels of 48 tokens, 12 FMAs for 7 loads, ran pp128 20-35% slower
+ * side by side in one JVM.) A partial last panel of 33 or more tokens takes the full kernel; 17-32 and 1-16
+ * tokens take narrower ones. This is the classic register-blocked SGEMM shape; the
  * dot-product form (vectors along {@code k}, as for one token) measured about a third slower, mostly from the lane
  * reductions and from weight and activation rows a multiple of 4 KB apart competing for the same L1 sets.
  * Panels are walked in groups of about {@value #TILE_BYTES} bytes, which stay in L2 while every weight-row block
@@ -42,8 +44,8 @@ public final class F32Matmul implements MatmulKernel {
      * every row in a full block. Any split gives the same bits; this one is the fastest.
      */
     public static final int ROWS = 4;
-    /** Tokens per activation panel: three vectors. */
-    static final int PANEL = 3 * LANES;
+    /** Tokens per activation panel: four vectors. */
+    static final int PANEL = 4 * LANES;
     private static final long PANEL_STEP = 4L * PANEL;
     // Two-step 4 x 16 transpose: interleave rows pairwise (token pairs), then pairs of pairs (token quads).
     private static final VectorShuffle<Float> PAIR_LO =
@@ -145,18 +147,12 @@ public final class F32Matmul implements MatmulKernel {
                     long panel = pOffset + j / PANEL * panelBytes;
                     long yAt = yOffset + j * yRowBytes + 4L * i;
                     int tokens = Math.min(PANEL, j1 - j);
-                    if (tokens == PANEL) {
-                        panel4x3(w, wRow, rowBytes, p, panel, k, y, yAt, yRowBytes);
+                    if (tokens > 2 * LANES) {
+                        panel4x4(w, wRow, rowBytes, p, panel, k, y, yAt, yRowBytes, tokens);
+                    } else if (tokens > LANES) {
+                        panel4x2(w, wRow, rowBytes, p, panel, k, y, yAt, yRowBytes, tokens);
                     } else {
-                        int s = 0;
-                        if (tokens >= 2 * LANES) {
-                            panel4x2(w, wRow, rowBytes, p, panel, k, y, yAt, yRowBytes);
-                            s = 2 * LANES;
-                        }
-                        for (; s < tokens; s += LANES) {
-                            panel4x1(w, wRow, rowBytes, p, panel + 4L * s, k, y, yAt + s * yRowBytes, yRowBytes,
-                                    Math.min(LANES, tokens - s));
-                        }
+                        panel4x1(w, wRow, rowBytes, p, panel, k, y, yAt, yRowBytes, tokens);
                     }
                 }
             }
@@ -175,45 +171,60 @@ public final class F32Matmul implements MatmulKernel {
         }
     }
 
-    /** Four weight rows times one full panel of {@value #PANEL} tokens. */
-    private static void panel4x3(MemorySegment w, long w0, long rowBytes, MemorySegment p, long p0, int k,
-                                 MemorySegment y, long y0, long yRowBytes) {
+    /**
+     * Four weight rows times a panel of 33 to {@value #PANEL} tokens: 16 FMAs per 8 loads. All four panel vectors
+     * are computed even for a partial panel (its lanes past {@code tokens} hold whatever the buffer held and are
+     * never stored): a 4 x 48 kernel reading three of each panel row's four 64-byte lines ran at about half speed
+     * (performance.md, session 5), slower than computing the fourth. Whole 16-token groups are stored through the
+     * register transpose, the group a partial panel ends in lane by lane.
+     */
+    private static void panel4x4(MemorySegment w, long w0, long rowBytes, MemorySegment p, long p0, int k,
+                                 MemorySegment y, long y0, long yRowBytes, int tokens) {
         long w1 = w0 + rowBytes;
         long w2 = w1 + rowBytes;
         long w3 = w2 + rowBytes;
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
+        FloatVector a03 = a00;
         FloatVector a10 = a00;
         FloatVector a11 = a00;
         FloatVector a12 = a00;
+        FloatVector a13 = a00;
         FloatVector a20 = a00;
         FloatVector a21 = a00;
         FloatVector a22 = a00;
+        FloatVector a23 = a00;
         FloatVector a30 = a00;
         FloatVector a31 = a00;
         FloatVector a32 = a00;
+        FloatVector a33 = a00;
         for (int e = 0; e < k; e++) {
             long pe = p0 + e * PANEL_STEP;
             FloatVector x0 = FloatVector.fromMemorySegment(F, p, pe, LE);
             FloatVector x1 = FloatVector.fromMemorySegment(F, p, pe + 4 * LANES, LE);
             FloatVector x2 = FloatVector.fromMemorySegment(F, p, pe + 8 * LANES, LE);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, p, pe + 12 * LANES, LE);
             FloatVector b = FloatVector.broadcast(F, w.get(FLOAT, w0 + 4L * e));
             a00 = b.fma(x0, a00);
             a01 = b.fma(x1, a01);
             a02 = b.fma(x2, a02);
+            a03 = b.fma(x3, a03);
             b = FloatVector.broadcast(F, w.get(FLOAT, w1 + 4L * e));
             a10 = b.fma(x0, a10);
             a11 = b.fma(x1, a11);
             a12 = b.fma(x2, a12);
+            a13 = b.fma(x3, a13);
             b = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e));
             a20 = b.fma(x0, a20);
             a21 = b.fma(x1, a21);
             a22 = b.fma(x2, a22);
+            a23 = b.fma(x3, a23);
             b = FloatVector.broadcast(F, w.get(FLOAT, w3 + 4L * e));
             a30 = b.fma(x0, a30);
             a31 = b.fma(x1, a31);
             a32 = b.fma(x2, a32);
+            a33 = b.fma(x3, a33);
         }
         // Transpose in registers: for each token, the four rows' outputs become one 4-lane masked store. Lane-by-
         // lane stores cost as much as the whole k loop when k is 256, and 128-bit reinterpretShape stores made
@@ -278,39 +289,85 @@ public final class F32Matmul implements MatmulKernel {
         t3.intoMemorySegment(y, y0 + 30 * yRowBytes - 32, LE, QUARTER_2);
         t3.intoMemorySegment(y, y0 + 31 * yRowBytes - 48, LE, QUARTER_3);
         // Tokens 32-47.
-        lo01 = a02.rearrange(PAIR_LO).blend(a12.rearrange(PAIR_LO), ODD);
-        hi01 = a02.rearrange(PAIR_HI).blend(a12.rearrange(PAIR_HI), ODD);
-        lo23 = a22.rearrange(PAIR_LO).blend(a32.rearrange(PAIR_LO), ODD);
-        hi23 = a22.rearrange(PAIR_HI).blend(a32.rearrange(PAIR_HI), ODD);
-        t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
-        t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
-        t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
-        t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
-        t0.intoMemorySegment(y, y0 + 32 * yRowBytes, LE, QUARTER_0);
-        t0.intoMemorySegment(y, y0 + 33 * yRowBytes - 16, LE, QUARTER_1);
-        t0.intoMemorySegment(y, y0 + 34 * yRowBytes - 32, LE, QUARTER_2);
-        t0.intoMemorySegment(y, y0 + 35 * yRowBytes - 48, LE, QUARTER_3);
-        t1.intoMemorySegment(y, y0 + 36 * yRowBytes, LE, QUARTER_0);
-        t1.intoMemorySegment(y, y0 + 37 * yRowBytes - 16, LE, QUARTER_1);
-        t1.intoMemorySegment(y, y0 + 38 * yRowBytes - 32, LE, QUARTER_2);
-        t1.intoMemorySegment(y, y0 + 39 * yRowBytes - 48, LE, QUARTER_3);
-        t2.intoMemorySegment(y, y0 + 40 * yRowBytes, LE, QUARTER_0);
-        t2.intoMemorySegment(y, y0 + 41 * yRowBytes - 16, LE, QUARTER_1);
-        t2.intoMemorySegment(y, y0 + 42 * yRowBytes - 32, LE, QUARTER_2);
-        t2.intoMemorySegment(y, y0 + 43 * yRowBytes - 48, LE, QUARTER_3);
-        t3.intoMemorySegment(y, y0 + 44 * yRowBytes, LE, QUARTER_0);
-        t3.intoMemorySegment(y, y0 + 45 * yRowBytes - 16, LE, QUARTER_1);
-        t3.intoMemorySegment(y, y0 + 46 * yRowBytes - 32, LE, QUARTER_2);
-        t3.intoMemorySegment(y, y0 + 47 * yRowBytes - 48, LE, QUARTER_3);
+        if (tokens >= 3 * LANES) {
+            lo01 = a02.rearrange(PAIR_LO).blend(a12.rearrange(PAIR_LO), ODD);
+            hi01 = a02.rearrange(PAIR_HI).blend(a12.rearrange(PAIR_HI), ODD);
+            lo23 = a22.rearrange(PAIR_LO).blend(a32.rearrange(PAIR_LO), ODD);
+            hi23 = a22.rearrange(PAIR_HI).blend(a32.rearrange(PAIR_HI), ODD);
+            t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+            t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+            t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+            t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+            t0.intoMemorySegment(y, y0 + 32 * yRowBytes, LE, QUARTER_0);
+            t0.intoMemorySegment(y, y0 + 33 * yRowBytes - 16, LE, QUARTER_1);
+            t0.intoMemorySegment(y, y0 + 34 * yRowBytes - 32, LE, QUARTER_2);
+            t0.intoMemorySegment(y, y0 + 35 * yRowBytes - 48, LE, QUARTER_3);
+            t1.intoMemorySegment(y, y0 + 36 * yRowBytes, LE, QUARTER_0);
+            t1.intoMemorySegment(y, y0 + 37 * yRowBytes - 16, LE, QUARTER_1);
+            t1.intoMemorySegment(y, y0 + 38 * yRowBytes - 32, LE, QUARTER_2);
+            t1.intoMemorySegment(y, y0 + 39 * yRowBytes - 48, LE, QUARTER_3);
+            t2.intoMemorySegment(y, y0 + 40 * yRowBytes, LE, QUARTER_0);
+            t2.intoMemorySegment(y, y0 + 41 * yRowBytes - 16, LE, QUARTER_1);
+            t2.intoMemorySegment(y, y0 + 42 * yRowBytes - 32, LE, QUARTER_2);
+            t2.intoMemorySegment(y, y0 + 43 * yRowBytes - 48, LE, QUARTER_3);
+            t3.intoMemorySegment(y, y0 + 44 * yRowBytes, LE, QUARTER_0);
+            t3.intoMemorySegment(y, y0 + 45 * yRowBytes - 16, LE, QUARTER_1);
+            t3.intoMemorySegment(y, y0 + 46 * yRowBytes - 32, LE, QUARTER_2);
+            t3.intoMemorySegment(y, y0 + 47 * yRowBytes - 48, LE, QUARTER_3);
+        } else {
+            for (int l = 0; l < tokens - 2 * LANES; l++) {
+                long r = y0 + (2 * LANES + l) * yRowBytes;
+                y.set(FLOAT, r, a02.lane(l));
+                y.set(FLOAT, r + 4, a12.lane(l));
+                y.set(FLOAT, r + 8, a22.lane(l));
+                y.set(FLOAT, r + 12, a32.lane(l));
+            }
+            return;
+        }
+        // Tokens 48-63.
+        if (tokens == PANEL) {
+            lo01 = a03.rearrange(PAIR_LO).blend(a13.rearrange(PAIR_LO), ODD);
+            hi01 = a03.rearrange(PAIR_HI).blend(a13.rearrange(PAIR_HI), ODD);
+            lo23 = a23.rearrange(PAIR_LO).blend(a33.rearrange(PAIR_LO), ODD);
+            hi23 = a23.rearrange(PAIR_HI).blend(a33.rearrange(PAIR_HI), ODD);
+            t0 = lo01.rearrange(QUAD_LO).blend(lo23.rearrange(QUAD_LO), UPPER_PAIRS);
+            t1 = lo01.rearrange(QUAD_HI).blend(lo23.rearrange(QUAD_HI), UPPER_PAIRS);
+            t2 = hi01.rearrange(QUAD_LO).blend(hi23.rearrange(QUAD_LO), UPPER_PAIRS);
+            t3 = hi01.rearrange(QUAD_HI).blend(hi23.rearrange(QUAD_HI), UPPER_PAIRS);
+            t0.intoMemorySegment(y, y0 + 48 * yRowBytes, LE, QUARTER_0);
+            t0.intoMemorySegment(y, y0 + 49 * yRowBytes - 16, LE, QUARTER_1);
+            t0.intoMemorySegment(y, y0 + 50 * yRowBytes - 32, LE, QUARTER_2);
+            t0.intoMemorySegment(y, y0 + 51 * yRowBytes - 48, LE, QUARTER_3);
+            t1.intoMemorySegment(y, y0 + 52 * yRowBytes, LE, QUARTER_0);
+            t1.intoMemorySegment(y, y0 + 53 * yRowBytes - 16, LE, QUARTER_1);
+            t1.intoMemorySegment(y, y0 + 54 * yRowBytes - 32, LE, QUARTER_2);
+            t1.intoMemorySegment(y, y0 + 55 * yRowBytes - 48, LE, QUARTER_3);
+            t2.intoMemorySegment(y, y0 + 56 * yRowBytes, LE, QUARTER_0);
+            t2.intoMemorySegment(y, y0 + 57 * yRowBytes - 16, LE, QUARTER_1);
+            t2.intoMemorySegment(y, y0 + 58 * yRowBytes - 32, LE, QUARTER_2);
+            t2.intoMemorySegment(y, y0 + 59 * yRowBytes - 48, LE, QUARTER_3);
+            t3.intoMemorySegment(y, y0 + 60 * yRowBytes, LE, QUARTER_0);
+            t3.intoMemorySegment(y, y0 + 61 * yRowBytes - 16, LE, QUARTER_1);
+            t3.intoMemorySegment(y, y0 + 62 * yRowBytes - 32, LE, QUARTER_2);
+            t3.intoMemorySegment(y, y0 + 63 * yRowBytes - 48, LE, QUARTER_3);
+        } else {
+            for (int l = 0; l < tokens - 3 * LANES; l++) {
+                long r = y0 + (3 * LANES + l) * yRowBytes;
+                y.set(FLOAT, r, a03.lane(l));
+                y.set(FLOAT, r + 4, a13.lane(l));
+                y.set(FLOAT, r + 8, a23.lane(l));
+                y.set(FLOAT, r + 12, a33.lane(l));
+            }
+        }
     }
 
     /**
-     * Four weight rows times the first 32 tokens of the last, partial panel (a 128-token step ends with one):
-     * 8 FMAs per 6 loads, where two calls of {@link #panel4x1} take 8 per 10 (the remainder of a 128-token step
-     * ran at about 60 GFLOPS that way, against 100 for full panels).
+     * Four weight rows times a partial panel of 17 to 32 tokens: 8 FMAs per 6 loads, where two calls of
+     * {@link #panel4x1} take 8 per 10. Loading the panel row's two other lines as well, to keep the hardware
+     * prefetcher on, made it slower (the panels are in L2, whose bandwidth it then spends).
      */
     private static void panel4x2(MemorySegment w, long w0, long rowBytes, MemorySegment p, long p0, int k,
-                                 MemorySegment y, long y0, long yRowBytes) {
+                                 MemorySegment y, long y0, long yRowBytes, int tokens) {
         long w1 = w0 + rowBytes;
         long w2 = w1 + rowBytes;
         long w3 = w2 + rowBytes;
@@ -345,15 +402,17 @@ public final class F32Matmul implements MatmulKernel {
             y.set(FLOAT, r + 4, a10.lane(l));
             y.set(FLOAT, r + 8, a20.lane(l));
             y.set(FLOAT, r + 12, a30.lane(l));
-            long r1 = r + LANES * yRowBytes;
-            y.set(FLOAT, r1, a01.lane(l));
-            y.set(FLOAT, r1 + 4, a11.lane(l));
-            y.set(FLOAT, r1 + 8, a21.lane(l));
-            y.set(FLOAT, r1 + 12, a31.lane(l));
+        }
+        for (int l = 0; l < tokens - LANES; l++) {
+            long r = y0 + (LANES + l) * yRowBytes;
+            y.set(FLOAT, r, a01.lane(l));
+            y.set(FLOAT, r + 4, a11.lane(l));
+            y.set(FLOAT, r + 8, a21.lane(l));
+            y.set(FLOAT, r + 12, a31.lane(l));
         }
     }
 
-    /** Four weight rows times one 16-token slice of the last, partial panel. */
+    /** Four weight rows times a partial panel of 1 to 16 tokens. */
     private static void panel4x1(MemorySegment w, long w0, long rowBytes, MemorySegment p, long p0, int k,
                                  MemorySegment y, long y0, long yRowBytes, int tokens) {
         long w1 = w0 + rowBytes;
@@ -364,7 +423,8 @@ public final class F32Matmul implements MatmulKernel {
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (int e = 0; e < k; e++) {
-            FloatVector x = FloatVector.fromMemorySegment(F, p, p0 + e * PANEL_STEP, LE);
+            long pe = p0 + e * PANEL_STEP;
+            FloatVector x = FloatVector.fromMemorySegment(F, p, pe, LE);
             a0 = FloatVector.broadcast(F, w.get(FLOAT, w0 + 4L * e)).fma(x, a0);
             a1 = FloatVector.broadcast(F, w.get(FLOAT, w1 + 4L * e)).fma(x, a1);
             a2 = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e)).fma(x, a2);
