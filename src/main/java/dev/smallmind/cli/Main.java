@@ -35,7 +35,7 @@ public final class Main {
               synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
                          [--seed S] [--vocab VOCAB.gguf]
             model commands (generate, score, perplexity, chat) first compile their kernels in a short warm-up
-            (1-2 s per weight type, plus up to 5 s of throwaway generations); --no-warmup skips it
+            (1-4 s per weight type, then throwaway generations, a few seconds); --no-warmup skips it
             """;
 
     private static final Set<String> RUNS_KERNELS = Set.of("generate", "score", "perplexity", "info", "chat", "bench");

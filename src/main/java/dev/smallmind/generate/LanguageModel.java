@@ -88,17 +88,18 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Compiles the decode path before the first request, in three parts. First the kernels of this model's weight
-     * types run in a tight loop over its own weights ({@link KernelWarmUp}): decode then runs the code C2 makes of
-     * a steady loop, which was about 50% faster for Q4_0 than what it usually made when the kernels first got hot
-     * inside the graph. Then a throwaway session rehearses decode steps at positions from 0 to 1023, running the
+     * Compiles the decode and prompt paths before the first request, in three parts. First the kernels of this
+     * model's weight types run in a tight loop over its own weights ({@link KernelWarmUp}): decode then runs the
+     * code C2 makes of a steady loop, which was about 50% faster for Q4_0 than what it usually made when the
+     * kernels first got hot inside the graph; and their many-token products, with the F32 GEMM, until C2 has
+     * compiled the GEMM (a first 91-token prompt took 1.7-2.6 s instead of 0.3 s without). Then a throwaway session rehearses decode steps at positions from 0 to 1023, running the
      * cheap nodes (norms, attention, activations) thousands of times over all positions so C2 compiles them, with
      * every attention path in their profile, however few layers the model has. Then it generates, greedy and
      * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than
      * {@value #SETTLED_BYTES_PER_TOKEN} bytes of heap per token (interpreted or C1-compiled Vector API code boxes
      * every vector it touches; the steady state is 0), or under {@value #QUIET_BYTES_PER_TOKEN} bytes with no
      * compilation running meanwhile, at most {@value #DECODE_WARMUP_SECONDS} s: the first
-     * request's prompt and decode then run compiled, allocation-free code. Takes 1 to 2 s per weight type, about
+     * request's prompt and decode then run compiled, allocation-free code. Takes 1 to 4 s per weight type, about
      * 2 s of rehearsal, and the generations (usually a few seconds, up to {@value #DECODE_WARMUP_SECONDS} on a busy
      * machine); call once after {@link #open}.
      *

@@ -1,7 +1,10 @@
 package dev.smallmind.model;
 
+import dev.smallmind.graph.ops.PanelScratch;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
+import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.memory.HeapCounters;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Tensor;
 
@@ -35,6 +38,24 @@ public final class KernelWarmUp {
     private static final long BATCH_NANOS = 10_000_000L;
     /** Batches in a row no more than 5% faster than the best before them that count as settled. */
     private static final int SETTLED_BATCHES = 3;
+    /**
+     * Prompt-step sizes of the prefill warm-up, in turn: whole 64-token GEMM panels, partial last panels of 56, 36,
+     * 20 and 8 tokens (each takes another path of the micro-kernels), and 5 tokens (the kernel's own token tiles).
+     */
+    private static final int[] PREFILL_TOKENS = {128, 120, 100, 84, 72, 5};
+    /** Weight rows of one prefill warm-up product: one decoded panel's worth. */
+    private static final int PREFILL_ROWS = 64;
+    /** Shortest row of the prefill warm-up products (a K-quant row is one 256-element super-block). */
+    private static final int PREFILL_K = 64;
+    /** Longest the prefill warm-up runs per weight type. */
+    private static final long PREFILL_MAX_NANOS = 4_000_000_000L;
+    /**
+     * The prefill warm-up ends with a round of {@link #PREFILL_TOKENS} allocating less than this: Vector API code
+     * that C2 has not compiled boxes every vector (with only the micro-kernel's loop compiled on stack
+     * replacement, its epilogue still allocated about 300 KB per 100-token step). A speed criterion (a round five
+     * times faster than the second) was fooled by exactly that state.
+     */
+    private static final long PREFILL_SETTLED_BYTES = 64;
 
     private KernelWarmUp() {
     }
@@ -57,6 +78,7 @@ public final class KernelWarmUp {
         try (Arena arena = Arena.ofShared()) {
             for (Map.Entry<DType, Tensor> e : firstOfType.entrySet()) {
                 warm(MatmulKernels.forType(e.getKey()), e.getValue(), arena);
+                warmPrefill(MatmulKernels.forType(e.getKey()), e.getKey(), arena);
             }
         }
         return System.nanoTime() - start;
@@ -94,6 +116,71 @@ public final class KernelWarmUp {
             if (settled >= SETTLED_BATCHES && total >= MIN_NANOS || total >= MAX_NANOS) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Runs the many-token products a prompt step makes of this weight type: the kernel's own product, or, where a
+     * step takes the panel path ({@link PanelScratch}), rounding, packing, decoding rows and the F32 GEMM, as
+     * {@code MatmulNode} does. Without it the first long prompt ran them cold: a 91-token prompt on the medium Q4_0
+     * preset took 1.7-2.6 s to its first token after {@code warmUp}, 0.3 s once compiled. The rows are short (one
+     * or two blocks) and made up: the GEMM's 4 x 64 micro-kernel is too big for C1 ("out of virtual registers"),
+     * so it runs interpreted until C2 takes it, and short rows make those calls cheap enough to get there. (A
+     * version small enough for C1's tier 2 but not its profiling tier 3 stayed C1 code for good: prompts ran 60
+     * times slower. Keep the micro-kernel out of C1's reach.)
+     */
+    private static void warmPrefill(MatmulKernel kernel, DType type, Arena arena) {
+        int k = Math.max(PREFILL_K, type.blockSize());
+        int maxTokens = PREFILL_TOKENS[0];
+        MatmulKernel gemm = MatmulKernels.forType(DType.F32);
+        boolean panels = PanelScratch.applies(kernel, maxTokens);
+        MemorySegment w = arena.allocate(type.rowBytes(k) * PREFILL_ROWS, 64);
+        for (long i = 0; i < w.byteSize() / 2; i++) {
+            // Small finite halves: valid fp16 scales and F16/BF16 weights, arbitrary quant bits.
+            w.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16((float) Math.sin(i) * 0.02f));
+        }
+        MemorySegment x = arena.allocate(4L * k * maxTokens, 64);
+        for (long i = 0; i < (long) k * maxTokens; i++) {
+            x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.cos(i) * 0.1f);
+        }
+        MemorySegment rounded = arena.allocate(PanelScratch.roundedBytes(maxTokens, k), 64);
+        MemorySegment packed = arena.allocate(PanelScratch.packedBytes(maxTokens, k), 64);
+        MemorySegment decoded = arena.allocate(4L * PREFILL_ROWS * k, 64);
+        MemorySegment prepared = arena.allocate(Math.max(64, kernel.preparedBytes(maxTokens, k)), 64);
+        MemorySegment y = arena.allocate(4L * PREFILL_ROWS * maxTokens, 64);
+        long rowBytes = type.rowBytes(k);
+        HeapCounters counters = new HeapCounters();
+        long[] self = {Thread.currentThread().threadId()};
+        long begin = System.nanoTime();
+        while (true) {
+            long before = counters.allocatedBytes(self);
+            for (int t : PREFILL_TOKENS) {
+                prefillStep(kernel, gemm, panels, t, k, w, rowBytes, x, rounded, packed, decoded, prepared, y);
+            }
+            long bytes = counters.allocatedBytes(self) - before;
+            if (bytes < PREFILL_SETTLED_BYTES || System.nanoTime() - begin >= PREFILL_MAX_NANOS) {
+                return;
+            }
+        }
+    }
+
+    private static void prefillStep(MatmulKernel kernel, MatmulKernel gemm, boolean panels, int t, int k,
+                                    MemorySegment w, long rowBytes, MemorySegment x, MemorySegment rounded,
+                                    MemorySegment packed, MemorySegment decoded, MemorySegment prepared,
+                                    MemorySegment y) {
+        if (panels && t >= PanelScratch.MIN_TOKENS) {
+            ((RoundedActivations) kernel).roundRows(x, 0, k, 0, t, rounded, 0);
+            gemm.prepare(rounded, 0, k, 0, t, packed, 0);
+            for (int r = 0; r < PREFILL_ROWS; r++) {
+                kernel.decodeRow(w, r * rowBytes, decoded, 4L * r * k, k);
+            }
+            gemm.multiply(decoded, 0, k, packed, 0, t, y, 0, PREFILL_ROWS, 0, PREFILL_ROWS);
+        } else {
+            boolean prepares = kernel.preparedBytes(t, k) > 0;
+            if (prepares) {
+                kernel.prepare(x, 0, k, 0, t, prepared, 0);
+            }
+            kernel.multiply(w, 0, k, prepares ? prepared : x, 0, t, y, 0, PREFILL_ROWS, 0, PREFILL_ROWS);
         }
     }
 }
