@@ -1,13 +1,10 @@
 package dev.smallmind.kernels;
 
+import dev.smallmind.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,16 +22,7 @@ class VectorHardwareTest {
     void anAvx2JvmIsWarned() throws IOException, InterruptedException {
         String arch = System.getProperty("os.arch");
         assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "UseAVX is an x86 flag; this is " + arch);
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.add("-XX:UseAVX=2");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(ShortfallPrinter.class.getName());
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String text = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
+        String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:UseAVX=2"), List.of(), 60);
         assertTrue(text.contains("vectors are 256 bits wide") && text.contains("Q6_K"), text);
     }
 

@@ -1,15 +1,13 @@
 package dev.smallmind.kernels.matmul;
 
+import dev.smallmind.ChildJvm;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,21 +46,8 @@ class ZeroGcMatmulTest {
     }
 
     private static String runAlone(DType type) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(OneTokenProductAllocation.class.getName());
-        command.add(type.name());
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = child.getInputStream().readAllBytes();
-        if (!child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-            return "no answer within " + CHILD_TIMEOUT_SECONDS + " s";
-        }
-        String text = new String(output, StandardCharsets.UTF_8).strip();
-        String last = text.substring(text.lastIndexOf('\n') + 1);
-        return child.exitValue() == 0 ? last : "exit " + child.exitValue() + ": " + text;
+        String text = ChildJvm.run(OneTokenProductAllocation.class, List.of(), List.of(type.name()),
+                CHILD_TIMEOUT_SECONDS);
+        return text.substring(text.lastIndexOf('\n') + 1);
     }
 }
