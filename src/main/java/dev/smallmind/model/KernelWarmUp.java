@@ -49,8 +49,12 @@ public final class KernelWarmUp {
     private static final int PREFILL_ROWS = 64;
     /** Shortest row of the prefill warm-up products (a K-quant row is one 256-element super-block). */
     private static final int PREFILL_K = 64;
-    /** Longest the prefill warm-up runs per weight type. */
-    private static final long PREFILL_MAX_NANOS = 4_000_000_000L;
+    /**
+     * Longest the prefill warm-up runs per weight type. It normally ends on {@link #PREFILL_SETTLED_BYTES} after
+     * 2-3 s for the first type (C2 compiling the GEMM) and 0.3 s for others; the margin is for a busy host, where
+     * C2 compiles slowly, as {@code LanguageModel}'s decode warm-up allows 20 s.
+     */
+    private static final long PREFILL_MAX_NANOS = 10_000_000_000L;
     /**
      * The prefill warm-up ends with a round of {@link #PREFILL_TOKENS} allocating less than this: Vector API code
      * that C2 has not compiled boxes every vector (with only the micro-kernel's loop compiled on stack
