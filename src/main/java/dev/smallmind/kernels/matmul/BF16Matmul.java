@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -20,13 +21,17 @@ import java.nio.ByteOrder;
  *
  * <p>Activations stay F32 (llama.cpp rounds them to BF16 for its BF16 dot product; keeping them is closer to
  * the exact product and skips a conversion pass). The one-token path, the blocking, summation order and the
- * scalar tail are those of {@link F16Matmul} ({@link DotTiling}); the loops are repeated per weight type so
- * that each kernel's weight load inlines into its own loops.
+ * scalar tail are those of {@link F16Matmul} ({@link DotTiling}), at the same preferred width ({@code L} float
+ * lanes); the loops are repeated per weight type so that each kernel's weight load inlines into its own loops,
+ * and the widening is written out in every loop rather than kept in a helper that takes or returns a vector
+ * (docs/architecture.md, "No vector crosses a call").
  */
 public final class BF16Matmul implements MatmulKernel, RoundedActivations {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The bfloat16 values of one float vector: a short vector of half its width. */
+    private static final VectorSpecies<Short> H =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * Short.SIZE));
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int LANES = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -41,7 +46,9 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
         int full = n / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
-            load(w, wOffset + 2L * e).intoMemorySegment(dst, dstOffset + 4L * e, LE);
+            FloatVector f = ((IntVector) ShortVector.fromMemorySegment(H, w, wOffset + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            f.intoMemorySegment(dst, dstOffset + 4L * e, LE);
         }
         for (; e < n; e++) {
             dst.set(FLOAT, dstOffset + 4L * e, widen(w.get(SHORT, wOffset + 2L * e)));
@@ -104,18 +111,7 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
         }
     }
 
-    /** Widens 16 bfloat16 values to floats, exactly. */
-    private static FloatVector toFloats(ShortVector h) {
-        return ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats();
-    }
-
-    private static FloatVector load(MemorySegment w, long offset) {
-        return toFloats(ShortVector.fromMemorySegment(H, w, offset, LE));
-    }
-
-    /** The scalar widening used for the last {@code k % 16} elements. */
+    /** The scalar widening used for the last {@code k % L} elements. */
     private static float widen(short h) {
         return Float.intBitsToFloat(h << 16);
     }
@@ -154,19 +150,23 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
             FloatVector v0 = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE);
             FloatVector v1 = FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE);
             FloatVector v2 = FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE);
-            FloatVector u = load(w, w0 + 2L * e);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a00 = u.fma(v0, a00);
             a01 = u.fma(v1, a01);
             a02 = u.fma(v2, a02);
-            u = load(w, w1 + 2L * e);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w1 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a10 = u.fma(v0, a10);
             a11 = u.fma(v1, a11);
             a12 = u.fma(v2, a12);
-            u = load(w, w2 + 2L * e);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w2 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a20 = u.fma(v0, a20);
             a21 = u.fma(v1, a21);
             a22 = u.fma(v2, a22);
-            u = load(w, w3 + 2L * e);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w3 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a30 = u.fma(v0, a30);
             a31 = u.fma(v1, a31);
             a32 = u.fma(v2, a32);
@@ -198,10 +198,18 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
         int e = 0;
         for (; e < full; e += LANES) {
             FloatVector v = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE);
-            a0 = load(w, w0 + 2L * e).fma(v, a0);
-            a1 = load(w, w1 + 2L * e).fma(v, a1);
-            a2 = load(w, w2 + 2L * e).fma(v, a2);
-            a3 = load(w, w3 + 2L * e).fma(v, a3);
+            FloatVector u0 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = u0.fma(v, a0);
+            FloatVector u1 = ((IntVector) ShortVector.fromMemorySegment(H, w, w1 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a1 = u1.fma(v, a1);
+            FloatVector u2 = ((IntVector) ShortVector.fromMemorySegment(H, w, w2 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a2 = u2.fma(v, a2);
+            FloatVector u3 = ((IntVector) ShortVector.fromMemorySegment(H, w, w3 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a3 = u3.fma(v, a3);
         }
         y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
         y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
@@ -219,7 +227,8 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
         int full = k / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
-            FloatVector u = load(w, w0 + 2L * e);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             a0 = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
             a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE), a1);
             a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE), a2);
@@ -230,9 +239,9 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
     }
 
     /**
-     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over 64-element
-     * steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB apart) measured
-     * markedly lower DRAM bandwidth.
+     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over
+     * {@code 4 L}-element steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB
+     * apart) measured markedly lower DRAM bandwidth.
      */
     private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
         FloatVector a0 = FloatVector.zero(F);
@@ -242,17 +251,24 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
         int blocks = k / (4 * LANES) * (4 * LANES);
         int e = 0;
         for (; e < blocks; e += 4 * LANES) {
-            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
-            a1 = load(w, w0 + 2L * (e + LANES))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
-            a2 = load(w, w0 + 2L * (e + 2 * LANES))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
-            a3 = load(w, w0 + 2L * (e + 3 * LANES))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
+            FloatVector u0 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = u0.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            FloatVector u1 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + LANES), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a1 = u1.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
+            FloatVector u2 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 2 * LANES), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a2 = u2.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
+            FloatVector u3 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 3 * LANES), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a3 = u3.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
         }
         int full = k / LANES * LANES;
         for (; e < full; e += LANES) {
-            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
@@ -262,7 +278,9 @@ public final class BF16Matmul implements MatmulKernel, RoundedActivations {
         int full = k / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
-            a = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
         }
         return a.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }

@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -21,33 +22,41 @@ import java.nio.ByteOrder;
  * multiplies in F32 after widening both; keeping F32 activations skips a conversion pass, is closer to the exact
  * product (no 2^-11 relative rounding per activation), and stays well within the golden tolerance.
  *
- * <p>The JDK 25 Vector API has no half-float lane conversion, so {@link #toFloats} widens the bits to ints and
- * rebuilds the float arithmetically (exact for every pattern, NaN stays NaN).
+ * <p>The JDK 25 Vector API has no half-float lane conversion, so the kernel widens the bits to ints and rebuilds
+ * the float arithmetically (exact for every pattern, NaN stays NaN). That widening is written out in every loop
+ * rather than kept in a helper that takes or returns a vector: C2 does not always inline such a helper, and then
+ * boxes its vectors on every call (docs/architecture.md, "No vector crosses a call").
+ *
+ * <p>Vectors are {@link FloatVector#SPECIES_PREFERRED} wide ({@code L} lanes: 16 with AVX-512, 8 with AVX2, 4 with
+ * SSE or NEON); the halves of one vector are read as a short vector of half that width.
  *
  * <p>One token ({@code t = 1}): one weight row at a time with four accumulators ({@link #dotRow}), memory bound.
  * Several tokens: dot products along {@code k} blocked as {@value DotTiling#ROWS} weight rows x
  * {@value DotTiling#TOKENS} tokens ({@link DotTiling}), so each widened weight vector serves three FMAs (a
  * broadcast form as in {@link F32Matmul} would widen every weight once per scalar); every output is one vector
  * accumulator over the whole vectors of {@code k}, reduced across lanes, plus a scalar sum of the last
- * {@code k % 16} elements, in every block shape. Either way results do not depend on how rows are split across
+ * {@code k % L} elements, in every block shape. Either way results do not depend on how rows are split across
  * workers.
  *
  * <p>The tail is scalar on purpose: a masked vector tail is a cold path that C2 declines to inline the widening
  * into, and the boxed vectors it then needs leak into the hot loop as an allocation per step (measured: 5 GB/s
- * instead of memory speed). For the same reason no helper takes or returns a vector except the widening itself,
- * which only hot loops call. The loops are repeated per weight type rather than shared through a callback, so
+ * instead of memory speed). The loops are repeated per weight type rather than shared through a callback, so
  * that each kernel's weight load inlines into its own loops.
  */
 public final class F16Matmul implements MatmulKernel, RoundedActivations {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The halves of one float vector: a short vector of half its width. */
+    private static final VectorSpecies<Short> H =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.length() * Short.SIZE));
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
     private static final int LANES = F.length();
+    /** Whether a block of four weight rows x three tokens runs as two passes of two rows: see {@link #dot4x3}. */
+    private static final boolean TWO_PASSES = LANES >= 16;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     // Constants as vectors rather than scalar operands: the scalar forms of and/or/mul/compare inline an extra
-    // broadcast each, and C2 inlines the widening into a loop only within a node budget (see dot4x3).
+    // broadcast each, and C2 inlines calls into a loop only within a node budget (see dot4x3).
     /** Keeps the sign (bit 31) and the exponent and mantissa (bits 13-27) of a sign-extended half shifted by 13. */
     private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFF_E000);
     /** Half exponent bias 15 to float bias 127. */
@@ -66,7 +75,12 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         int full = n / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
-            load(w, wOffset + 2L * e).intoMemorySegment(dst, dstOffset + 4L * e, LE);
+            FloatVector f = ((IntVector) ShortVector.fromMemorySegment(H, w, wOffset + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            f = f.blend(f.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    f.abs().compare(VectorOperators.GE, SPECIAL));
+            f.intoMemorySegment(dst, dstOffset + 4L * e, LE);
         }
         for (; e < n; e++) {
             dst.set(FLOAT, dstOffset + 4L * e, widen(w.get(SHORT, wOffset + 2L * e)));
@@ -108,8 +122,14 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
                 long wRow = wOffset + i * wRowBytes;
                 int j = j0;
                 for (; j + DotTiling.TOKENS <= j1; j += DotTiling.TOKENS) {
-                    dot4x3(w, wRow, wRowBytes, act, actOffset + j * xRowBytes, xRowBytes, k, y,
-                            yOffset + j * yRowBytes + 4L * i, yRowBytes);
+                    long xj = actOffset + j * xRowBytes;
+                    long yj = yOffset + j * yRowBytes + 4L * i;
+                    if (TWO_PASSES) {
+                        dot2x3(w, wRow, wRowBytes, act, xj, xRowBytes, k, y, yj, yRowBytes);
+                        dot2x3(w, wRow + 2 * wRowBytes, wRowBytes, act, xj, xRowBytes, k, y, yj + 8, yRowBytes);
+                    } else {
+                        dot4x3(w, wRow, wRowBytes, act, xj, xRowBytes, k, y, yj, yRowBytes);
+                    }
                 }
                 for (; j < j1; j++) {
                     dot4x1(w, wRow, wRowBytes, act, actOffset + j * xRowBytes, k, y, yOffset + j * yRowBytes + 4L * i);
@@ -129,23 +149,7 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         }
     }
 
-    /** Widens 16 half floats to floats, exactly. */
-    private static FloatVector toFloats(ShortVector h) {
-        // Sign-extended bits shifted by 13: the sign lands in bit 31 (bits 28-30 are masked off), exponent and
-        // mantissa in bits 13-27; scaling by 2^112 rebiases normals and normalizes subnormals exactly.
-        IntVector bits = ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 13)
-                .and(SIGN_EXPONENT_MANTISSA);
-        FloatVector f = bits.reinterpretAsFloats().mul(REBIAS);
-        FloatVector infOrNaN = f.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats();
-        return f.blend(infOrNaN, f.abs().compare(VectorOperators.GE, SPECIAL));
-    }
-
-    private static FloatVector load(MemorySegment w, long offset) {
-        return toFloats(ShortVector.fromMemorySegment(H, w, offset, LE));
-    }
-
-    /** The scalar widening used for the last {@code k % 16} elements. */
+    /** The scalar widening used for the last {@code k % L} elements. */
     private static float widen(short h) {
         return Float.float16ToFloat(h);
     }
@@ -160,13 +164,82 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
     }
 
     /**
-     * Four weight rows times three tokens, as two passes of two rows: with four widenings in one loop C2 stops
-     * inlining at its node-count cutoff and the last widening is left as a call on boxed vectors.
+     * Four weight rows times three tokens in one pass, used below 16 lanes. With 16 lanes the same block runs as
+     * two passes of {@link #dot2x3}: that is how the AVX-512 kernel was tuned (when the widening was a helper,
+     * four widenings in one loop hit C2's node-count cutoff and left the last as a call on boxed vectors), and it
+     * stays as it is. With AVX2 one pass measured 1.5x faster than two (both loops spill out of the 16 vector
+     * registers once C2 has unrolled them); with 128-bit vectors the two ran alike.
      */
     private static void dot4x3(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, long xRowBytes,
                                int k, MemorySegment y, long y0, long yRowBytes) {
-        dot2x3(w, w0, wRowBytes, x, x0, xRowBytes, k, y, y0, yRowBytes);
-        dot2x3(w, w0 + 2 * wRowBytes, wRowBytes, x, x0, xRowBytes, k, y, y0 + 8, yRowBytes);
+        long w1 = w0 + wRowBytes;
+        long w2 = w1 + wRowBytes;
+        long w3 = w2 + wRowBytes;
+        long x1 = x0 + xRowBytes;
+        long x2 = x1 + xRowBytes;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        int full = k / LANES * LANES;
+        int e = 0;
+        for (; e < full; e += LANES) {
+            FloatVector v0 = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE);
+            FloatVector v2 = FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w1 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w2 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w3 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+        }
+        y.set(FLOAT, y0, a00.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
+        y.set(FLOAT, y0 + 4, a10.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
+        y.set(FLOAT, y0 + 8, a20.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x0, e, k));
+        y.set(FLOAT, y0 + 12, a30.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x0, e, k));
+        y.set(FLOAT, y0 + yRowBytes, a01.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 4, a11.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 8, a21.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x1, e, k));
+        y.set(FLOAT, y0 + yRowBytes + 12, a31.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x1, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes, a02.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 4, a12.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 8, a22.reduceLanes(VectorOperators.ADD) + tail(w, w2, x, x2, e, k));
+        y.set(FLOAT, y0 + 2 * yRowBytes + 12, a32.reduceLanes(VectorOperators.ADD) + tail(w, w3, x, x2, e, k));
     }
 
     private static void dot2x3(MemorySegment w, long w0, long wRowBytes, MemorySegment x, long x0, long xRowBytes,
@@ -186,11 +259,19 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
             FloatVector v0 = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE);
             FloatVector v1 = FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE);
             FloatVector v2 = FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE);
-            FloatVector u = load(w, w0 + 2L * e);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
             a00 = u.fma(v0, a00);
             a01 = u.fma(v1, a01);
             a02 = u.fma(v2, a02);
-            u = load(w, w1 + 2L * e);
+            u = ((IntVector) ShortVector.fromMemorySegment(H, w, w1 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
             a10 = u.fma(v0, a10);
             a11 = u.fma(v1, a11);
             a12 = u.fma(v2, a12);
@@ -216,10 +297,30 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         int e = 0;
         for (; e < full; e += LANES) {
             FloatVector v = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE);
-            a0 = load(w, w0 + 2L * e).fma(v, a0);
-            a1 = load(w, w1 + 2L * e).fma(v, a1);
-            a2 = load(w, w2 + 2L * e).fma(v, a2);
-            a3 = load(w, w3 + 2L * e).fma(v, a3);
+            FloatVector u0 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u0 = u0.blend(u0.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u0.abs().compare(VectorOperators.GE, SPECIAL));
+            a0 = u0.fma(v, a0);
+            FloatVector u1 = ((IntVector) ShortVector.fromMemorySegment(H, w, w1 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u1 = u1.blend(u1.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u1.abs().compare(VectorOperators.GE, SPECIAL));
+            a1 = u1.fma(v, a1);
+            FloatVector u2 = ((IntVector) ShortVector.fromMemorySegment(H, w, w2 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u2 = u2.blend(u2.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u2.abs().compare(VectorOperators.GE, SPECIAL));
+            a2 = u2.fma(v, a2);
+            FloatVector u3 = ((IntVector) ShortVector.fromMemorySegment(H, w, w3 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u3 = u3.blend(u3.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u3.abs().compare(VectorOperators.GE, SPECIAL));
+            a3 = u3.fma(v, a3);
         }
         y.set(FLOAT, y0, a0.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k));
         y.set(FLOAT, y0 + 4, a1.reduceLanes(VectorOperators.ADD) + tail(w, w1, x, x0, e, k));
@@ -237,7 +338,11 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         int full = k / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
-            FloatVector u = load(w, w0 + 2L * e);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
             a0 = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
             a1 = u.fma(FloatVector.fromMemorySegment(F, x, x1 + 4L * e, LE), a1);
             a2 = u.fma(FloatVector.fromMemorySegment(F, x, x2 + 4L * e, LE), a2);
@@ -248,9 +353,9 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
     }
 
     /**
-     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over 64-element
-     * steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB apart) measured
-     * markedly lower DRAM bandwidth.
+     * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over
+     * {@code 4 L}-element steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB
+     * apart) measured markedly lower DRAM bandwidth.
      */
     private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
         FloatVector a0 = FloatVector.zero(F);
@@ -260,19 +365,33 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         int blocks = k / (4 * LANES) * (4 * LANES);
         int e = 0;
         for (; e < blocks; e += 4 * LANES) {
-            a0 = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
-            a1 = load(w, w0 + 2L * (e + LANES))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
-            a2 = load(w, w0 + 2L * (e + 2 * LANES))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
-            a3 = load(w, w0 + 2L * (e + 3 * LANES))
-                    .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
+            FloatVector u0 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u0 = u0.blend(u0.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u0.abs().compare(VectorOperators.GE, SPECIAL));
+            a0 = u0.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            FloatVector u1 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + LANES), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u1 = u1.blend(u1.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u1.abs().compare(VectorOperators.GE, SPECIAL));
+            a1 = u1.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
+            FloatVector u2 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 2 * LANES), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u2 = u2.blend(u2.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u2.abs().compare(VectorOperators.GE, SPECIAL));
+            a2 = u2.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
+            FloatVector u3 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 3 * LANES), LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u3 = u3.blend(u3.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u3.abs().compare(VectorOperators.GE, SPECIAL));
+            a3 = u3.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
         }
         int full = k / LANES * LANES;
         for (; e < full; e += LANES) {
-            // toFloats written out with the Vector API alone: this loop runs a few times per row, and C2 left load
-            // un-inlined here (a cold site, a helper it had compiled on its own), boxing every vector: 192 bytes
-            // per row of 288. The API's own methods are always inlined.
             FloatVector f = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
                     .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
                     .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
@@ -288,7 +407,12 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         int full = k / LANES * LANES;
         int e = 0;
         for (; e < full; e += LANES) {
-            a = load(w, w0 + 2L * e).fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
+            FloatVector u = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
+                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
+            u = u.blend(u.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
+                    u.abs().compare(VectorOperators.GE, SPECIAL));
+            a = u.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a);
         }
         return a.reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }

@@ -17,16 +17,18 @@ class BF16MatmulTest {
             (w, offset, value) -> w.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset,
                     (short) (Float.floatToRawIntBits(value) >>> 16)));
 
+    // k = 123 and 251 leave, after the unrolled one-token loop, 2 or 3 whole vectors and a scalar tail at 16, 8
+    // and 4 float lanes (AVX-512, AVX2, SSE/NEON), so every width takes every remainder path.
     @ParameterizedTest
     @CsvSource({"37, 67, 1", "37, 67, 3", "37, 67, 17", "11, 131, 1", "11, 131, 3", "11, 131, 17",
             "9, 4099, 1", "9, 4099, 3", "9, 4099, 17", "5, 16, 4", "3, 1, 2", "1, 32, 1",
-            "5, 83, 1", "5, 40, 1", "5, 83, 5"})
+            "5, 83, 1", "5, 40, 1", "5, 83, 5", "7, 123, 1", "7, 123, 5", "7, 251, 8"})
     void vectorMatchesReference(int n, int k, int t) {
         parity.checkAgainstReference(n, k, t, 3000L * n + k + t);
     }
 
     @ParameterizedTest
-    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7"})
+    @CsvSource({"37, 67, 1", "37, 131, 17", "13, 4099, 3", "41, 64, 7", "37, 123, 1", "37, 251, 5"})
     void splittingRowsDoesNotChangeBits(int n, int k, int t) {
         parity.checkSplits(n, k, t, 13L * n + k + t);
     }
@@ -35,6 +37,7 @@ class BF16MatmulTest {
     void decodeRowMatchesReferenceAtOddLengths() {
         parity.checkDecodeRow(67, 5);
         parity.checkDecodeRow(4099, 6);
+        parity.checkDecodeRow(123, 7);
     }
 
     @Test
