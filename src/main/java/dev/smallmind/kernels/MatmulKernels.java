@@ -4,7 +4,6 @@ import dev.smallmind.kernels.matmul.BF16Matmul;
 import dev.smallmind.kernels.matmul.F16Matmul;
 import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.kernels.matmul.Q4_0Matmul;
-import dev.smallmind.kernels.matmul.Q4_0PackedMatmul;
 import dev.smallmind.kernels.matmul.Q4_1Matmul;
 import dev.smallmind.kernels.matmul.Q4_KMatmul;
 import dev.smallmind.kernels.matmul.Q5_0Matmul;
@@ -14,19 +13,13 @@ import dev.smallmind.kernels.matmul.Q6_KMatmul;
 import dev.smallmind.kernels.matmul.Q8_0Matmul;
 import dev.smallmind.memory.SegmentImplementations;
 import dev.smallmind.tensor.DType;
-import dev.smallmind.tensor.Tensor;
 
 import java.util.EnumMap;
 import java.util.Map;
 
-/**
- * The Vector API {@link MatmulKernel} of every weight type the engine runs, over GGUF rows ({@link #forType}), and
- * the kernel its projections run ({@link #forProjection}): the same, or one reading weights packed at load
- * ({@link WeightPacking}). Kernels are stateless singletons.
- */
+/** The Vector API {@link MatmulKernel} of every weight type the engine runs. Kernels are stateless singletons. */
 public final class MatmulKernels {
     private static final Map<DType, MatmulKernel> KERNELS = new EnumMap<>(DType.class);
-    private static final Map<DType, MatmulKernel> PACKED = new EnumMap<>(DType.class);
 
     static {
         SegmentImplementations.load();
@@ -41,9 +34,6 @@ public final class MatmulKernels {
         register(new Q4_KMatmul());
         register(new Q5_KMatmul());
         register(new Q6_KMatmul());
-        if (Q4_0PackedMatmul.supported()) {
-            PACKED.put(DType.Q4_0, new Q4_0PackedMatmul());
-        }
     }
 
     private MatmulKernels() {
@@ -65,25 +55,6 @@ public final class MatmulKernels {
                     + KERNELS.keySet() + ")");
         }
         return k;
-    }
-
-    /**
-     * @param type weight type
-     * @return the kernel that multiplies projection weights of this type: one reading rows packed at load (a
-     *         {@link WeightPacking}) where that is faster, else {@link #forType}
-     * @throws IllegalArgumentException when the engine has no kernel for it
-     */
-    public static MatmulKernel forProjection(DType type) {
-        MatmulKernel k = PACKED.get(type);
-        return k != null ? k : forType(type);
-    }
-
-    /**
-     * @param weights a weight matrix, in GGUF rows or packed at load ({@link Tensor#packed})
-     * @return the kernel that reads its layout
-     */
-    public static MatmulKernel forWeights(Tensor weights) {
-        return weights.packed() ? forProjection(weights.type()) : forType(weights.type());
     }
 
     /** @return the weight types with a kernel */

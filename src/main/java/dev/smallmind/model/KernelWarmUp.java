@@ -4,7 +4,6 @@ import dev.smallmind.graph.ops.PanelScratch;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
-import dev.smallmind.kernels.WeightPacking;
 import dev.smallmind.memory.HeapCounters;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Tensor;
@@ -51,11 +50,6 @@ public final class KernelWarmUp {
     /** Shortest row of the prefill warm-up products (a K-quant row is one 256-element super-block). */
     private static final int PREFILL_K = 64;
     /**
-     * Row of the prefill warm-up products of a kernel reading packed rows: a 576-wide row holds whole groups and the
-     * blocks after them at every vector width (Q4_0 groups are 512 or 256 elements), so both paths compile.
-     */
-    private static final int PACKED_PREFILL_K = 576;
-    /**
      * Longest the prefill warm-up runs per weight type. It normally ends on {@link #PREFILL_SETTLED_BYTES} after
      * 2-3 s for the first type (C2 compiling the GEMM) and 0.3 s for others; the margin is for a busy host, where
      * C2 compiles slowly, as {@code LanguageModel}'s decode warm-up allows 20 s.
@@ -89,9 +83,8 @@ public final class KernelWarmUp {
         firstOfType.putIfAbsent(model.weights().output().type(), model.weights().output());
         try (Arena arena = Arena.ofShared()) {
             for (Map.Entry<DType, Tensor> e : firstOfType.entrySet()) {
-                MatmulKernel kernel = MatmulKernels.forWeights(e.getValue());
-                warm(kernel, e.getValue(), arena);
-                warmPrefill(kernel, e.getKey(), arena);
+                warm(MatmulKernels.forType(e.getKey()), e.getValue(), arena);
+                warmPrefill(MatmulKernels.forType(e.getKey()), e.getKey(), arena);
             }
         }
         return System.nanoTime() - start;
@@ -143,7 +136,7 @@ public final class KernelWarmUp {
      * times slower. Keep the micro-kernel out of C1's reach.)
      */
     private static void warmPrefill(MatmulKernel kernel, DType type, Arena arena) {
-        int k = kernel instanceof WeightPacking ? PACKED_PREFILL_K : Math.max(PREFILL_K, type.blockSize());
+        int k = Math.max(PREFILL_K, type.blockSize());
         int maxTokens = PREFILL_TOKENS[0];
         MatmulKernel gemm = MatmulKernels.forType(DType.F32);
         boolean panels = PanelScratch.applies(kernel, maxTokens);

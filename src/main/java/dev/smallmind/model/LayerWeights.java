@@ -2,11 +2,8 @@ package dev.smallmind.model;
 
 import dev.smallmind.tensor.Tensor;
 
-import java.util.function.UnaryOperator;
-
 /**
- * The weights of one transformer block, as views into the mapped file (projections possibly packed at load,
- * {@link ModelWeights#packed}). Absent parts are null: a fused {@code qkv}
+ * The weights of one transformer block, as views into the mapped file. Absent parts are null: a fused {@code qkv}
  * replaces {@code q}, {@code k} and {@code v}; a fused {@code up} of twice the feed-forward width replaces
  * {@code gate} and {@code up} (Phi-3); biases exist only where the architecture has them.
  *
@@ -34,18 +31,4 @@ public record LayerWeights(Tensor attnNorm, Tensor attnNormBias, Tensor q, Tenso
                            Tensor qBias, Tensor kBias, Tensor vBias, Tensor qkvBias, Tensor output,
                            Tensor outputBias, Tensor ffnNorm, Tensor ffnNormBias, Tensor gate, Tensor up,
                            Tensor upBias, Tensor down, Tensor downBias) {
-
-    /**
-     * @param pack applied to each projection matrix present (q, k, v, qkv, output, gate, up, down)
-     * @return these weights with the projections replaced by what {@code pack} returns
-     */
-    LayerWeights withProjections(UnaryOperator<Tensor> pack) {
-        return new LayerWeights(attnNorm, attnNormBias, orNull(q, pack), orNull(k, pack), orNull(v, pack),
-                orNull(qkv, pack), qBias, kBias, vBias, qkvBias, orNull(output, pack), outputBias, ffnNorm,
-                ffnNormBias, orNull(gate, pack), orNull(up, pack), upBias, orNull(down, pack), downBias);
-    }
-
-    private static Tensor orNull(Tensor t, UnaryOperator<Tensor> pack) {
-        return t == null ? null : pack.apply(t);
-    }
 }

@@ -4,12 +4,10 @@ import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.tensor.Tensor;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 /**
- * A loaded model: configuration and weights as views into the memory-mapped GGUF file, plus copies of the
- * projections whose kernel reads a layout of its own ({@link ModelWeights#packed}). Immutable after {@link #open} and safe to share across threads and
+ * A loaded model: configuration and weights as views into the memory-mapped GGUF file. Immutable after {@link #open} and safe to share across threads and
  * sessions; closing it unmaps the file, so close it only after every session is closed.
  */
 public final class Model implements AutoCloseable {
@@ -17,10 +15,8 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final ModelWeights weights;
     private final long loadNanos;
-    private final Arena packedWeights;
 
-    private Model(GgufFile gguf, ModelConfig config, ModelWeights weights, long loadNanos, Arena packedWeights) {
-        this.packedWeights = packedWeights;
+    private Model(GgufFile gguf, ModelConfig config, ModelWeights weights, long loadNanos) {
         this.gguf = gguf;
         this.config = config;
         this.weights = weights;
@@ -49,14 +45,8 @@ public final class Model implements AutoCloseable {
                         + embd.shape() + ", expected [vocab, dim]");
             }
             ModelConfig config = ModelConfig.fromGguf(gguf, (int) embd.shape().dim(0));
-            Arena packed = Arena.ofShared();
-            try {
-                ModelWeights weights = ModelWeights.bind(gguf, config).packed(packed, gguf);
-                return new Model(gguf, config, weights, System.nanoTime() - t0, packed);
-            } catch (RuntimeException e) {
-                packed.close();
-                throw e;
-            }
+            ModelWeights weights = ModelWeights.bind(gguf, config);
+            return new Model(gguf, config, weights, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
@@ -68,7 +58,7 @@ public final class Model implements AutoCloseable {
         return config;
     }
 
-    /** @return weights: views into the mapping, and projections packed at load ({@link ModelWeights#packed}) */
+    /** @return weights, views into the mapping */
     public ModelWeights weights() {
         return weights;
     }
@@ -83,15 +73,14 @@ public final class Model implements AutoCloseable {
         return gguf.fileSize();
     }
 
-    /** @return nanoseconds {@link #open} took (mapping, validation, binding, packing) */
+    /** @return nanoseconds {@link #open} took (mapping, validation, binding) */
     public long loadNanos() {
         return loadNanos;
     }
 
-    /** Unmaps the file and frees the packed weights. */
+    /** Unmaps the file. */
     @Override
     public void close() {
         gguf.close();
-        packedWeights.close();
     }
 }

@@ -1,16 +1,10 @@
 package dev.smallmind.model;
 
 import dev.smallmind.kernels.MatmulKernels;
-import dev.smallmind.kernels.WeightPacking;
-import dev.smallmind.memory.Alignment;
 import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Shape;
 import dev.smallmind.tensor.Tensor;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.function.UnaryOperator;
 
 
 /**
@@ -78,38 +72,6 @@ public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tens
                     b.optionalVector(p + "ffn_down.bias", dim));
         }
         return new ModelWeights(embd, pos, outNorm, outNormBias, output, layers);
-    }
-
-    /**
-     * The same weights with every projection matrix whose type has a packing kernel
-     * ({@link MatmulKernels#forProjection} is a {@link WeightPacking}) copied into {@code arena} in that kernel's
-     * layout. The token embedding stays as mapped (its lookups read GGUF rows), so a tied output gets a packed
-     * copy of its own. The mapped pages a copy was made from are released ({@link GgufFile#releasePages}), so
-     * resident memory does not hold the weights twice.
-     *
-     * @param arena where the packed copies live (as long as the model)
-     * @param gguf  the file the weights are views of
-     * @return the weights the graph runs
-     */
-    public ModelWeights packed(Arena arena, GgufFile gguf) {
-        UnaryOperator<Tensor> pack = t -> pack(t, arena, gguf);
-        LayerWeights[] packedLayers = new LayerWeights[layers.length];
-        for (int l = 0; l < layers.length; l++) {
-            packedLayers[l] = layers[l].withProjections(pack);
-        }
-        return new ModelWeights(tokenEmbedding, positionEmbedding, outputNorm, outputNormBias, pack(output, arena, gguf),
-                packedLayers);
-    }
-
-    private static Tensor pack(Tensor t, Arena arena, GgufFile gguf) {
-        if (!(MatmulKernels.forProjection(t.type()) instanceof WeightPacking packing)) {
-            return t;
-        }
-        long bytes = Tensor.byteSize(t.type(), t.shape());
-        MemorySegment copy = arena.allocate(bytes, Alignment.BYTES);
-        packing.pack(t.segment(), t.offset(), (int) t.shape().last(), (int) t.shape().rows(), copy, 0);
-        gguf.releasePages(t.offset(), bytes);
-        return t.packedAt(copy, 0);
     }
 
     /** Looks tensors up by name and checks them, with messages naming file and tensor. */

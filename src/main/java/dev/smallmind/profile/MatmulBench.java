@@ -2,7 +2,6 @@ package dev.smallmind.profile;
 
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
-import dev.smallmind.kernels.WeightPacking;
 import dev.smallmind.memory.Alignment;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
@@ -18,9 +17,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>GEMM: an {@code n x n} F32 weight matrix times {@code n} activation rows, {@code 2 n^3} FLOPs;</li>
  *   <li>matvec: one activation row times a weight matrix of about {@code targetBytes} (several times the
  *       last-level cache, so the weights stream from DRAM as in a decode step), quoted as weight bytes read per
- *       second, through the kernel projections of that type run ({@code MatmulKernels.forProjection}, Q4_0 rows
- *       packed as at load). Quantized kernels prepare the activations once per call, inside the timed region, as
- *       the engine does.</li>
+ *       second. Quantized kernels prepare the activations once per call, inside the timed region, as the
+ *       engine does.</li>
  * </ul>
  */
 final class MatmulBench {
@@ -61,7 +59,7 @@ final class MatmulBench {
      * @throws IllegalArgumentException when the engine has no kernel for the type
      */
     static Stats matvecGbs(DType type, WorkerPool pool, Measure measure, int k, long targetBytes) {
-        MatmulKernel kernel = MatmulKernels.forProjection(type);
+        MatmulKernel kernel = MatmulKernels.forType(type);
         long rowBytes = type.rowBytes(k);
         int rows = (int) Math.max(64, targetBytes / rowBytes / 64 * 64);
         long bytes = rowBytes * rows;
@@ -70,11 +68,6 @@ final class MatmulBench {
             MemorySegment x = arena.allocate(4L * k, Alignment.BYTES);
             MemorySegment y = arena.allocate(4L * rows, Alignment.BYTES);
             RandomWeights.fill(type, w, bytes, 3);
-            if (kernel instanceof WeightPacking packing) {
-                MemorySegment gguf = arena.allocate(bytes, Alignment.BYTES);
-                gguf.copyFrom(w);
-                packing.pack(gguf, 0, k, rows, w, 0);
-            }
             RandomWeights.fill(DType.F32, x, 4L * k, 4);
             Call call = new Call(kernel, w, k, x, 1, y, rows, prepared(arena, kernel, 1, k), pool);
             double[] s = measure.secondsPerCall(call);

@@ -17,11 +17,8 @@ public final class Tensor {
     private final DType type;
     private final Shape shape;
     private final long[] strides;
-    private final boolean packed;
 
-    private Tensor(String name, MemorySegment segment, long offset, DType type, Shape shape, long[] strides,
-                   boolean packed) {
-        this.packed = packed;
+    private Tensor(String name, MemorySegment segment, long offset, DType type, Shape shape, long[] strides) {
         this.name = name;
         this.segment = segment;
         this.offset = offset;
@@ -51,28 +48,7 @@ public final class Tensor {
             strides[i] = stride;
             stride = Math.multiplyExact(stride, shape.dim(i));
         }
-        return new Tensor(name, segment, offset, type, shape, strides, false);
-    }
-
-    /**
-     * The same matrix with its rows rearranged by its type's packing kernel ({@code kernels.WeightPacking}): each row
-     * keeps its size, only the bytes inside it move, so only that kernel can read it.
-     *
-     * @param packedSegment memory holding the packed rows
-     * @param packedOffset  byte offset of the first packed row
-     * @return the packed tensor
-     * @throws IllegalArgumentException when this tensor is strided or the rows do not fit
-     */
-    public Tensor packedAt(MemorySegment packedSegment, long packedOffset) {
-        if (!isContiguous()) {
-            throw new IllegalArgumentException("tensor '" + name + "' is strided and cannot be packed");
-        }
-        return new Tensor(name, packedSegment, packedOffset, type, shape, strides.clone(), true);
-    }
-
-    /** @return whether the rows are in a packing kernel's layout ({@link #packedAt}) rather than GGUF's */
-    public boolean packed() {
-        return packed;
+        return new Tensor(name, segment, offset, type, shape, strides);
     }
 
     private static long rowBytes(String name, DType type, long elements) {
@@ -184,7 +160,7 @@ public final class Tensor {
             d[k] = shape.dim(k + 1);
             s[k] = strides[k + 1];
         }
-        return new Tensor(name + "[" + i + "]", segment, offset + i * strides[0], type, Shape.of(d), s, packed);
+        return new Tensor(name + "[" + i + "]", segment, offset + i * strides[0], type, Shape.of(d), s);
     }
 
     /**
@@ -204,7 +180,7 @@ public final class Tensor {
         }
         long start = offset + (dim == shape.rank() - 1 ? from / type.blockSize() * type.blockBytes()
                 : from * strides[dim]);
-        return new Tensor(name, segment, start, type, shape.with(dim, to - from), strides.clone(), packed);
+        return new Tensor(name, segment, start, type, shape.with(dim, to - from), strides.clone());
     }
 
     /**
@@ -221,8 +197,7 @@ public final class Tensor {
             throw new IllegalArgumentException("tensor '" + name + "': cannot reshape " + shape + " ("
                     + shape.elements() + " elements) to " + newShape + " (" + newShape.elements() + ")");
         }
-        Tensor view = of(name, segment, offset, type, newShape);
-        return packed ? view.packedAt(segment, offset) : view;
+        return of(name, segment, offset, type, newShape);
     }
 
     /**
@@ -259,6 +234,6 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return name + " " + type + shape + (packed ? " (packed)" : "");
+        return name + " " + type + shape;
     }
 }

@@ -8,7 +8,6 @@ import dev.smallmind.kernels.ElementWise;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
-import dev.smallmind.kernels.WeightPacking;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -99,9 +98,8 @@ public final class MatmulNode extends Node {
         int total = 0;
         for (int p = 0; p < parts; p++) {
             Tensor w = weights[p];
-            if (w.type() != kernel.weightType() || w.packed() != kernel instanceof WeightPacking) {
+            if (w.type() != kernel.weightType()) {
                 throw new IllegalArgumentException("node '" + name + "': kernel for " + kernel.weightType()
-                        + (kernel instanceof WeightPacking ? " rows packed at load" : " GGUF rows")
                         + " given weight " + w);
             }
             if (w.shape().rank() != 2 || !w.isContiguous() || w.shape().last() != k) {

@@ -12,11 +12,9 @@ import java.util.SplittableRandom;
 
 /**
  * The measurement behind {@link ZeroGcMatmulTest}, run as its own process for one weight type: repeats the
- * type's one-token product (the kernel projections of that type run, {@link MatmulKernels#forProjection}) until a
- * call allocates under {@link #LIMIT} bytes or {@link #DEADLINE_NANOS} pass, then prints
- * {@code <bytes of the last call> <calls>}. Rows of 800 elements (25 legacy blocks, 50 vectors: a block or vector
- * left over after each unrolled loop; packed Q4_0 groups of 16 or 8 blocks and blocks after them) and 768 for the
- * K-quants (3 super-blocks) take every odd path. Made-up bytes are valid packed rows too.
+ * type's one-token product until a call allocates under {@link #LIMIT} bytes or {@link #DEADLINE_NANOS} pass, then
+ * prints {@code <bytes of the last call> <calls>}. Rows of 288 elements (9 legacy blocks, 18 vectors: a block or
+ * vector left over after each unrolled loop) and 768 for the K-quants (3 super-blocks) take every odd path.
  */
 final class OneTokenProductAllocation {
     static final long LIMIT = 64;
@@ -28,11 +26,11 @@ final class OneTokenProductAllocation {
 
     public static void main(String[] args) {
         DType type = DType.valueOf(args[0]);
-        MatmulKernel kernel = MatmulKernels.forProjection(type);
+        MatmulKernel kernel = MatmulKernels.forType(type);
         HeapCounters counters = new HeapCounters();
         long[] self = {Thread.currentThread().threadId()};
         try (Arena arena = Arena.ofShared()) {
-            int k = type.blockSize() == 256 ? 768 : 800;
+            int k = type.blockSize() == 256 ? 768 : 288;
             MemorySegment w = arena.allocate(type.rowBytes(k) * ROWS, 64);
             fillHalves(w, new SplittableRandom(type.ordinal()));
             MemorySegment x = arena.allocate(4L * k, 64);
