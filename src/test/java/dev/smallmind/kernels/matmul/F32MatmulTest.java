@@ -4,8 +4,10 @@ import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.ValueLayout;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +24,37 @@ class F32MatmulTest {
             "9, 130, 176", "7, 67, 33", "5, 40, 16", "6, 33, 80", "5, 83, 97"})
     void vectorMatchesReference(int n, int k, int t) {
         parity.checkAgainstReference(n, k, t, 1000L * n + k + t);
+    }
+
+    /**
+     * Token counts around every boundary between the panel paths at this JVM's vector width (the fixed cases above
+     * are placed for 512 bits): one, two, three and four vectors of tokens, each minus and plus one, and a last
+     * panel after two whole ones.
+     */
+    static IntStream panelBoundaryTokens() {
+        int lanes = F32Matmul.PANEL / 4;
+        return IntStream.of(2, lanes - 1, lanes, lanes + 1, 2 * lanes - 1, 2 * lanes, 2 * lanes + 1, 3 * lanes - 1,
+                3 * lanes, 3 * lanes + 1, 4 * lanes - 1, 4 * lanes, 4 * lanes + 1, 2 * F32Matmul.PANEL + 3 * lanes + 1)
+                .filter(t -> t > 1).distinct();
+    }
+
+    @ParameterizedTest
+    @MethodSource("panelBoundaryTokens")
+    void panelPathsMatchReferenceAtThisWidth(int t) {
+        // 7 rows: a block of four and three left over; k = 35 and 64: a masked tail and none.
+        parity.checkAgainstReference(7, 35, t, 31L * t);
+        parity.checkAgainstReference(7, 64, t, 37L * t);
+        parity.checkSplits(9, 35, t, 41L * t);
+    }
+
+    @Test
+    void speciesIsThePreferredWidthClampedTo128To512Bits() {
+        assertEquals(512, F32Matmul.species(1024).vectorBitSize());
+        assertEquals(512, F32Matmul.species(512).vectorBitSize());
+        assertEquals(256, F32Matmul.species(256).vectorBitSize());
+        assertEquals(128, F32Matmul.species(128).vectorBitSize());
+        assertEquals(128, F32Matmul.species(64).vectorBitSize());
+        assertEquals(4 * F32Matmul.F.length(), F32Matmul.PANEL);
     }
 
     @ParameterizedTest
