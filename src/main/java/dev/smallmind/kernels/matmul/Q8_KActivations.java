@@ -1,6 +1,8 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.quant.Q8_KQuantizer;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
 
 import java.lang.foreign.MemorySegment;
 
@@ -9,10 +11,30 @@ import java.lang.foreign.MemorySegment;
  * same 16-value group sums, see {@link Q8_KQuantizer}), stored so the kernels need no widening or shuffling.
  * Each super-block of 256 values takes {@link #BLOCK_BYTES}: float32 d at 0, the 16 group sums as int32 at
  * {@link #SUMS}, and the 256 quants as int16 at {@link #QUANTS}, permuted into the order in which a kernel
- * extracts weight values from its 64-byte loads (each weight type gives its own order). With a 64-byte aligned
- * buffer every vector load is aligned.
+ * extracts weight values from its {@link #LOAD_BYTES}-byte loads (each weight type gives its own order). With a
+ * 64-byte aligned buffer every vector load is aligned.
+ *
+ * <p>The order depends on the vector width, which {@link #SHAPE} takes from this JVM's preferred species: the
+ * activations are prepared and multiplied in the same JVM, so the layout never leaves it.
  */
 final class Q8_KActivations {
+    /**
+     * The K-quant kernels' vector shape: the preferred one, but at most 512 bits (a wider load would span more than
+     * two 32-byte runs of quants, which the kernels' lane layouts do not cover) and at least 128 (the int32 lanes'
+     * exactness arguments count at most 16 partial sums per lane).
+     */
+    static final VectorShape SHAPE = VectorShape.forBitSize(
+            Math.clamp(ShortVector.SPECIES_PREFERRED.vectorBitSize(), 128, 512));
+    /** int16 lanes of one vector: 32, 16 or 8. */
+    static final int LANES = SHAPE.vectorBitSize() / 16;
+    /** Bytes of one vector load of weight quants: 64, 32 or 16. */
+    static final int LOAD_BYTES = 2 * LANES;
+    /**
+     * Whether one load covers two 32-byte runs of quants (the 512-bit shape): the runs differ in sub-block scale
+     * and in the position of their high bits, so the kernels give each half of the vector its own. A smaller load
+     * lies inside one run and needs no per-lane difference.
+     */
+    static final boolean TWO_RUNS = LOAD_BYTES > 32;
     /** Byte offset of the 16 int32 group sums in a prepared block. */
     static final int SUMS = 64;
     /** Byte offset of the 256 int16 quants in a prepared block. */
@@ -88,30 +110,32 @@ final class Q8_KActivations {
     }
 
     /**
-     * Builds a permutation table.
+     * Builds a permutation table for loads of {@code lanes} int16 lanes: 256 / (4 lanes) loads of weight quants,
+     * each giving four value vectors.
      *
-     * @param element maps (h, j, m) to the element stored at position {@code 128 h + 32 j + m}
+     * @param lanes   int16 lanes per vector, 8 to 32
+     * @param element maps (h, j, m) to the element stored at position {@code 4 lanes h + lanes j + m}
      * @return the table
      */
-    static byte[] order(ElementOf element) {
+    static byte[] order(int lanes, ElementOf element) {
         byte[] order = new byte[Q8_KQuantizer.QK];
         boolean[] seen = new boolean[Q8_KQuantizer.QK];
-        for (int h = 0; h < 2; h++) {
+        for (int h = 0; h < Q8_KQuantizer.QK / (4 * lanes); h++) {
             for (int j = 0; j < 4; j++) {
-                for (int m = 0; m < 32; m++) {
+                for (int m = 0; m < lanes; m++) {
                     int e = element.of(h, j, m);
                     if (seen[e]) {
                         throw new AssertionError("element " + e + " placed twice");
                     }
                     seen[e] = true;
-                    order[128 * h + 32 * j + m] = (byte) e;
+                    order[4 * lanes * h + lanes * j + m] = (byte) e;
                 }
             }
         }
         return order;
     }
 
-    /** Which element the kernel multiplies in lane {@code m} of value vector {@code j} of 64-byte load {@code h}. */
+    /** Which element the kernel multiplies in lane {@code m} of value vector {@code j} of load {@code h}. */
     @FunctionalInterface
     interface ElementOf {
         int of(int h, int j, int m);

@@ -54,7 +54,7 @@ class KQuantMatmulTest {
 
     /**
      * Both kernels sum the same exact integers per super-block; they differ only in how the float terms are added
-     * (the reference rounds one term per super-block into a running sum, the vector kernel keeps 16 float lanes
+     * (the reference rounds one term per super-block into a running sum, the vector kernel keeps up to 16 float lanes
      * with fused multiply-adds and adds the lanes at the end). Each of the at most 2 * 17 + 16 float operations on
      * either path errs by at most 2^-24 of a partial sum bounded by sum |w * a|, so 50 * 2^-24 * sum |w * a|
      * (3e-6) bounds their difference; 1e-5 leaves margin.

@@ -7,11 +7,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The Vector API kernels' prepared activations hold exactly ggml's Q8_K values: same d, every quant at the
- * position its kernel's order gives, same group sums (an all-zero super-block included).
+ * position its kernel's order gives, same group sums (an all-zero super-block included), with the orders of every
+ * vector width.
  */
 class Q8_KActivationsTest {
     @Test
@@ -22,7 +24,8 @@ class Q8_KActivationsTest {
             MemorySegment x = KQuantTestData.floats(arena, t * k, 12, 99);
             MemorySegment q8 = arena.allocate(Q8_KQuantizer.rowBytes(k));
             MemorySegment prep = arena.allocate(64 + t * Q8_KActivations.rowBytes(k), 64);
-            for (byte[] order : new byte[][] {Q4_KMatmul.ORDER, Q6_KMatmul.ORDER}) {
+            for (byte[] order : new byte[][] {Q4_KMatmul.order(8), Q4_KMatmul.order(16), Q4_KMatmul.order(32),
+                Q6_KMatmul.order(8), Q6_KMatmul.order(16), Q6_KMatmul.order(32)}) {
                 Q8_KActivations.prepare(x, 12, k, 0, t, prep, 64, order);
                 for (int r = 0; r < t; r++) {
                     Q8_KQuantizer.quantizeRow(x, 12 + 4L * r * k, q8, 0, k);
@@ -44,5 +47,16 @@ class Q8_KActivationsTest {
                 }
             }
         }
+    }
+
+    /** Each kernel prepares in its width's order; at 512 bits that is the layout the kernels always had. */
+    @Test
+    void ordersFollowTheWidthAndThe512BitOnesAreUnchanged() {
+        assertArrayEquals(Q8_KActivations.order(32,
+                (h, j, m) -> 128 * h + 64 * (m / 16) + 32 * (j & 1) + 2 * (m % 16) + (j >> 1)), Q4_KMatmul.order(32));
+        assertArrayEquals(Q8_KActivations.order(32,
+                (h, j, m) -> 128 * h + 64 * (j & 1) + 32 * (m / 16) + 2 * (m % 16) + (j >> 1)), Q6_KMatmul.order(32));
+        assertArrayEquals(Q4_KMatmul.order(Q8_KActivations.LANES), Q4_KMatmul.ORDER);
+        assertArrayEquals(Q6_KMatmul.order(Q8_KActivations.LANES), Q6_KMatmul.ORDER);
     }
 }
