@@ -17,7 +17,10 @@ import dev.smallmind.tensor.DType;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** The Vector API {@link MatmulKernel} of every weight type the engine runs. Kernels are stateless singletons. */
+/**
+ * The Vector API {@link MatmulKernel} of every weight type the engine runs. Kernels are stateless singletons. With
+ * 128-bit vectors the legacy quant kernels are left out ({@link VectorHardware#legacyQuantKernels}).
+ */
 public final class MatmulKernels {
     private static final Map<DType, MatmulKernel> KERNELS = new EnumMap<>(DType.class);
 
@@ -26,11 +29,13 @@ public final class MatmulKernels {
         register(new F32Matmul());
         register(new F16Matmul());
         register(new BF16Matmul());
-        register(new Q8_0Matmul());
-        register(new Q4_0Matmul());
-        register(new Q4_1Matmul());
-        register(new Q5_0Matmul());
-        register(new Q5_1Matmul());
+        if (VectorHardware.legacyQuantKernels()) {
+            register(new Q8_0Matmul());
+            register(new Q4_0Matmul());
+            register(new Q4_1Matmul());
+            register(new Q5_0Matmul());
+            register(new Q5_1Matmul());
+        }
         register(new Q4_KMatmul());
         register(new Q5_KMatmul());
         register(new Q6_KMatmul());

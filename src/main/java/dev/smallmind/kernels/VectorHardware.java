@@ -1,20 +1,26 @@
 package dev.smallmind.kernels;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import jdk.incubator.vector.FloatVector;
 
+import java.lang.management.ManagementFactory;
 import java.util.Optional;
 
 /**
- * Whether this JVM runs every kernel with hardware vectors. The F32, F16, BF16, Q4_K, Q5_K and Q6_K products are
- * written for 512-bit vectors (16-token panels and 4 x 16 transposes in the F32 GEMM, 32 int16 lanes matching
- * the Q8_K activation layout); the other kernels use the preferred width. Where the preferred width is smaller
- * (a CPU without AVX-512, or {@code -XX:UseAVX=2}), C2 does not intrinsify 512-bit species: those products run
- * the Vector API's Java fallback, allocating on every call. Measured with {@code -XX:UseAVX=2} on the Zen 4 test
- * machine: small-preset F32 decode 11 tok/s instead of about 400, 6 MB of heap per token on stories260K.
+ * Whether this JVM runs every kernel with hardware vectors. The kernels take their width from the preferred species
+ * (512 bits with AVX-512, 256 with AVX2, 128 with NEON or SSE), with two limits:
+ * <ul>
+ *   <li>The Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 products take a block half as whole float vectors of at least 8 lanes,
+ *       so they need 256-bit vectors; with 128-bit vectors {@link MatmulKernels} leaves them out, and a model of
+ *       those types is refused at load with the list of types that run.</li>
+ *   <li>Without fused multiply-add in hardware ({@code -XX:UseFMA} off, as on x86 CPUs without FMA or with
+ *       {@code -XX:UseAVX=0}) C2 does not intrinsify the Vector API's {@code fma}: every kernel runs the Java
+ *       fallback, tens of times slower and allocating on every call.</li>
+ * </ul>
  */
 public final class VectorHardware {
-    /** The vector width, in bits, that the 512-bit kernels need. */
-    public static final int KERNEL_BITS = 512;
+    /** The narrowest preferred vector, in bits, at which every weight type has a kernel. */
+    public static final int ALL_KERNELS_BITS = 256;
 
     private VectorHardware() {
     }
@@ -24,15 +30,30 @@ public final class VectorHardware {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize();
     }
 
-    /** @return a warning for the user when some kernels run without hardware vectors here, else empty */
+    /** @return whether the legacy quant products (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) can run at this width */
+    public static boolean legacyQuantKernels() {
+        return preferredBits() >= ALL_KERNELS_BITS;
+    }
+
+    /** @return whether the JVM compiles vector fused multiply-adds to hardware instructions */
+    public static boolean hardwareFma() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        return vm == null || !"false".equals(vm.getVMOption("UseFMA").getValue());
+    }
+
+    /** @return a warning for the user when some kernels are missing or run without hardware vectors, else empty */
     public static Optional<String> shortfall() {
-        int bits = preferredBits();
-        if (bits >= KERNEL_BITS) {
-            return Optional.empty();
+        if (!hardwareFma()) {
+            return Optional.of("this JVM has no hardware fused multiply-add (UseFMA is off: a CPU without FMA, or "
+                    + "-XX:UseAVX=0); every kernel runs unaccelerated, tens of times slower and allocating on "
+                    + "every call (no zero-GC decode)");
         }
-        return Optional.of("this JVM's vectors are " + bits + " bits wide (FloatVector.SPECIES_PREFERRED); the F32, "
-                + "F16, BF16, Q4_K, Q5_K and Q6_K kernels need " + KERNEL_BITS + "-bit vectors (AVX-512) and run "
-                + "here unaccelerated, tens of times slower and allocating on every call (no zero-GC decode); "
-                + "Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 run at full speed");
+        if (!legacyQuantKernels()) {
+            return Optional.of("this JVM's vectors are " + preferredBits() + " bits wide "
+                    + "(FloatVector.SPECIES_PREFERRED); the Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 kernels need "
+                    + ALL_KERNELS_BITS + "-bit vectors and are not available here; F32, F16, BF16, Q4_K, Q5_K "
+                    + "and Q6_K models run");
+        }
+        return Optional.empty();
     }
 }

@@ -4,6 +4,7 @@ import dev.smallmind.graph.ops.PanelScratch;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.memory.HeapCounters;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Tensor;
@@ -41,10 +42,14 @@ public final class KernelWarmUp {
     /** Batches in a row no more than 5% faster than the best before them that count as settled. */
     private static final int SETTLED_BATCHES = 3;
     /**
-     * Prompt-step sizes of the prefill warm-up, in turn: whole 64-token GEMM panels, partial last panels of 56, 36,
-     * 20 and 8 tokens (each takes another path of the micro-kernels), and 5 tokens (the kernel's own token tiles).
+     * Prompt-step sizes of the prefill warm-up, in turn, in GEMM panels of {@code P = F32Matmul.PANEL} tokens (64
+     * with 512-bit vectors, 32 with 256, 16 with 128): two whole panels, then partial last panels of 7/8, 9/16,
+     * 5/16 and 1/8 of a panel (each takes another path of the micro-kernels), and 5 tokens (the kernel's own token
+     * tiles). With 512-bit vectors: 128, 120, 100, 84, 72 and 5.
      */
-    private static final int[] PREFILL_TOKENS = {128, 120, 100, 84, 72, 5};
+    private static final int[] PREFILL_TOKENS = {2 * F32Matmul.PANEL, F32Matmul.PANEL + 7 * F32Matmul.PANEL / 8,
+        F32Matmul.PANEL + 9 * F32Matmul.PANEL / 16, F32Matmul.PANEL + 5 * F32Matmul.PANEL / 16,
+        F32Matmul.PANEL + F32Matmul.PANEL / 8, 5};
     /** Weight rows of one prefill warm-up product: one decoded panel's worth. */
     private static final int PREFILL_ROWS = 64;
     /** Shortest row of the prefill warm-up products (a K-quant row is one 256-element super-block). */

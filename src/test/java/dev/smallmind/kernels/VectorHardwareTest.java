@@ -1,6 +1,7 @@
 package dev.smallmind.kernels;
 
 import dev.smallmind.ChildJvm;
+import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -12,24 +13,48 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class VectorHardwareTest {
     @Test
-    void warnsExactlyWhenPreferredVectorsAreNarrowerThanTheKernels() {
-        assertEquals(VectorHardware.preferredBits() < VectorHardware.KERNEL_BITS,
-                VectorHardware.shortfall().isPresent());
+    void warnsExactlyWhenAKernelIsMissingOrUnaccelerated() {
+        assertEquals(VectorHardware.preferredBits() < VectorHardware.ALL_KERNELS_BITS
+                        || !VectorHardware.hardwareFma(), VectorHardware.shortfall().isPresent());
+        assertEquals(VectorHardware.legacyQuantKernels(), MatmulKernels.supported().contains(DType.Q8_0));
     }
 
-    /** An x86 JVM limited to AVX2 (as on a CPU without AVX-512) names the kernels that lose their vectors. */
+    /** An x86 JVM limited to AVX2 (as on a CPU without AVX-512) has every kernel and no warning. */
     @Test
-    void anAvx2JvmIsWarned() throws IOException, InterruptedException {
+    void anAvx2JvmRunsEveryKernel() throws IOException, InterruptedException {
+        assumeX86();
+        String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:UseAVX=2"), List.of(), 60);
+        assertTrue(text.contains("no shortfall") && text.contains("Q4_0") && text.contains("Q6_K"), text);
+    }
+
+    /** 128-bit vectors (NEON's width, here with FMA) leave the legacy quant kernels out, and say so. */
+    @Test
+    void a128BitJvmLeavesTheLegacyQuantsOut() throws IOException, InterruptedException {
+        assumeX86();
+        String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:MaxVectorSize=16"), List.of(), 60);
+        String types = text.substring(text.lastIndexOf('['));
+        assertTrue(text.contains("vectors are 128 bits wide") && !types.contains("Q4_0") && types.contains("Q6_K"),
+                text);
+    }
+
+    /** Without FMA every kernel falls back to Java, and the warning says so. */
+    @Test
+    void aJvmWithoutFmaIsWarned() throws IOException, InterruptedException {
+        assumeX86();
+        String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:-UseFMA"), List.of(), 60);
+        assertTrue(text.contains("no hardware fused multiply-add"), text);
+    }
+
+    private static void assumeX86() {
         String arch = System.getProperty("os.arch");
         assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "UseAVX is an x86 flag; this is " + arch);
-        String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:UseAVX=2"), List.of(), 60);
-        assertTrue(text.contains("vectors are 256 bits wide") && text.contains("Q6_K"), text);
     }
 
-    /** Prints {@link VectorHardware#shortfall()} in a JVM of its own. */
+    /** Prints {@link VectorHardware#shortfall()} and the weight types with a kernel, in a JVM of its own. */
     static final class ShortfallPrinter {
         public static void main(String[] args) {
             System.out.println(VectorHardware.shortfall().orElse("no shortfall"));
+            System.out.println(new java.util.TreeSet<>(MatmulKernels.supported()));
         }
     }
 }
