@@ -39,6 +39,26 @@ public interface MatmulKernel {
     void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n);
 
     /**
+     * Decodes weight rows {@code [rowFrom, rowTo)} of a matrix to F32 rows of {@code k} floats, one after another;
+     * the form that also reads rows a kernel interleaved at load ({@link InterleavedWeights}, whole groups).
+     *
+     * @param w         weights
+     * @param wOffset   byte offset of weight row 0
+     * @param k         row length
+     * @param rowFrom   first row decoded
+     * @param rowTo     one past the last row decoded
+     * @param dst       destination
+     * @param dstOffset byte offset of the first decoded row
+     */
+    default void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
+                            long dstOffset) {
+        long rowBytes = weightType().rowBytes(k);
+        for (int r = rowFrom; r < rowTo; r++) {
+            decodeRow(w, wOffset + r * rowBytes, dst, dstOffset + 4L * (r - rowFrom) * k, k);
+        }
+    }
+
+    /**
      * @param t activation rows
      * @param k row length
      * @return bytes of prepared activations, 0 when the kernel reads F32 activations as they are

@@ -4,6 +4,7 @@ import dev.smallmind.kernels.matmul.BF16Matmul;
 import dev.smallmind.kernels.matmul.F16Matmul;
 import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.kernels.matmul.Q4_0Matmul;
+import dev.smallmind.kernels.matmul.Q4_0InterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q4_1Matmul;
 import dev.smallmind.kernels.matmul.Q4_KMatmul;
 import dev.smallmind.kernels.matmul.Q5_0Matmul;
@@ -13,16 +14,20 @@ import dev.smallmind.kernels.matmul.Q6_KMatmul;
 import dev.smallmind.kernels.matmul.Q8_0Matmul;
 import dev.smallmind.memory.SegmentImplementations;
 import dev.smallmind.tensor.DType;
+import dev.smallmind.tensor.Tensor;
 
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The Vector API {@link MatmulKernel} of every weight type the engine runs. Kernels are stateless singletons. With
- * 128-bit vectors the legacy quant kernels are left out ({@link VectorHardware#legacyQuantKernels}).
+ * The Vector API {@link MatmulKernel} of every weight type the engine runs, over GGUF rows ({@link #forType}), and
+ * the kernel a model's projections run ({@link #forProjection}): the same, or one reading rows interleaved at load
+ * ({@link InterleavedWeights}). Kernels are stateless singletons. With 128-bit vectors the legacy quant kernels are
+ * left out ({@link VectorHardware#legacyQuantKernels}).
  */
 public final class MatmulKernels {
     private static final Map<DType, MatmulKernel> KERNELS = new EnumMap<>(DType.class);
+    private static final Map<DType, MatmulKernel> INTERLEAVED = new EnumMap<>(DType.class);
 
     static {
         SegmentImplementations.load();
@@ -39,6 +44,10 @@ public final class MatmulKernels {
         register(new Q4_KMatmul());
         register(new Q5_KMatmul());
         register(new Q6_KMatmul());
+        if (VectorHardware.legacyQuantKernels() && VectorHardware.exactVectorTyping()
+                && Q4_0InterleavedMatmul.supported()) {
+            INTERLEAVED.put(DType.Q4_0, new Q4_0InterleavedMatmul());
+        }
     }
 
     private MatmulKernels() {
@@ -60,6 +69,25 @@ public final class MatmulKernels {
                     + KERNELS.keySet() + ")");
         }
         return k;
+    }
+
+    /**
+     * @param type weight type
+     * @return the kernel that multiplies projection weights of this type: one reading rows interleaved at load
+     *         (an {@link InterleavedWeights}) where that is faster, else {@link #forType}
+     * @throws IllegalArgumentException when the engine has no kernel for it
+     */
+    public static MatmulKernel forProjection(DType type) {
+        MatmulKernel k = INTERLEAVED.get(type);
+        return k != null ? k : forType(type);
+    }
+
+    /**
+     * @param weights a weight matrix, in GGUF rows or interleaved at load ({@link Tensor#interleaved})
+     * @return the kernel that reads its layout
+     */
+    public static MatmulKernel forWeights(Tensor weights) {
+        return weights.interleaved() ? forProjection(weights.type()) : forType(weights.type());
     }
 
     /** @return the weight types with a kernel */

@@ -41,6 +41,27 @@ public final class VectorHardware {
         return vm == null || !"false".equals(vm.getVMOption("UseFMA").getValue());
     }
 
+    /**
+     * Whether C2 compiles Vector API code here without speculative types from method-handle call sites: the JVM
+     * runs with {@code -XX:TypeProfileLevel} profiling neither arguments nor return values there (the last two
+     * digits 0, as {@code -XX:TypeProfileLevel=0}, which the launcher and the tests pass). With the default (111)
+     * the interleaved Q4_0 kernel was compiled, in about one JVM in three, with an FMA left as boxing Java code
+     * (24 MB per token); docs/architecture.md, "Speculative types and the Vector API".
+     *
+     * @return whether kernels that depend on it may run
+     */
+    public static boolean exactVectorTyping() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        if (vm == null) {
+            return false;
+        }
+        try {
+            return Integer.parseInt(vm.getVMOption("TypeProfileLevel").getValue()) % 100 == 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** @return a warning for the user when some kernels are missing or run without hardware vectors, else empty */
     public static Optional<String> shortfall() {
         if (!hardwareFma()) {

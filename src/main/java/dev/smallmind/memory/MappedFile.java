@@ -23,11 +23,14 @@ public final class MappedFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment segment;
+    /** The JDK's mapped segment over the same bytes, for {@link #release}. */
+    private final MemorySegment mapped;
 
-    private MappedFile(Path path, Arena arena, MemorySegment segment) {
+    private MappedFile(Path path, Arena arena, MemorySegment mapped) {
+        this.mapped = mapped;
+        this.segment = mapped.reinterpret(mapped.byteSize(), arena, null);
         this.path = path;
         this.arena = arena;
-        this.segment = segment;
     }
 
     /**
@@ -39,7 +42,7 @@ public final class MappedFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return new MappedFile(path, arena, mapped.reinterpret(mapped.byteSize(), arena, null));
+            return new MappedFile(path, arena, mapped);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -59,6 +62,17 @@ public final class MappedFile implements AutoCloseable {
     /** @return the mapped file's path */
     public Path path() {
         return path;
+    }
+
+    /**
+     * Drops the pages of these bytes from this process's resident memory ({@link MemorySegment#unload}); reading
+     * them again pages them back in from the page cache.
+     *
+     * @param offset first byte
+     * @param bytes  byte count
+     */
+    public void release(long offset, long bytes) {
+        mapped.asSlice(offset, bytes).unload();
     }
 
     /** Unmaps the file. */

@@ -88,8 +88,9 @@ public final class KernelWarmUp {
         firstOfType.putIfAbsent(model.weights().output().type(), model.weights().output());
         try (Arena arena = Arena.ofShared()) {
             for (Map.Entry<DType, Tensor> e : firstOfType.entrySet()) {
-                warm(MatmulKernels.forType(e.getKey()), e.getValue(), arena);
-                warmPrefill(MatmulKernels.forType(e.getKey()), e.getKey(), arena);
+                MatmulKernel kernel = MatmulKernels.forWeights(e.getValue());
+                warm(kernel, e.getValue(), arena);
+                warmPrefill(kernel, e.getKey(), arena);
             }
         }
         return System.nanoTime() - start;
@@ -159,14 +160,13 @@ public final class KernelWarmUp {
         MemorySegment decoded = arena.allocate(4L * PREFILL_ROWS * k, 64);
         MemorySegment prepared = arena.allocate(Math.max(64, kernel.preparedBytes(maxTokens, k)), 64);
         MemorySegment y = arena.allocate(4L * PREFILL_ROWS * maxTokens, 64);
-        long rowBytes = type.rowBytes(k);
         HeapCounters counters = new HeapCounters();
         long[] self = {Thread.currentThread().threadId()};
         long begin = System.nanoTime();
         while (true) {
             long before = counters.allocatedBytes(self);
             for (int t : PREFILL_TOKENS) {
-                prefillStep(kernel, gemm, panels, t, k, w, rowBytes, x, rounded, packed, decoded, prepared, y);
+                prefillStep(kernel, gemm, panels, t, k, w, x, rounded, packed, decoded, prepared, y);
             }
             long bytes = counters.allocatedBytes(self) - before;
             if (bytes < PREFILL_SETTLED_BYTES || System.nanoTime() - begin >= PREFILL_MAX_NANOS) {
@@ -176,15 +176,13 @@ public final class KernelWarmUp {
     }
 
     private static void prefillStep(MatmulKernel kernel, MatmulKernel gemm, boolean panels, int t, int k,
-                                    MemorySegment w, long rowBytes, MemorySegment x, MemorySegment rounded,
+                                    MemorySegment w, MemorySegment x, MemorySegment rounded,
                                     MemorySegment packed, MemorySegment decoded, MemorySegment prepared,
                                     MemorySegment y) {
         if (panels && t >= PanelScratch.MIN_TOKENS) {
             ((RoundedActivations) kernel).roundRows(x, 0, k, 0, t, rounded, 0);
             gemm.prepare(rounded, 0, k, 0, t, packed, 0);
-            for (int r = 0; r < PREFILL_ROWS; r++) {
-                kernel.decodeRow(w, r * rowBytes, decoded, 4L * r * k, k);
-            }
+            kernel.decodeRows(w, 0, k, 0, PREFILL_ROWS, decoded, 0);
             gemm.multiply(decoded, 0, k, packed, 0, t, y, 0, PREFILL_ROWS, 0, PREFILL_ROWS);
         } else {
             boolean prepares = kernel.preparedBytes(t, k) > 0;

@@ -2,8 +2,11 @@ package dev.smallmind.model;
 
 import dev.smallmind.tensor.Tensor;
 
+import java.util.function.UnaryOperator;
+
 /**
- * The weights of one transformer block, as views into the mapped file. Absent parts are null: a fused {@code qkv}
+ * The weights of one transformer block, as views into the mapped file (projections possibly interleaved at load,
+ * {@link ModelWeights#interleaved}). Absent parts are null: a fused {@code qkv}
  * replaces {@code q}, {@code k} and {@code v}; a fused {@code up} of twice the feed-forward width replaces
  * {@code gate} and {@code up} (Phi-3); biases exist only where the architecture has them.
  *
@@ -31,4 +34,18 @@ public record LayerWeights(Tensor attnNorm, Tensor attnNormBias, Tensor q, Tenso
                            Tensor qBias, Tensor kBias, Tensor vBias, Tensor qkvBias, Tensor output,
                            Tensor outputBias, Tensor ffnNorm, Tensor ffnNormBias, Tensor gate, Tensor up,
                            Tensor upBias, Tensor down, Tensor downBias) {
+
+    /**
+     * @param replace applied to each projection matrix present (q, k, v, qkv, output, gate, up, down)
+     * @return these weights with the projections replaced by what {@code replace} returns
+     */
+    LayerWeights withProjections(UnaryOperator<Tensor> replace) {
+        return new LayerWeights(attnNorm, attnNormBias, orNull(q, replace), orNull(k, replace), orNull(v, replace),
+                orNull(qkv, replace), qBias, kBias, vBias, qkvBias, orNull(output, replace), outputBias, ffnNorm,
+                ffnNormBias, orNull(gate, replace), orNull(up, replace), upBias, orNull(down, replace), downBias);
+    }
+
+    private static Tensor orNull(Tensor t, UnaryOperator<Tensor> replace) {
+        return t == null ? null : replace.apply(t);
+    }
 }

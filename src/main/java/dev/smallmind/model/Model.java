@@ -4,10 +4,12 @@ import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.tensor.Tensor;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 /**
- * A loaded model: configuration and weights as views into the memory-mapped GGUF file. Immutable after {@link #open} and safe to share across threads and
+ * A loaded model: configuration and weights as views into the memory-mapped GGUF file, plus copies of the
+ * projections whose kernel reads rows interleaved at load ({@link ModelWeights#interleaved}). Immutable after {@link #open} and safe to share across threads and
  * sessions; closing it unmaps the file, so close it only after every session is closed.
  */
 public final class Model implements AutoCloseable {
@@ -15,8 +17,10 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final ModelWeights weights;
     private final long loadNanos;
+    private final Arena interleavedWeights;
 
-    private Model(GgufFile gguf, ModelConfig config, ModelWeights weights, long loadNanos) {
+    private Model(GgufFile gguf, ModelConfig config, ModelWeights weights, long loadNanos, Arena interleavedWeights) {
+        this.interleavedWeights = interleavedWeights;
         this.gguf = gguf;
         this.config = config;
         this.weights = weights;
@@ -45,8 +49,14 @@ public final class Model implements AutoCloseable {
                         + embd.shape() + ", expected [vocab, dim]");
             }
             ModelConfig config = ModelConfig.fromGguf(gguf, (int) embd.shape().dim(0));
-            ModelWeights weights = ModelWeights.bind(gguf, config);
-            return new Model(gguf, config, weights, System.nanoTime() - t0);
+            Arena interleaved = Arena.ofShared();
+            try {
+                ModelWeights weights = ModelWeights.bind(gguf, config).interleaved(interleaved, gguf);
+                return new Model(gguf, config, weights, System.nanoTime() - t0, interleaved);
+            } catch (RuntimeException e) {
+                interleaved.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             gguf.close();
             throw e;
@@ -58,7 +68,7 @@ public final class Model implements AutoCloseable {
         return config;
     }
 
-    /** @return weights, views into the mapping */
+    /** @return weights: views into the mapping, and projections interleaved at load ({@link ModelWeights#interleaved}) */
     public ModelWeights weights() {
         return weights;
     }
@@ -73,14 +83,15 @@ public final class Model implements AutoCloseable {
         return gguf.fileSize();
     }
 
-    /** @return nanoseconds {@link #open} took (mapping, validation, binding) */
+    /** @return nanoseconds {@link #open} took (mapping, validation, binding, interleaving) */
     public long loadNanos() {
         return loadNanos;
     }
 
-    /** Unmaps the file. */
+    /** Unmaps the file and frees the interleaved weights. */
     @Override
     public void close() {
         gguf.close();
+        interleavedWeights.close();
     }
 }

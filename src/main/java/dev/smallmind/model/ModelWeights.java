@@ -1,10 +1,16 @@
 package dev.smallmind.model;
 
 import dev.smallmind.kernels.MatmulKernels;
+import dev.smallmind.kernels.InterleavedWeights;
+import dev.smallmind.memory.Alignment;
 import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Shape;
 import dev.smallmind.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.UnaryOperator;
 
 
 /**
@@ -72,6 +78,44 @@ public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tens
                     b.optionalVector(p + "ffn_down.bias", dim));
         }
         return new ModelWeights(embd, pos, outNorm, outNormBias, output, layers);
+    }
+
+    /**
+     * The same weights with every projection matrix whose type has an interleaving kernel
+     * ({@link MatmulKernels#forProjection} is an {@link InterleavedWeights}) copied into {@code arena} in that
+     * kernel's layout, where its rows make whole groups. The token embedding stays as mapped (its lookups read
+     * GGUF rows), so a tied output gets a copy of its own. The mapped pages a copy was made from are released
+     * ({@link GgufFile#releasePages}), so resident memory does not hold the weights twice.
+     *
+     * @param arena where the copies live (as long as the model)
+     * @param gguf  the file the weights are views of
+     * @return the weights the graph runs
+     * @throws ModelLoadException naming the tensor when its data cannot be interleaved (a scale that is not finite)
+     */
+    public ModelWeights interleaved(Arena arena, GgufFile gguf) {
+        UnaryOperator<Tensor> interleave = t -> interleave(t, arena, gguf);
+        LayerWeights[] interleavedLayers = new LayerWeights[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            interleavedLayers[l] = layers[l].withProjections(interleave);
+        }
+        return new ModelWeights(tokenEmbedding, positionEmbedding, outputNorm, outputNormBias,
+                interleave(output, arena, gguf), interleavedLayers);
+    }
+
+    private static Tensor interleave(Tensor t, Arena arena, GgufFile gguf) {
+        if (!(MatmulKernels.forProjection(t.type()) instanceof InterleavedWeights kernel)
+                || !t.isContiguous() || t.shape().rank() != 2 || t.shape().dim(0) % kernel.groupRows() != 0) {
+            return t;
+        }
+        long bytes = Tensor.byteSize(t.type(), t.shape());
+        MemorySegment copy = arena.allocate(bytes, Alignment.BYTES);
+        try {
+            kernel.pack(t.segment(), t.offset(), (int) t.shape().last(), (int) t.shape().dim(0), copy, 0);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(gguf.path() + ": tensor '" + t.name() + "': " + e.getMessage());
+        }
+        gguf.releasePages(t.offset(), bytes);
+        return t.interleavedAt(copy, 0);
     }
 
     /** Looks tensors up by name and checks them, with messages naming file and tensor. */

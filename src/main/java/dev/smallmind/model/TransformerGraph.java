@@ -177,7 +177,7 @@ public final class TransformerGraph {
                         int outStride, Rows rows, int rowCapacity) {
         boolean sameType = true;
         for (Tensor t : weights) {
-            sameType &= t.type() == weights[0].type();
+            sameType &= t.type() == weights[0].type() && t.interleaved() == weights[0].interleaved();
         }
         if (!sameType) {
             for (int i = 0; i < weights.length; i++) {
@@ -186,7 +186,7 @@ public final class TransformerGraph {
             }
             return;
         }
-        MatmulKernel kernel = MatmulKernels.forType(weights[0].type());
+        MatmulKernel kernel = MatmulKernels.forWeights(weights[0]);
         int k = (int) weights[0].shape().last();
         long prepBytes = kernel.preparedBytes(rowCapacity, k);
         Buffer prepared = prepBytes == 0 ? null : g.buffer(name + ".prepared", prepBytes);

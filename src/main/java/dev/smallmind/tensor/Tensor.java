@@ -17,8 +17,11 @@ public final class Tensor {
     private final DType type;
     private final Shape shape;
     private final long[] strides;
+    private final boolean interleaved;
 
-    private Tensor(String name, MemorySegment segment, long offset, DType type, Shape shape, long[] strides) {
+    private Tensor(String name, MemorySegment segment, long offset, DType type, Shape shape, long[] strides,
+                   boolean interleaved) {
+        this.interleaved = interleaved;
         this.name = name;
         this.segment = segment;
         this.offset = offset;
@@ -48,7 +51,29 @@ public final class Tensor {
             strides[i] = stride;
             stride = Math.multiplyExact(stride, shape.dim(i));
         }
-        return new Tensor(name, segment, offset, type, shape, strides);
+        return new Tensor(name, segment, offset, type, shape, strides, false);
+    }
+
+    /**
+     * The same matrix with groups of rows interleaved by its type's interleaving kernel
+     * ({@code kernels.InterleavedWeights}): a group takes the bytes of its rows, so only that kernel can find a row
+     * inside it, and row slices must keep to whole groups.
+     *
+     * @param interleavedSegment memory holding the interleaved rows
+     * @param interleavedOffset  byte offset of the first group
+     * @return the interleaved tensor
+     * @throws IllegalArgumentException when this tensor is strided
+     */
+    public Tensor interleavedAt(MemorySegment interleavedSegment, long interleavedOffset) {
+        if (!isContiguous()) {
+            throw new IllegalArgumentException("tensor '" + name + "' is strided and cannot be interleaved");
+        }
+        return new Tensor(name, interleavedSegment, interleavedOffset, type, shape, strides.clone(), true);
+    }
+
+    /** @return whether groups of rows are interleaved ({@link #interleavedAt}) rather than in GGUF's row order */
+    public boolean interleaved() {
+        return interleaved;
     }
 
     private static long rowBytes(String name, DType type, long elements) {
@@ -160,7 +185,7 @@ public final class Tensor {
             d[k] = shape.dim(k + 1);
             s[k] = strides[k + 1];
         }
-        return new Tensor(name + "[" + i + "]", segment, offset + i * strides[0], type, Shape.of(d), s);
+        return new Tensor(name + "[" + i + "]", segment, offset + i * strides[0], type, Shape.of(d), s, interleaved);
     }
 
     /**
@@ -180,7 +205,7 @@ public final class Tensor {
         }
         long start = offset + (dim == shape.rank() - 1 ? from / type.blockSize() * type.blockBytes()
                 : from * strides[dim]);
-        return new Tensor(name, segment, start, type, shape.with(dim, to - from), strides.clone());
+        return new Tensor(name, segment, start, type, shape.with(dim, to - from), strides.clone(), interleaved);
     }
 
     /**
@@ -197,7 +222,8 @@ public final class Tensor {
             throw new IllegalArgumentException("tensor '" + name + "': cannot reshape " + shape + " ("
                     + shape.elements() + " elements) to " + newShape + " (" + newShape.elements() + ")");
         }
-        return of(name, segment, offset, type, newShape);
+        Tensor view = of(name, segment, offset, type, newShape);
+        return interleaved ? view.interleavedAt(segment, offset) : view;
     }
 
     /**
@@ -234,6 +260,6 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return name + " " + type + shape;
+        return name + " " + type + shape + (interleaved ? " (interleaved)" : "");
     }
 }

@@ -8,6 +8,7 @@ import dev.smallmind.kernels.ElementWise;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -47,7 +48,6 @@ public final class MatmulNode extends Node {
     private final PanelScratch panels;
     private final RoundedActivations rounding;
     private final MatmulKernel gemm = MatmulKernels.forType(DType.F32);
-    private final long weightRowBytes;
     private final RangeTask prepare = this::prepareRows;
     private final RangeTask preparePanels = this::preparePanelRows;
     private MemorySegment arena;
@@ -98,8 +98,9 @@ public final class MatmulNode extends Node {
         int total = 0;
         for (int p = 0; p < parts; p++) {
             Tensor w = weights[p];
-            if (w.type() != kernel.weightType()) {
+            if (w.type() != kernel.weightType() || w.interleaved() != kernel instanceof InterleavedWeights) {
                 throw new IllegalArgumentException("node '" + name + "': kernel for " + kernel.weightType()
+                        + (kernel instanceof InterleavedWeights ? " rows interleaved at load" : " GGUF rows")
                         + " given weight " + w);
             }
             if (w.shape().rank() != 2 || !w.isContiguous() || w.shape().last() != k) {
@@ -107,6 +108,10 @@ public final class MatmulNode extends Node {
                         + " must be a contiguous matrix with " + k + " columns");
             }
             int n = (int) w.shape().dim(0);
+            if (kernel instanceof InterleavedWeights iw && (n % iw.groupRows() != 0 || ROW_GRAIN % iw.groupRows() != 0)) {
+                throw new IllegalArgumentException("node '" + name + "': " + n + " rows of " + w.name()
+                        + " split at " + ROW_GRAIN + " rows do not keep to whole groups of " + iw.groupRows());
+            }
             if (columns[p] < 0 || columns[p] + n > outStride) {
                 throw new IllegalArgumentException("node '" + name + "': " + n + " outputs of " + w.name()
                         + " at column " + columns[p] + " exceed the output row of " + outStride);
@@ -128,7 +133,6 @@ public final class MatmulNode extends Node {
         }
         firstRow[parts] = total;
         this.totalRows = total;
-        this.weightRowBytes = kernel.weightType().rowBytes(k);
         if (panels != null && (!(kernel instanceof RoundedActivations) || panels.panelRows() % ROW_GRAIN != 0)) {
             throw new IllegalArgumentException("node '" + name + "': the panel path needs a kernel that rounds"
                     + " activations to plain rows and panels of a multiple of " + ROW_GRAIN + " rows");
@@ -234,10 +238,7 @@ public final class MatmulNode extends Node {
         long scratch = decodedOffset + 4L * worker * panelRows * k;
         for (int r0 = rowFrom; r0 < rowTo; r0 += panelRows) {
             int n = Math.min(panelRows, rowTo - r0);
-            for (int r = 0; r < n; r++) {
-                kernel.decodeRow(weights[p], weightOffsets[p] + (r0 + r) * weightRowBytes, arena,
-                        scratch + 4L * r * k, k);
-            }
+            kernel.decodeRows(weights[p], weightOffsets[p], k, r0, r0 + n, arena, scratch);
             gemm.multiply(arena, scratch, k, arena, packedOffset, t, arena, y + 4L * r0, outStride, 0, n);
         }
     }

@@ -20,16 +20,17 @@ public final class GgufFile implements AutoCloseable {
     private final Path path;
     private final String name;
     private final MemorySegment segment;
-    private final AutoCloseable owner;
+    /** The mapping this file owns, or null for an image the caller owns ({@link #of}). */
+    private final MappedFile mapping;
     private final GgufHeader header;
     private final List<String> keys;
     private boolean closed;
 
-    private GgufFile(Path path, MemorySegment segment, AutoCloseable owner, GgufHeader header) {
+    private GgufFile(Path path, MemorySegment segment, MappedFile mapping, GgufHeader header) {
         this.path = path;
         this.name = path.toString();
         this.segment = segment;
-        this.owner = owner;
+        this.mapping = mapping;
         this.header = header;
         this.keys = List.copyOf(header.metadata().keySet());
     }
@@ -60,7 +61,7 @@ public final class GgufFile implements AutoCloseable {
      * @return the parsed file
      */
     static GgufFile of(Path path, MemorySegment segment) {
-        return new GgufFile(path, segment, () -> { }, GgufParser.parse(path.toString(), segment));
+        return new GgufFile(path, segment, null, GgufParser.parse(path.toString(), segment));
     }
 
     /** @return the file's path */
@@ -304,6 +305,19 @@ public final class GgufFile implements AutoCloseable {
         return segment;
     }
 
+    /**
+     * Drops the pages holding these bytes from this process's resident memory, as after copying a tensor elsewhere;
+     * reading them again pages them back in. Does nothing for an image the caller owns.
+     *
+     * @param offset first byte
+     * @param bytes  byte count
+     */
+    public void releasePages(long offset, long bytes) {
+        if (mapping != null) {
+            mapping.release(offset, bytes);
+        }
+    }
+
     /** Unmaps the file; tensor views become invalid. Closing again does nothing. */
     @Override
     public synchronized void close() {
@@ -311,10 +325,8 @@ public final class GgufFile implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            owner.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing " + name, e);
+        if (mapping != null) {
+            mapping.close();
         }
     }
 

@@ -24,9 +24,13 @@ final class OneTokenProductAllocation {
     private OneTokenProductAllocation() {
     }
 
+    /**
+     * @param args the weight type; with a second argument {@code interleaved}, the kernel a model's projections of
+     *             that type run ({@link MatmulKernels#forProjection}), reading rows interleaved at load
+     */
     public static void main(String[] args) {
         DType type = DType.valueOf(args[0]);
-        MatmulKernel kernel = MatmulKernels.forType(type);
+        MatmulKernel kernel = args.length > 1 ? MatmulKernels.forProjection(type) : MatmulKernels.forType(type);
         HeapCounters counters = new HeapCounters();
         long[] self = {Thread.currentThread().threadId()};
         try (Arena arena = Arena.ofShared()) {

@@ -1,0 +1,276 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.InterleavedWeights;
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q4_0 weights interleaved at load in groups of {@value #GROUP} rows, times activations rounded through Q8_0
+ * blocks and kept as int16 ({@link Q8_0PairActivations}): the products are formed and summed in int16 lanes, like
+ * llama.cpp's repacked Q4_0 kernels, instead of widening every nibble to a float ({@link Q4_0Matmul}).
+ *
+ * <p>Layout of a group, per block {@code b} (32 columns), 288 bytes as in GGUF: the 16 rows' fp16 scales, then 4
+ * chunks of 64 bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quant bytes
+ * {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} then carries four nibbles:
+ * columns {@code 4c+e}, {@code 4c+e+16}, {@code 4c+e+2} and {@code 4c+e+18} of row {@code r}, and each nibble
+ * taken out of the whole vector pairs with one activation pair {@code (a[i], a[i+1])} broadcast to every row. So a
+ * vector of 2 x (lanes / 2) products belongs to lanes / 2 rows, 16 such products per lane sum in int16 (at most 16
+ * x 15 x 127 = 30480), the two halves of each int32 lane give a row's block sum, and a group's results come out as
+ * one float vector per lanes / 2 rows, no reduction across lanes. The group is one sequential stream of memory.
+ *
+ * <p>The nibbles stay unsigned (0..15): {@code sum (q - 8) a = sum q a - 8 sum a}, the second term prepared once per
+ * activation block. The block sums are exact integers, so a row's result is {@code sum_b d_b * da_b * s_b} as in
+ * ggml's {@code vec_dot_q4_0_q8_0}, accumulated with FMAs. Scalar twin, over the GGUF rows these are packed
+ * from: {@link Q4_0MatmulReference}.
+ */
+public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights {
+    /** Rows interleaved in one group. */
+    public static final int GROUP = 16;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Rows whose results one float vector holds (two int16 lanes per row). */
+    private static final int ROWS = S.length() / 2;
+    /** The fp16 scales of {@link #ROWS} rows. */
+    private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
+    /** A block half of one row (16 quant bytes) at the width of {@link Q4_0Matmul}'s decoding. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    private static final VectorSpecies<Long> BL = VectorSpecies.of(long.class, B.vectorShape());
+    /** Within every 4 bytes, {@code q[0], q[2], q[1], q[3]} back to {@code q[0..3]} (its own inverse). */
+    private static final VectorShuffle<Byte> UNSWAP = VectorShuffle.fromOp(B, i -> (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1));
+    // Masks as vectors rather than scalar operands: with scalar operands C2 left some of dot's operations as calls
+    // into the Vector API's Java fallback (with -Xbatch on every run), boxing vectors on every block.
+    private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
+    private static final int QK = 32;
+    private static final int HALF = QK / 2;
+    private static final int BLOCK_BYTES = 18;
+    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
+    private static final int SCALE_BYTES = GROUP * 2;
+    private static final int CHUNK_BYTES = GROUP * 4;
+    /** Bytes of one vector of {@link #ROWS} rows inside a chunk. */
+    private static final int VECTOR_BYTES = ROWS * 4;
+    /** {@code 2^112}: an fp16 value's exponent and mantissa moved into a float's fields, times this, is its value. */
+    private static final float HALF_TO_FLOAT = 0x1p112f;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * @return whether this JVM's vectors suit the kernel: int16 lanes for two or more rows and a 64-bit or wider
+     *         block half (256-bit vectors and up), else models run {@link Q4_0Matmul}
+     */
+    public static boolean supported() {
+        return S.length() >= 16 && GROUP % ROWS == 0;
+    }
+
+    @Override
+    public DType weightType() {
+        return DType.Q4_0;
+    }
+
+    @Override
+    public int groupRows() {
+        return GROUP;
+    }
+
+    /**
+     * Rearranges whole groups of GGUF rows into the interleaved layout.
+     *
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     *                                  not finite (its byte offset in {@code src} named)
+     */
+    @Override
+    public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
+        if (rows % GROUP != 0) {
+            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
+        }
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int g = 0; g < rows / GROUP; g++) {
+            long src0 = srcOffset + (long) g * GROUP * rowBytes;
+            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
+            for (int b = 0; b < nb; b++) {
+                long out = dst0 + (long) b * GROUP_BLOCK_BYTES;
+                for (int r = 0; r < GROUP; r++) {
+                    long in = src0 + r * rowBytes + (long) b * BLOCK_BYTES;
+                    short d = src.get(SHORT, in);
+                    if (!Float.isFinite(Float.float16ToFloat(d))) {
+                        throw new IllegalArgumentException("Q4_0 block scale at byte " + in + " is "
+                                + Float.float16ToFloat(d));
+                    }
+                    dst.set(SHORT, out + 2L * r, d);
+                    for (int c = 0; c < 4; c++) {
+                        int q = src.get(INT, in + 2 + 4L * c);
+                        dst.set(INT, out + SCALE_BYTES + (long) c * CHUNK_BYTES + 4L * r, swapMiddleBytes(q));
+                    }
+                }
+            }
+        }
+    }
+
+    private static int swapMiddleBytes(int q) {
+        return (q & 0xFF0000FF) | ((q >>> 8) & 0x0000FF00) | ((q << 8) & 0x00FF0000);
+    }
+
+    /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
+    @Override
+    public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
+        throw new UnsupportedOperationException("Q4_0 rows interleaved in groups of " + GROUP
+                + " are decoded by decodeRows");
+    }
+
+    @Override
+    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
+                           long dstOffset) {
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int lane = r % GROUP;
+            long group = wOffset + (long) (r - lane) * rowBytes;
+            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                long qb = wb + SCALE_BYTES + 4L * lane;
+                long db = out + (long) b * QK * Float.BYTES;
+                float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
+                for (int h = 0; h < HALF; h += B.length()) {
+                    LongVector bytes = LongVector.zero(BL);
+                    for (int l = 0; l < BL.length(); l++) {
+                        long c = (h >> 2) + 2L * l;
+                        long pair = (w.get(INT, qb + c * CHUNK_BYTES) & 0xFFFFFFFFL)
+                                | ((long) w.get(INT, qb + (c + 1) * CHUNK_BYTES) << 32);
+                        bytes = bytes.withLane(l, pair);
+                    }
+                    ByteVector q = bytes.reinterpretAsBytes().rearrange(UNSWAP);
+                    ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                            .reinterpretAsBytes();
+                    FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector hi = (FloatVector) up.and((byte) 0xF).sub((byte) 8)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    lo.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+                    hi.mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+                }
+            }
+        }
+    }
+
+    @Override
+    public long preparedBytes(int t, int k) {
+        return t * Q8_0PairActivations.rowBytes(k);
+    }
+
+    @Override
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    /**
+     * @param rowFrom first weight row, a multiple of {@value #GROUP}
+     * @param rowTo   one past the last weight row, a multiple of {@value #GROUP}
+     */
+    @Override
+    public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
+                         MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long actRowBytes = Q8_0PairActivations.rowBytes(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int g = rowFrom / GROUP; g < rowTo / GROUP; g++) {
+            for (int s = 0; s < GROUP / ROWS; s++) {
+                long wg = wOffset + g * groupBytes + (long) s * VECTOR_BYTES;
+                long scales = wOffset + g * groupBytes + (long) s * ROWS * 2;
+                long yg = yOffset + ((long) g * GROUP + (long) s * ROWS) * Float.BYTES;
+                // Each token passes over the group on its own: the group's bytes are still in L1 or L2 for the
+                // next, and one token per call keeps the method within what C2 compiles whole.
+                for (int j = 0; j < t; j++) {
+                    dot(w, wg, scales, nb, act, actOffset + j * actRowBytes, k, y, yg + j * yRowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #ROWS} rows of one group times one activation row.
+     *
+     * @param wq     byte offset of the rows' first quant vector in chunk 0 of block 0, less the scales
+     * @param scales byte offset of the rows' first scale in block 0
+     */
+    private static void dot(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k,
+                            MemorySegment y, long yo) {
+        long ad = ar + Q8_0PairActivations.scalesOffset(k);
+        long ac = ar + Q8_0PairActivations.correctionsOffset(k);
+        FloatVector acc = FloatVector.broadcast(F, 0f);
+        for (int b = 0; b < nb; b++) {
+            long wb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
+            long ab = ar + (long) b * QK * 2;
+            // The four chunks written out: as a loop of 4, C2 split it into pre-, main and post-loops whose limit
+            // arithmetic cost more than the products.
+            ShortVector v = ShortVector.fromMemorySegment(S, w, wb, LE);
+            ShortVector sum = v.and(NIBBLE).mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 32)).reinterpretShape(S, 0)))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 4)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 12)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 36)).reinterpretShape(S, 0))));
+            v = ShortVector.fromMemorySegment(S, w, wb + CHUNK_BYTES, LE);
+            sum = sum.add(v.and(NIBBLE).mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 40)).reinterpretShape(S, 0))))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 12)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 12)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 44)).reinterpretShape(S, 0))));
+            v = ShortVector.fromMemorySegment(S, w, wb + 2 * CHUNK_BYTES, LE);
+            sum = sum.add(v.and(NIBBLE).mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 16)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 48)).reinterpretShape(S, 0))))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 20)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 12)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 52)).reinterpretShape(S, 0))));
+            v = ShortVector.fromMemorySegment(S, w, wb + 3 * CHUNK_BYTES, LE);
+            sum = sum.add(v.and(NIBBLE).mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 24)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 56)).reinterpretShape(S, 0))))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(NIBBLE)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0))
+                    .add(v.lanewise(VectorOperators.LSHR, 12)
+                            .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0))));
+            IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
+            IntVector s = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16)).add(IntVector.broadcast(I, act.get(INT, ac + 4L * b)));
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector d = ((FloatVector) h.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13)
+                    .or(h.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretShape(F, 0)).mul(FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
+            acc = ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0)).fma(d, acc);
+        }
+        acc.intoMemorySegment(y, yo, LE);
+    }
+}
