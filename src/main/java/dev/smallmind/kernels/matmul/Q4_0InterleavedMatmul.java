@@ -57,6 +57,8 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
+    /** Q4_0 stores {@code x / d + 8}; the kernel multiplies the unsigned nibbles and takes 8 times the sum off. */
+    private static final int NIBBLE_OFFSET = 8;
     private static final int QK = 32;
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = 18;
@@ -222,7 +224,7 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static void dot(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k,
                             MemorySegment y, long yo) {
         long ad = ar + Q8_0PairActivations.scalesOffset(k);
-        long ac = ar + Q8_0PairActivations.correctionsOffset(k);
+        long as = ar + Q8_0PairActivations.sumsOffset(k);
         FloatVector acc = FloatVector.broadcast(F, 0f);
         for (int b = 0; b < nb; b++) {
             long wb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
@@ -263,7 +265,7 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                             .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0))));
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
             IntVector s = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs.lanewise(VectorOperators.ASHR, 16)).add(IntVector.broadcast(I, act.get(INT, ac + 4L * b)));
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16)).add(IntVector.broadcast(I, -NIBBLE_OFFSET * act.get(INT, as + 4L * b)));
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) h.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13)

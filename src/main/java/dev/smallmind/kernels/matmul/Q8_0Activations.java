@@ -3,6 +3,7 @@ package dev.smallmind.kernels.matmul;
 import dev.smallmind.memory.Alignment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -27,6 +28,8 @@ public final class Q8_0Activations {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to an integer, half to even. */
@@ -56,17 +59,21 @@ public final class Q8_0Activations {
      */
     public static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
                                 MemorySegment prep, long prepOffset) {
-        quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), -1);
+        quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), -1, -1);
     }
 
     /**
-     * Shared by the Q8_0 and Q8_1 formats.
+     * Shared by the Q8_0, Q8_1 and int16 ({@link Q8_0PairActivations}) forms, so that prompt steps, which round
+     * many rows at a time for the decoded-panel path, compile the one method that decode steps use too.
      *
-     * @param rowBytes   prepared row stride
-     * @param sumsOffset offset of the Q8_1 block sums in a prepared row, or -1 for Q8_0
+     * @param rowBytes     prepared row stride
+     * @param sumsOffset   offset of the Q8_1 block sums in a prepared row, or -1 for Q8_0
+     * @param scalesOffset for the int16 form, offset in a prepared row of the float block scales (the quants then
+     *                     go to the row's start as int16 and the block sums of the quants to {@code sumsOffset}
+     *                     as ints); -1 for the float forms
      */
     static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
-                         MemorySegment prep, long prepOffset, long rowBytes, long sumsOffset) {
+                         MemorySegment prep, long prepOffset, long rowBytes, long sumsOffset, long scalesOffset) {
         int nb = k / BLOCK;
         for (int r = from; r < to; r++) {
             long src = xOffset + (long) r * k * Float.BYTES;
@@ -86,10 +93,18 @@ public final class Q8_0Activations {
                 for (int j = 0; j < BLOCK; j += L) {
                     FloatVector q = FloatVector.fromMemorySegment(F, x, xb + j * 4L, LE)
                             .mul(id).add(RINT_MAGIC).sub(RINT_MAGIC);
-                    q.mul(dh).intoMemorySegment(prep, pb + j * 4L, LE);
+                    if (scalesOffset >= 0) {
+                        q.convertShape(VectorOperators.F2S, S, 0)
+                                .intoMemorySegment(prep, dst + 2L * ((long) b * BLOCK + j), LE);
+                    } else {
+                        q.mul(dh).intoMemorySegment(prep, pb + j * 4L, LE);
+                    }
                     sum = sum.add(q);
                 }
-                if (sumsOffset >= 0) {
+                if (scalesOffset >= 0) {
+                    prep.set(FLOAT, dst + scalesOffset + b * 4L, dh);
+                    prep.set(INT, dst + sumsOffset + b * 4L, (int) sum.reduceLanes(VectorOperators.ADD));
+                } else if (sumsOffset >= 0) {
                     float s = d * sum.reduceLanes(VectorOperators.ADD);
                     prep.set(FLOAT, dst + sumsOffset + b * 4L, Float.float16ToFloat(Float.floatToFloat16(s)));
                 }

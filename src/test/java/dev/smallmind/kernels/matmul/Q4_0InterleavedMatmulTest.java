@@ -139,8 +139,8 @@ class Q4_0InterleavedMatmulTest {
                         assertEquals(rounded.getAtIndex(ValueLayout.JAVA_FLOAT, (long) j * k + b * 32 + e), q * d,
                                 "token " + j + " block " + b + " element " + e);
                     }
-                    assertEquals(-8 * sum, pairs.get(ValueLayout.JAVA_INT_UNALIGNED,
-                            row + Q8_0PairActivations.correctionsOffset(k) + 4L * b), "block " + b + " correction");
+                    assertEquals(sum, pairs.get(ValueLayout.JAVA_INT_UNALIGNED,
+                            row + Q8_0PairActivations.sumsOffset(k) + 4L * b), "block " + b + " sum of quants");
                 }
             }
         }
