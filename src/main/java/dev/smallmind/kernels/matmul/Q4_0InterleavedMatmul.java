@@ -57,6 +57,8 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
+    private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
+    private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
     /** Q4_0 stores {@code x / d + 8}; the kernel multiplies the unsigned nibbles and takes 8 times the sum off. */
     private static final int NIBBLE_OFFSET = 8;
     private static final int QK = 32;
@@ -225,7 +227,12 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                             MemorySegment y, long yo) {
         long ad = ar + Q8_0PairActivations.scalesOffset(k);
         long as = ar + Q8_0PairActivations.sumsOffset(k);
-        FloatVector acc = FloatVector.broadcast(F, 0f);
+        // The rows' sums accumulate in the output, not in a vector carried round the block loop: with such a loop
+        // variable C2 compiled the FMA as a boxing call in one JVM in three to one in eight (a standalone probe
+        // and 2-thread decode, whatever the variable's first value), and with none it did not in 20 runs. That
+        // costs speed where the register version compiled well: 11-15 against 21-31 G weights/s in a 30-matrix
+        // probe, medium Q4_0 decode 107-121 against 148-178 tok/s on one thread (docs/performance.md, session 8).
+        FloatVector.zero(F).intoMemorySegment(y, yo, LE);
         for (int b = 0; b < nb; b++) {
             long wb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
             long ab = ar + (long) b * QK * 2;
@@ -263,16 +270,26 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                             .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0))
                     .add(v.lanewise(VectorOperators.LSHR, 12)
                             .mul((ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0))));
+            // From here on the operations are the abstract lanewise methods called right here, not the final
+            // conveniences (add, fma, shifts by a scalar) that call them: a reinterpreted or converted vector's
+            // class is not known when C2 parses this method, and the conveniences' own type profiles are shared
+            // with every kernel in the JVM (256-bit shorts and floats among them), so C2 at times compiled the
+            // FMA below as a boxing call. Here the profile is this method's own.
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
-            IntVector s = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pairs.lanewise(VectorOperators.ASHR, 16)).add(IntVector.broadcast(I, -NIBBLE_OFFSET * act.get(INT, as + 4L * b)));
+            IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, IntVector.broadcast(I, -NIBBLE_OFFSET * act.get(INT, as + 4L * b)));
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d = ((FloatVector) h.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13)
-                    .or(h.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretShape(F, 0)).mul(FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
-            acc = ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0)).fma(d, acc);
+            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
+                    .reinterpretShape(F, 0))
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
+            ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0))
+                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                    .intoMemorySegment(y, yo, LE);
         }
-        acc.intoMemorySegment(y, yo, LE);
     }
 }
