@@ -175,6 +175,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor row(long i) {
+        requireGgufLayout("a row");
         if (shape.rank() < 2) {
             throw new IllegalArgumentException("tensor '" + name + "' " + shape + " has no rows to index");
         }
@@ -198,6 +199,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor slice(int dim, long from, long to) {
+        requireGgufLayout("a slice");
         checkIndex(dim, from, to);
         if (dim == shape.rank() - 1 && (from % type.blockSize() != 0 || to % type.blockSize() != 0)) {
             throw new IllegalArgumentException("tensor '" + name + "': slice [" + from + ", " + to
@@ -222,8 +224,16 @@ public final class Tensor {
             throw new IllegalArgumentException("tensor '" + name + "': cannot reshape " + shape + " ("
                     + shape.elements() + " elements) to " + newShape + " (" + newShape.elements() + ")");
         }
-        Tensor view = of(name, segment, offset, type, newShape);
-        return interleaved ? view.interleavedAt(segment, offset) : view;
+        requireGgufLayout("a reshaped view");
+        return of(name, segment, offset, type, newShape);
+    }
+
+    /** Views index elements by GGUF's layout; inside interleaved groups they would name the wrong bytes. */
+    private void requireGgufLayout(String view) {
+        if (interleaved) {
+            throw new IllegalArgumentException("tensor '" + name + "' has its rows interleaved at load: " + view
+                    + " of it cannot be addressed");
+        }
     }
 
     /**

@@ -44,6 +44,20 @@ class TensorTest {
     }
 
     @Test
+    void interleavedMatricesRefuseViewsThatAddressRows() {
+        Tensor w = Tensor.of("blk.0.ffn_up.weight", ARENA.allocate(32L * 18 * 2), 0, DType.Q4_0, Shape.of(32, 64));
+        Tensor copy = w.interleavedAt(ARENA.allocate(32L * 18 * 2), 0);
+        assertTrue(copy.interleaved() && !w.interleaved());
+        assertEquals("blk.0.ffn_up.weight Q4_0[32, 64] (interleaved)", copy.toString());
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> copy.row(3)), "blk.0.ffn_up.weight",
+                "interleaved");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> copy.slice(0, 16, 32)), "interleaved");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> copy.reshape(Shape.of(2048))),
+                "interleaved");
+        w.row(3);
+    }
+
+    @Test
     void tensorsThatDoNotFitTheirSegmentAreRejectedByName() {
         MemorySegment s = ARENA.allocate(100);
         assertMessage(assertThrows(IllegalArgumentException.class,
