@@ -45,11 +45,14 @@ public final class Softmax {
 
     /** Largest element of a row (NaN-free input). */
     static float max(MemorySegment x, long xOff, int n) {
+        // lanewise called here rather than max(): the profile deciding the call is then this method's own, not the
+        // one inside the Vector API that every kernel's vectors of every width pass through (see
+        // docs/architecture.md, "Speculative types and the Vector API").
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
-            acc = acc.max(FloatVector.fromMemorySegment(F, x, xOff + (long) i * Float.BYTES, LE));
+            acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(F, x, xOff + (long) i * Float.BYTES, LE));
         }
         float max = acc.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {

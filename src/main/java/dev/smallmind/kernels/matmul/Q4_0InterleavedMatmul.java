@@ -7,7 +7,6 @@ import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -49,7 +48,9 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
     /** A block half of one row (16 quant bytes) at the width of {@link Q4_0Matmul}'s decoding. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
-    private static final VectorSpecies<Long> BL = VectorSpecies.of(long.class, B.vectorShape());
+    /** {@link #B} as ints, to assemble a row's bytes from its chunks (a 1-lane long vector, at 256 bits, is not
+     *  intrinsified and allocated on every call). */
+    private static final VectorSpecies<Integer> BI = VectorSpecies.of(int.class, B.vectorShape());
     /** Within every 4 bytes, {@code q[0], q[2], q[1], q[3]} back to {@code q[0..3]} (its own inverse). */
     private static final VectorShuffle<Byte> UNSWAP = VectorShuffle.fromOp(B, i -> (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1));
     // Masks as vectors rather than scalar operands: with scalar operands C2 left some of dot's operations as calls
@@ -155,12 +156,9 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                 long db = out + (long) b * QK * Float.BYTES;
                 float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
                 for (int h = 0; h < HALF; h += B.length()) {
-                    LongVector bytes = LongVector.zero(BL);
-                    for (int l = 0; l < BL.length(); l++) {
-                        long c = (h >> 2) + 2L * l;
-                        long pair = (w.get(INT, qb + c * CHUNK_BYTES) & 0xFFFFFFFFL)
-                                | ((long) w.get(INT, qb + (c + 1) * CHUNK_BYTES) << 32);
-                        bytes = bytes.withLane(l, pair);
+                    IntVector bytes = IntVector.zero(BI);
+                    for (int l = 0; l < BI.length(); l++) {
+                        bytes = bytes.withLane(l, w.get(INT, qb + ((h >> 2) + l) * (long) CHUNK_BYTES));
                     }
                     ByteVector q = bytes.reinterpretAsBytes().rearrange(UNSWAP);
                     ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
