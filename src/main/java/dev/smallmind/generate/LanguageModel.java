@@ -22,6 +22,11 @@ import java.util.List;
  *     System.out.println(r.text());
  * }
  * }</pre>
+ *
+ * <p>JVM flags: {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+ * -XX:TypeProfileLevel=0}, as the {@code smallmind} launcher passes them. Without the last, Q4_0 models run the
+ * GGUF-row kernel instead of the interleaved one, about half the decode speed
+ * ({@code kernels.VectorHardware#exactVectorTyping}).
  */
 public final class LanguageModel implements AutoCloseable {
     /** Longest the decode part of {@link #warmUp} runs. */
