@@ -11,6 +11,7 @@ import dev.smallmind.kernels.matmul.Q5_0Matmul;
 import dev.smallmind.kernels.matmul.Q5_1Matmul;
 import dev.smallmind.kernels.matmul.Q5_KMatmul;
 import dev.smallmind.kernels.matmul.Q6_KMatmul;
+import dev.smallmind.kernels.matmul.Q8_0InterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q8_0Matmul;
 import dev.smallmind.memory.SegmentImplementations;
 import dev.smallmind.tensor.DType;
@@ -44,9 +45,13 @@ public final class MatmulKernels {
         register(new Q4_KMatmul());
         register(new Q5_KMatmul());
         register(new Q6_KMatmul());
-        if (VectorHardware.legacyQuantKernels() && VectorHardware.exactVectorTyping()
-                && Q4_0InterleavedMatmul.supported()) {
-            INTERLEAVED.put(DType.Q4_0, new Q4_0InterleavedMatmul());
+        if (VectorHardware.legacyQuantKernels() && VectorHardware.exactVectorTyping()) {
+            if (Q4_0InterleavedMatmul.supported()) {
+                INTERLEAVED.put(DType.Q4_0, new Q4_0InterleavedMatmul());
+            }
+            if (Q8_0InterleavedMatmul.supported()) {
+                INTERLEAVED.put(DType.Q8_0, new Q8_0InterleavedMatmul());
+            }
         }
     }
 

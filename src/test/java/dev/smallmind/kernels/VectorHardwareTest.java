@@ -25,11 +25,12 @@ class VectorHardwareTest {
         assumeX86();
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:UseAVX=2"), List.of(), 60);
         assertTrue(text.contains("no shortfall") && text.contains("Q4_0") && text.contains("Q6_K")
-                && text.contains("Q4_0 projections: Q4_0InterleavedMatmul"), text);
+                && text.contains("Q4_0 projections: Q4_0InterleavedMatmul")
+                && text.contains("Q8_0 projections: Q8_0InterleavedMatmul"), text);
     }
 
     /**
-     * The interleaved Q4_0 kernel runs only where C2 types Vector API code without speculation from method-handle
+     * The interleaved Q4_0 and Q8_0 kernels run only where C2 types Vector API code without speculation from method-handle
      * call sites (this JVM has the engine's {@code -XX:TypeProfileLevel=0}); with the JVM's default the projections
      * run the GGUF-row kernel.
      */
@@ -38,8 +39,10 @@ class VectorHardwareTest {
         assumeTrue(VectorHardware.legacyQuantKernels(), "no Q4_0 kernel at this width");
         assertTrue(VectorHardware.exactVectorTyping(), "the tests run with -XX:TypeProfileLevel=0");
         assertEquals("Q4_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q4_0).getClass().getSimpleName());
+        assertEquals("Q8_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q8_0).getClass().getSimpleName());
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:TypeProfileLevel=111"), List.of(), 60);
-        assertTrue(text.contains("Q4_0 projections: Q4_0Matmul"), text);
+        assertTrue(text.contains("Q4_0 projections: Q4_0Matmul") && text.contains("Q8_0 projections: Q8_0Matmul"),
+                text);
     }
 
     /** 128-bit vectors (NEON's width, here with FMA) leave the legacy quant kernels out, and say so. */
@@ -69,9 +72,11 @@ class VectorHardwareTest {
     static final class ShortfallPrinter {
         public static void main(String[] args) {
             System.out.println(VectorHardware.shortfall().orElse("no shortfall"));
-            if (MatmulKernels.supported().contains(DType.Q4_0)) {
-                System.out.println("Q4_0 projections: "
-                        + MatmulKernels.forProjection(DType.Q4_0).getClass().getSimpleName());
+            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0}) {
+                if (MatmulKernels.supported().contains(type)) {
+                    System.out.println(type + " projections: "
+                            + MatmulKernels.forProjection(type).getClass().getSimpleName());
+                }
             }
             System.out.println(new java.util.TreeSet<>(MatmulKernels.supported()));
         }

@@ -5,8 +5,9 @@ import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.tensor.DType;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -18,30 +19,33 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Opening a Q4_0 model interleaves its projections where the kernel exists, and a bad block scale is named. */
+/**
+ * Opening a Q4_0 or Q8_0 model interleaves its projections where the kernel exists, and a bad block scale is named.
+ */
 class InterleavedLoadTest {
-    private static final String MODEL = "models/synthetic/mini-q4_0.gguf";
-
-    @Test
-    void q4_0ProjectionsAreInterleavedAndTheEmbeddingIsNot() throws IOException {
-        assumeTrue(MatmulKernels.forProjection(DType.Q4_0) instanceof InterleavedWeights,
-                "no interleaved Q4_0 kernel in this JVM");
-        try (Model model = Model.open(SharedData.require(MODEL))) {
+    @ParameterizedTest
+    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf"})
+    void projectionsAreInterleavedAndTheEmbeddingIsNot(DType type, String file) throws IOException {
+        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
+                "no interleaved " + type + " kernel in this JVM");
+        try (Model model = Model.open(SharedData.require(file))) {
             LayerWeights layer = model.weights().layers()[0];
             assertTrue(layer.q().interleaved() && layer.gate().interleaved() && layer.down().interleaved());
             assertFalse(model.weights().tokenEmbedding().interleaved());
         }
     }
 
-    @Test
-    void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(@TempDir Path dir) throws IOException {
-        assumeTrue(MatmulKernels.forProjection(DType.Q4_0) instanceof InterleavedWeights,
-                "no interleaved Q4_0 kernel in this JVM");
+    @ParameterizedTest
+    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf"})
+    void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(DType type, String file, @TempDir Path dir)
+            throws IOException {
+        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
+                "no interleaved " + type + " kernel in this JVM");
         Path copy = dir.resolve("bad-scale.gguf");
-        Files.copy(SharedData.require(MODEL), copy);
+        Files.copy(SharedData.require(file), copy);
         long scale;
         try (GgufFile gguf = GgufFile.open(copy)) {
-            scale = gguf.dataOffset() + gguf.tensorInfo("blk.1.ffn_up.weight").offset() + 18 * 5;
+            scale = gguf.dataOffset() + gguf.tensorInfo("blk.1.ffn_up.weight").offset() + type.blockBytes() * 5L;
         }
         try (RandomAccessFile f = new RandomAccessFile(copy.toFile(), "rw")) {
             f.seek(scale);

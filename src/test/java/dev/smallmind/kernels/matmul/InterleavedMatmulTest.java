@@ -1,10 +1,12 @@
 package dev.smallmind.kernels.matmul;
 
+import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,27 +17,45 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The interleaved Q4_0 kernel over rows packed from GGUF rows, against the scalar {@link Q4_0MatmulReference} over
- * the GGUF rows themselves and a float64 evaluation of ggml's block formula; its int16 activations against the
+ * The interleaved Q4_0 and Q8_0 kernels over rows packed from GGUF rows, against the scalar references over the
+ * GGUF rows themselves and a float64 evaluation of ggml's block formula; their int16 activations against the
  * reference Q8_0 rounding; the packing's refusals.
  */
-class Q4_0InterleavedMatmulTest {
+class InterleavedMatmulTest {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final float SENTINEL = -12345.5f;
-    private static final int GROUP = Q4_0InterleavedMatmul.GROUP;
-    private final Q4_0InterleavedMatmul kernel = new Q4_0InterleavedMatmul();
-    private final MatmulKernel reference = new Q4_0MatmulReference();
+    private static final int GROUP = 16;
 
-    private static MemorySegment packed(Arena arena, MemorySegment gguf, long ggufOffset, int n, int k, long offset) {
-        MemorySegment p = arena.allocate(offset + DType.Q4_0.rowBytes(k) * n, 64);
-        new Q4_0InterleavedMatmul().pack(gguf, ggufOffset, k, n, p, offset);
-        return p;
+    /** The interleaved kernels, one per weight type. */
+    enum Kernel {
+        Q4_0(DType.Q4_0, new Q4_0InterleavedMatmul(), new Q4_0MatmulReference()),
+        Q8_0(DType.Q8_0, new Q8_0InterleavedMatmul(), new Q8_0MatmulReference());
+
+        final DType type;
+        final MatmulKernel kernel;
+        final MatmulKernel reference;
+
+        Kernel(DType type, MatmulKernel kernel, MatmulKernel reference) {
+            this.type = type;
+            this.kernel = kernel;
+            this.reference = reference;
+        }
+
+        MemorySegment packed(Arena arena, MemorySegment gguf, long ggufOffset, int n, int k, long offset) {
+            assertEquals(GROUP, ((InterleavedWeights) kernel).groupRows());
+            MemorySegment p = arena.allocate(offset + type.rowBytes(k) * n, 64);
+            ((InterleavedWeights) kernel).pack(gguf, ggufOffset, k, n, p, offset);
+            return p;
+        }
     }
 
-    @ParameterizedTest(name = "k={0} t={1}")
-    @CsvSource({"96, 1", "96, 3", "352, 17", "4128, 1", "4128, 5"})
-    void matchesReferenceOverGgufRowsAndFloat64(int k, int t) {
+    @ParameterizedTest(name = "{0} k={1} t={2}")
+    @CsvSource({"Q4_0, 96, 1", "Q4_0, 96, 3", "Q4_0, 352, 17", "Q4_0, 4128, 1", "Q4_0, 4128, 5",
+            "Q8_0, 96, 1", "Q8_0, 96, 3", "Q8_0, 352, 17", "Q8_0, 4128, 1", "Q8_0, 4128, 5"})
+    void matchesReferenceOverGgufRowsAndFloat64(Kernel kind, int k, int t) {
+        MatmulKernel kernel = kind.kernel;
+        MatmulKernel reference = kind.reference;
         int n = 3 * GROUP;
         int yStride = n + 5;
         long ggufOff = 5;
@@ -43,8 +63,8 @@ class Q4_0InterleavedMatmulTest {
         long xOff = 12;
         long yOff = 20;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, DType.Q4_0, n, k, ggufOff, 31 + k + t);
-            MemorySegment w = packed(arena, gguf, ggufOff, n, k, wOff);
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, kind.type, n, k, ggufOff, 31 + k + t);
+            MemorySegment w = kind.packed(arena, gguf, ggufOff, n, k, wOff);
             MemorySegment x = LegacyQuantMatmulTest.randomFloats(arena, t * k, xOff, 57 + k + t);
             MemorySegment prep = arena.allocate(kernel.preparedBytes(t, k) + 64, 64);
             MemorySegment prepR = arena.allocate(reference.preparedBytes(t, k), 64);
@@ -63,11 +83,11 @@ class Q4_0InterleavedMatmulTest {
                         assertEquals(SENTINEL, v, "wrote past row n at token " + j);
                         continue;
                     }
-                    double[] exact = Float64Dot.dot(DType.Q4_0, gguf, ggufOff + i * DType.Q4_0.rowBytes(k), k, prepR,
+                    double[] exact = Float64Dot.dot(kind.type, gguf, ggufOff + i * kind.type.rowBytes(k), k, prepR,
                             j * prepRowBytes);
                     // Block sums are exact integers here; each block's scale product and FMA round once.
                     double tol = (k / 32 + 48) * Math.ulp(1f) * exact[1] + 1e-30;
-                    String where = "k=" + k + " row " + i + " token " + j;
+                    String where = kind + " k=" + k + " row " + i + " token " + j;
                     assertEquals(exact[0], v, tol, "interleaved vs float64, " + where);
                     assertEquals(yR.get(FLOAT, at), v, 2 * tol, "interleaved vs reference, " + where);
                 }
@@ -75,13 +95,15 @@ class Q4_0InterleavedMatmulTest {
         }
     }
 
-    @Test
-    void aRangeOfGroupsWritesOnlyItsRows() {
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void aRangeOfGroupsWritesOnlyItsRows(Kernel kind) {
+        MatmulKernel kernel = kind.kernel;
         int n = 4 * GROUP;
         int k = 288;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, DType.Q4_0, n, k, 0, 3);
-            MemorySegment w = packed(arena, gguf, 0, n, k, 0);
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, kind.type, n, k, 0, 3);
+            MemorySegment w = kind.packed(arena, gguf, 0, n, k, 0);
             MemorySegment x = LegacyQuantMatmulTest.randomFloats(arena, k, 0, 4);
             MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
             kernel.prepare(x, 0, k, 0, 1, prep, 0);
@@ -96,19 +118,28 @@ class Q4_0InterleavedMatmulTest {
         }
     }
 
-    @Test
-    void decodedRowsEqualTheReferenceDecodingOfGgufRows() {
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void decodedRowsEqualTheReferenceDecodingOfGgufRows(Kernel kind) {
+        MatmulKernel kernel = kind.kernel;
         int n = 3 * GROUP;
         int k = 352;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, DType.Q4_0, n, k, 0, 11);
-            MemorySegment w = packed(arena, gguf, 0, n, k, 3);
-            MemorySegment decoded = arena.allocate(4L * k * n, 64);
-            MemorySegment expected = arena.allocate(4L * k * n, 64);
-            kernel.decodeRows(w, 3, k, 5, 2 * GROUP + 3, decoded, 0);
-            reference.decodeRows(gguf, 0, k, 5, 2 * GROUP + 3, expected, 0);
-            assertEquals(-1, decoded.asSlice(0, 4L * k * (2 * GROUP - 2)).mismatch(
-                    expected.asSlice(0, 4L * k * (2 * GROUP - 2))));
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, kind.type, n, k, 0, 11);
+            MemorySegment w = kind.packed(arena, gguf, 0, n, k, 3);
+            MemorySegment decoded = arena.allocate(4L * k * n + 8, 64);
+            MemorySegment expected = arena.allocate(4L * k * n + 8, 64);
+            // Rows across groups, and whole groups (which a kernel may decode group by group).
+            int[][] ranges = {{5, 2 * GROUP + 3}, {GROUP, 3 * GROUP}, {0, GROUP}};
+            for (int[] range : ranges) {
+                long bytes = 4L * k * (range[1] - range[0]);
+                decoded.fill((byte) 0x55);
+                expected.fill((byte) 0x55);
+                kernel.decodeRows(w, 3, k, range[0], range[1], decoded, 8);
+                kind.reference.decodeRows(gguf, 0, k, range[0], range[1], expected, 8);
+                assertEquals(-1, decoded.mismatch(expected), "rows " + range[0] + " to " + range[1]);
+                assertEquals((byte) 0x55, decoded.get(ValueLayout.JAVA_BYTE, 8 + bytes), "wrote past the range");
+            }
             assertThrows(UnsupportedOperationException.class, () -> kernel.decodeRow(w, 3, decoded, 0, k));
         }
     }
@@ -146,19 +177,22 @@ class Q4_0InterleavedMatmulTest {
         }
     }
 
-    @Test
-    void packingRefusesPartialGroupsAndNonFiniteScales() {
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void packingRefusesPartialGroupsAndNonFiniteScales(Kernel kind) {
+        MatmulKernel kernel = kind.kernel;
         int k = 64;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, DType.Q4_0, 2 * GROUP, k, 0, 5);
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, kind.type, 2 * GROUP, k, 0, 5);
+            InterleavedWeights packing = (InterleavedWeights) kernel;
             MemorySegment dst = arena.allocate(gguf.byteSize(), 64);
             IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
-                    () -> kernel.pack(gguf, 0, k, GROUP + 8, dst, 0));
+                    () -> packing.pack(gguf, 0, k, GROUP + 8, dst, 0));
             assertTrue(partial.getMessage().contains((GROUP + 8) + " rows"), partial.getMessage());
-            long badBlock = DType.Q4_0.rowBytes(k) * (GROUP + 3) + 18;
+            long badBlock = kind.type.rowBytes(k) * (GROUP + 3) + kind.type.blockBytes();
             gguf.set(SHORT, badBlock, Float.floatToFloat16(Float.NaN));
             IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
-                    () -> kernel.pack(gguf, 0, k, 2 * GROUP, dst, 0));
+                    () -> packing.pack(gguf, 0, k, 2 * GROUP, dst, 0));
             assertTrue(nan.getMessage().contains("byte " + badBlock), nan.getMessage());
         }
     }

@@ -1,0 +1,402 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.InterleavedWeights;
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q8_0 weights interleaved at load in groups of {@value #GROUP} rows, times activations rounded through Q8_0
+ * blocks and kept as int16 ({@link Q8_0PairActivations}): two products at a time are formed and summed in int16
+ * lanes and then widened, instead of converting every weight byte to a float ({@link Q8_0Matmul}), which costs
+ * three vector operations per 16 weights where this costs about one per 6.
+ *
+ * <p>Layout of a group, per block {@code b} (32 columns), 544 bytes as in GGUF: the 16 rows' fp16 scales, then 8
+ * chunks of 64 bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quants
+ * {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} carries columns {@code 4c+e}
+ * (low byte) and {@code 4c+2+e} (high byte) of row {@code r}: each byte taken out of the whole vector pairs with
+ * one activation pair broadcast to every row, the two products of a lane sum in int16 (at most 2 x 128 x 127 =
+ * 32512), and the two halves of each int32 lane, widened, add up into the row's block sum. A group's results come
+ * out as one float vector per lanes / 2 rows, no reduction across lanes; the group is one sequential stream.
+ *
+ * <p>The block sums are exact integers, so a row's result is {@code sum_b d_b * da_b * s_b} as in ggml's
+ * {@code vec_dot_q8_0_q8_0}, accumulated with FMAs. Scalar twin, over the GGUF rows these are packed from:
+ * {@link Q8_0MatmulReference}.
+ */
+public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights {
+    /** Rows interleaved in one group. */
+    public static final int GROUP = 16;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Rows whose results one float vector holds (two int16 lanes per row). */
+    private static final int ROWS = S.length() / 2;
+    /** The fp16 scales of {@link #ROWS} rows. */
+    private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
+    /** Bytes of a row that {@link #decodeRows} converts at once, a quarter of the float width. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+    /** {@link #B} as ints, one per chunk, to assemble a row's bytes. */
+    private static final VectorSpecies<Integer> BI = VectorSpecies.of(int.class, B.vectorShape());
+    /** Within every 4 bytes, {@code q[0], q[2], q[1], q[3]} back to {@code q[0..3]} (its own inverse). */
+    private static final VectorShuffle<Byte> UNSWAP = VectorShuffle.fromOp(B, i -> (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1));
+    /**
+     * Index vectors of {@link #decodeGroups}, offsets added as needed: rows 0-7 of two chunks pairwise
+     * ({@code c0[r], c1[r]}; plus 8, rows 8-15).
+     */
+    private static final IntVector PAIRS = IntVector.fromArray(I, transposeIndexes(2), 0);
+    /** Rows 0-3 of two paired vectors, four chunks per row, {@code c0[r], c1[r], c2[r], c3[r]} (plus 8, rows 4-7). */
+    private static final IntVector QUADS = IntVector.fromArray(I, transposeIndexes(4), 0);
+    /** Row 0 of a vector of four rows' four ints, each int repeated in four lanes (plus {@code 4n}, row n). */
+    private static final IntVector SPREAD = IntVector.fromArray(I, spreadIndexes(), 0);
+    /** Per lane, the left shift that brings column {@code i % 4} of a chunk's int to the top byte. */
+    private static final IntVector BYTE_TO_TOP = IntVector.fromArray(I, byteShifts(), 0);
+    private static final IntVector TWENTY_FOUR = IntVector.broadcast(I, 24);
+    // Shift counts and masks as vectors rather than scalar operands: with scalar operands C2 left some vector
+    // operations as calls into the Vector API's Java fallback (docs/architecture.md, "Speculative types").
+    private static final ShortVector EIGHT = ShortVector.broadcast(S, (short) 8);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
+    private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
+    private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
+    private static final int QK = 32;
+    private static final int BLOCK_BYTES = 34;
+    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
+    private static final int SCALE_BYTES = GROUP * 2;
+    private static final int CHUNK_BYTES = GROUP * 4;
+    private static final int CHUNKS = QK / 4;
+    /** Bytes of one vector of {@link #ROWS} rows inside a chunk. */
+    private static final int VECTOR_BYTES = ROWS * 4;
+    /** {@code 2^112}: an fp16 value's exponent and mantissa moved into a float's fields, times this, is its value. */
+    private static final float HALF_TO_FLOAT = 0x1p112f;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * @return whether this JVM's vectors suit the kernel: int16 lanes for two or more rows and a 128-bit or wider
+     *         row piece for {@link #decodeRows} (256-bit vectors and up), else models run {@link Q8_0Matmul}
+     */
+    public static boolean supported() {
+        return S.length() >= 16 && GROUP % ROWS == 0;
+    }
+
+    @Override
+    public DType weightType() {
+        return DType.Q8_0;
+    }
+
+    @Override
+    public int groupRows() {
+        return GROUP;
+    }
+
+    /**
+     * Rearranges whole groups of GGUF rows into the interleaved layout.
+     *
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     *                                  not finite (its byte offset in {@code src} named)
+     */
+    @Override
+    public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
+        if (rows % GROUP != 0) {
+            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
+        }
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int g = 0; g < rows / GROUP; g++) {
+            long src0 = srcOffset + (long) g * GROUP * rowBytes;
+            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
+            for (int b = 0; b < nb; b++) {
+                long out = dst0 + (long) b * GROUP_BLOCK_BYTES;
+                for (int r = 0; r < GROUP; r++) {
+                    long in = src0 + r * rowBytes + (long) b * BLOCK_BYTES;
+                    short d = src.get(SHORT, in);
+                    if (!Float.isFinite(Float.float16ToFloat(d))) {
+                        throw new IllegalArgumentException("Q8_0 block scale at byte " + in + " is "
+                                + Float.float16ToFloat(d));
+                    }
+                    dst.set(SHORT, out + 2L * r, d);
+                    for (int c = 0; c < CHUNKS; c++) {
+                        int q = src.get(INT, in + 2 + 4L * c);
+                        dst.set(INT, out + SCALE_BYTES + (long) c * CHUNK_BYTES + 4L * r, swapMiddleBytes(q));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Lane {@code i} of a two-vector select that interleaves runs of {@code width / 2} lanes from each source:
+     * {@code width = 2} pairs single lanes, {@code width = 4} lane pairs.
+     */
+    private static int[] transposeIndexes(int width) {
+        int[] idx = new int[Math.max(I.length(), 16)];
+        int half = width / 2;
+        for (int i = 0; i < idx.length; i++) {
+            int run = i / width;
+            int within = i % width;
+            idx[i] = (within < half ? 0 : I.length()) + run * half + within % half;
+        }
+        return idx;
+    }
+
+    private static int[] spreadIndexes() {
+        int[] idx = new int[Math.max(I.length(), 16)];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i / 4;
+        }
+        return idx;
+    }
+
+    /** A chunk's int holds columns 0, 2, 1, 3 in its bytes 0 to 3. */
+    private static int[] byteShifts() {
+        int[] shifts = new int[Math.max(I.length(), 16)];
+        for (int i = 0; i < shifts.length; i++) {
+            int column = i % 4;
+            int position = column == 1 ? 2 : column == 2 ? 1 : column;
+            shifts[i] = 24 - 8 * position;
+        }
+        return shifts;
+    }
+
+    private static int swapMiddleBytes(int q) {
+        return (q & 0xFF0000FF) | ((q >>> 8) & 0x0000FF00) | ((q << 8) & 0x00FF0000);
+    }
+
+    /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
+    @Override
+    public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
+        throw new UnsupportedOperationException("Q8_0 rows interleaved in groups of " + GROUP
+                + " are decoded by decodeRows");
+    }
+
+    /**
+     * Whole groups at 512 bits go through {@link #decodeGroups}; other ranges and widths a row at a time, each row's
+     * 4-byte pieces gathered from the chunks.
+     */
+    @Override
+    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
+                           long dstOffset) {
+        if (I.length() == GROUP && rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
+            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
+            return;
+        }
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int lane = r % GROUP;
+            long group = wOffset + (long) (r - lane) * rowBytes;
+            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                long qb = wb + SCALE_BYTES + 4L * lane;
+                long db = out + (long) b * QK * Float.BYTES;
+                float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
+                for (int h = 0; h < QK; h += B.length()) {
+                    IntVector bytes = IntVector.zero(BI);
+                    for (int l = 0; l < BI.length(); l++) {
+                        bytes = bytes.withLane(l, w.get(INT, qb + ((h >> 2) + l) * (long) CHUNK_BYTES));
+                    }
+                    FloatVector q = (FloatVector) bytes.reinterpretAsBytes().rearrange(UNSWAP)
+                            .convertShape(VectorOperators.B2F, F, 0);
+                    q.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+                }
+            }
+        }
+    }
+
+    /**
+     * Groups {@code [groupFrom, groupTo)} at 512 bits (one int lane per row of a chunk): four chunks, 16 columns
+     * of the 16 rows, are transposed into four vectors of four rows' 16 bytes each by two rounds of two-vector
+     * permutes, instead of gathering each row's pieces one by one. The quarters and rows stay loops, their index
+     * vectors offset by adds: written out, the method outgrew C1's register allocator ("out of virtual registers"),
+     * and in one JVM in two it then ran C1's boxing code for good (prefill ten times slower).
+     */
+    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
+                                     MemorySegment dst, long dstOffset) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long rowFloats = (long) k * Float.BYTES;
+        for (int g = groupFrom; g < groupTo; g++) {
+            long group = wOffset + g * groupBytes;
+            long out = dstOffset + (long) (g - groupFrom) * GROUP * rowFloats;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                for (int h = 0; h < QK / 16; h++) {
+                    long qc = wb + SCALE_BYTES + 4L * h * CHUNK_BYTES;
+                    IntVector c0 = IntVector.fromMemorySegment(I, w, qc, LE);
+                    IntVector c1 = IntVector.fromMemorySegment(I, w, qc + CHUNK_BYTES, LE);
+                    IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
+                    IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
+                    long db = out + ((long) b * QK + 16L * h) * Float.BYTES;
+                    for (int quarter = 0; quarter < 4; quarter++) {
+                        IntVector pairs = PAIRS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter >> 1)));
+                        IntVector quads = QUADS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter & 1)))
+                                .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
+                        for (int part = 0; part < 4; part++) {
+                            int r = 4 * quarter + part;
+                            ((FloatVector) SPREAD.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 4 * part))
+                                    .selectFrom(quads)
+                                    .lanewise(VectorOperators.LSHL, BYTE_TO_TOP).lanewise(VectorOperators.ASHR, TWENTY_FOUR)
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL,
+                                            FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r))))
+                                    .intoMemorySegment(dst, db + r * rowFloats, LE);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public long preparedBytes(int t, int k) {
+        return t * Q8_0PairActivations.rowBytes(k);
+    }
+
+    @Override
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    /**
+     * @param rowFrom first weight row, a multiple of {@value #GROUP}
+     * @param rowTo   one past the last weight row, a multiple of {@value #GROUP}
+     */
+    @Override
+    public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
+                         MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long actRowBytes = Q8_0PairActivations.rowBytes(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int g = rowFrom / GROUP; g < rowTo / GROUP; g++) {
+            for (int s = 0; s < GROUP / ROWS; s++) {
+                long wg = wOffset + g * groupBytes + (long) s * VECTOR_BYTES;
+                long scales = wOffset + g * groupBytes + (long) s * ROWS * 2;
+                long yg = yOffset + ((long) g * GROUP + (long) s * ROWS) * Float.BYTES;
+                // One token per pass over the group, as in Q4_0InterleavedMatmul: the group's bytes are still in
+                // cache for the next token, and the method stays within what C2 compiles whole.
+                for (int j = 0; j < t; j++) {
+                    dot(w, wg, scales, nb, act, actOffset + j * actRowBytes, k, y, yg + j * yRowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #ROWS} rows of one group times one activation row.
+     *
+     * @param wq     byte offset of the rows' first quant vector in chunk 0 of block 0, less the scales
+     * @param scales byte offset of the rows' first scale in block 0
+     */
+    private static void dot(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k,
+                            MemorySegment y, long yo) {
+        long ad = ar + Q8_0PairActivations.scalesOffset(k);
+        // The rows' sums accumulate in the output, not in a vector carried round the block loop, for the reason
+        // given in Q4_0InterleavedMatmul.dot.
+        FloatVector.zero(F).intoMemorySegment(y, yo, LE);
+        for (int b = 0; b < nb; b++) {
+            long wb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
+            long ab = ar + (long) b * QK * 2;
+            // The eight chunks written out (as a loop, in the Q4_0 kernel, C2 split them into pre-, main and
+            // post-loops whose limit arithmetic cost more than the products). Per chunk: the low bytes (shifted up
+            // and back, sign-extended) and the high bytes each times a broadcast activation pair, added in int16,
+            // then each int32 lane's two halves widened and added to the rows' block sums.
+            ShortVector v = ShortVector.fromMemorySegment(S, w, wb, LE);
+            IntVector p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 4)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            IntVector sum = p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 12)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + 2 * CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 16)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 20)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + 3 * CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 24)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + 4 * CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 32)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 36)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + 5 * CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 40)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 44)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + 6 * CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 48)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 52)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            v = ShortVector.fromMemorySegment(S, w, wb + 7 * CHUNK_BYTES, LE);
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 56)).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                            .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0)))
+                    .reinterpretShape(I, 0);
+            sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
+                    .reinterpretShape(F, 0))
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
+            ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0))
+                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                    .intoMemorySegment(y, yo, LE);
+        }
+    }
+}
