@@ -62,6 +62,12 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
     /** Q4_0 stores {@code x / d + 8}; the kernel multiplies the unsigned nibbles and takes 8 times the sum off. */
     private static final int NIBBLE_OFFSET = 8;
+    private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
+    private static final IntVector OFFSET_INT = IntVector.broadcast(I, NIBBLE_OFFSET);
+    /** Per lane, the right shift that brings column {@code i}'s nibble of a spread row down ({@link #decodeGroups}). */
+    private static final IntVector LOW_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(0), 0);
+    /** The same for column {@code i + 16}, the byte's high nibble. */
+    private static final IntVector HIGH_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(1), 0);
     private static final int QK = 32;
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = 18;
@@ -141,9 +147,17 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                 + " are decoded by decodeRows");
     }
 
+    /**
+     * Whole groups at 512 bits go through {@link #decodeGroups}; other ranges and widths a row at a time, each row's
+     * 4-byte pieces gathered from the chunks.
+     */
     @Override
     public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
                            long dstOffset) {
+        if (ChunkTranspose.preferred() && rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
+            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
+            return;
+        }
         int nb = k / QK;
         long rowBytes = (long) nb * BLOCK_BYTES;
         for (int r = rowFrom; r < rowTo; r++) {
@@ -172,6 +186,64 @@ public final class Q4_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                 }
             }
         }
+    }
+
+    /**
+     * Groups {@code [groupFrom, groupTo)} at 512 bits: a block's four chunks are transposed back into rows by
+     * two-vector permutes ({@link ChunkTranspose}), and each row's 16 bytes spread over 16 lanes give its low and
+     * its high nibbles by per-lane shifts. Loops rather than written out, as in {@code Q8_0InterleavedMatmul}.
+     */
+    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
+                                     MemorySegment dst, long dstOffset) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long rowFloats = (long) k * Float.BYTES;
+        for (int g = groupFrom; g < groupTo; g++) {
+            long group = wOffset + g * groupBytes;
+            long out = dstOffset + (long) (g - groupFrom) * GROUP * rowFloats;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                long qc = wb + SCALE_BYTES;
+                IntVector c0 = IntVector.fromMemorySegment(I, w, qc, LE);
+                IntVector c1 = IntVector.fromMemorySegment(I, w, qc + CHUNK_BYTES, LE);
+                IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
+                IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
+                long db = out + (long) b * QK * Float.BYTES;
+                for (int quarter = 0; quarter < 4; quarter++) {
+                    IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
+                            IntVector.broadcast(I, 8 * (quarter >> 1)));
+                    IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
+                                    IntVector.broadcast(I, 8 * (quarter & 1)))
+                            .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
+                    for (int part = 0; part < 4; part++) {
+                        int r = 4 * quarter + part;
+                        IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                IntVector.broadcast(I, 4 * part)).selectFrom(quads);
+                        FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
+                        long dr = db + r * rowFloats;
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, LOW_NIBBLE_SHIFT)
+                                .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
+                                .convert(VectorOperators.I2F, 0))
+                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, HIGH_NIBBLE_SHIFT)
+                                .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
+                                .convert(VectorOperators.I2F, 0))
+                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Per lane {@code i} of a row spread by {@link ChunkTranspose}, where column {@code i}'s low nibble sits. */
+    private static int[] nibbleShifts(int nibble) {
+        int[] shifts = new int[I.length()];
+        for (int i = 0; i < shifts.length; i++) {
+            int column = i % 4;
+            int position = column == 1 ? 2 : column == 2 ? 1 : column;
+            shifts[i] = 8 * position + 4 * nibble;
+        }
+        return shifts;
     }
 
     @Override

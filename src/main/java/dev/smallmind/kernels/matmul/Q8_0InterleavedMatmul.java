@@ -51,15 +51,6 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final VectorSpecies<Integer> BI = VectorSpecies.of(int.class, B.vectorShape());
     /** Within every 4 bytes, {@code q[0], q[2], q[1], q[3]} back to {@code q[0..3]} (its own inverse). */
     private static final VectorShuffle<Byte> UNSWAP = VectorShuffle.fromOp(B, i -> (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1));
-    /**
-     * Index vectors of {@link #decodeGroups}, offsets added as needed: rows 0-7 of two chunks pairwise
-     * ({@code c0[r], c1[r]}; plus 8, rows 8-15).
-     */
-    private static final IntVector PAIRS = IntVector.fromArray(I, transposeIndexes(2), 0);
-    /** Rows 0-3 of two paired vectors, four chunks per row, {@code c0[r], c1[r], c2[r], c3[r]} (plus 8, rows 4-7). */
-    private static final IntVector QUADS = IntVector.fromArray(I, transposeIndexes(4), 0);
-    /** Row 0 of a vector of four rows' four ints, each int repeated in four lanes (plus {@code 4n}, row n). */
-    private static final IntVector SPREAD = IntVector.fromArray(I, spreadIndexes(), 0);
     /** Per lane, the left shift that brings column {@code i % 4} of a chunk's int to the top byte. */
     private static final IntVector BYTE_TO_TOP = IntVector.fromArray(I, byteShifts(), 0);
     private static final IntVector TWENTY_FOUR = IntVector.broadcast(I, 24);
@@ -138,32 +129,9 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
         }
     }
 
-    /**
-     * Lane {@code i} of a two-vector select that interleaves runs of {@code width / 2} lanes from each source:
-     * {@code width = 2} pairs single lanes, {@code width = 4} lane pairs.
-     */
-    private static int[] transposeIndexes(int width) {
-        int[] idx = new int[Math.max(I.length(), 16)];
-        int half = width / 2;
-        for (int i = 0; i < idx.length; i++) {
-            int run = i / width;
-            int within = i % width;
-            idx[i] = (within < half ? 0 : I.length()) + run * half + within % half;
-        }
-        return idx;
-    }
-
-    private static int[] spreadIndexes() {
-        int[] idx = new int[Math.max(I.length(), 16)];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i / 4;
-        }
-        return idx;
-    }
-
     /** A chunk's int holds columns 0, 2, 1, 3 in its bytes 0 to 3. */
     private static int[] byteShifts() {
-        int[] shifts = new int[Math.max(I.length(), 16)];
+        int[] shifts = new int[I.length()];
         for (int i = 0; i < shifts.length; i++) {
             int column = i % 4;
             int position = column == 1 ? 2 : column == 2 ? 1 : column;
@@ -190,7 +158,7 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     @Override
     public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
                            long dstOffset) {
-        if (I.length() == GROUP && rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
+        if (ChunkTranspose.preferred() && rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
             decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
             return;
         }
@@ -220,10 +188,10 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
 
     /**
      * Groups {@code [groupFrom, groupTo)} at 512 bits (one int lane per row of a chunk): four chunks, 16 columns
-     * of the 16 rows, are transposed into four vectors of four rows' 16 bytes each by two rounds of two-vector
-     * permutes, instead of gathering each row's pieces one by one. The quarters and rows stay loops, their index
-     * vectors offset by adds: written out, the method outgrew C1's register allocator ("out of virtual registers"),
-     * and in one JVM in two it then ran C1's boxing code for good (prefill ten times slower).
+     * of the 16 rows, are transposed back into rows by two-vector permutes ({@link ChunkTranspose}), instead of
+     * gathering each row's pieces one by one. The quarters and rows stay loops: written out, the method outgrew
+     * C1's register allocator ("out of virtual registers"), and in one JVM in two it then ran C1's boxing code for
+     * good (prefill ten times slower).
      */
     private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
                                      MemorySegment dst, long dstOffset) {
@@ -243,12 +211,12 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
                     IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
                     long db = out + ((long) b * QK + 16L * h) * Float.BYTES;
                     for (int quarter = 0; quarter < 4; quarter++) {
-                        IntVector pairs = PAIRS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter >> 1)));
-                        IntVector quads = QUADS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter & 1)))
+                        IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter >> 1)));
+                        IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter & 1)))
                                 .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
                         for (int part = 0; part < 4; part++) {
                             int r = 4 * quarter + part;
-                            ((FloatVector) SPREAD.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 4 * part))
+                            ((FloatVector) ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 4 * part))
                                     .selectFrom(quads)
                                     .lanewise(VectorOperators.LSHL, BYTE_TO_TOP).lanewise(VectorOperators.ASHR, TWENTY_FOUR)
                                     .convert(VectorOperators.I2F, 0))
