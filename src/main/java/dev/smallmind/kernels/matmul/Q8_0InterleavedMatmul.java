@@ -37,7 +37,7 @@ import java.nio.ByteOrder;
  */
 public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights {
     /** Rows interleaved in one group. */
-    public static final int GROUP = 16;
+    public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -66,7 +66,6 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
     private static final int SCALE_BYTES = GROUP * 2;
     private static final int CHUNK_BYTES = GROUP * 4;
-    private static final int CHUNKS = QK / 4;
     /** Bytes of one vector of {@link #ROWS} rows inside a chunk. */
     private static final int VECTOR_BYTES = ROWS * 4;
     /** {@code 2^112}: an fp16 value's exponent and mantissa moved into a float's fields, times this, is its value. */
@@ -102,46 +101,17 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
      */
     @Override
     public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
-        if (rows % GROUP != 0) {
-            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
-        }
-        int nb = k / QK;
-        long rowBytes = (long) nb * BLOCK_BYTES;
-        for (int g = 0; g < rows / GROUP; g++) {
-            long src0 = srcOffset + (long) g * GROUP * rowBytes;
-            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
-            for (int b = 0; b < nb; b++) {
-                long out = dst0 + (long) b * GROUP_BLOCK_BYTES;
-                for (int r = 0; r < GROUP; r++) {
-                    long in = src0 + r * rowBytes + (long) b * BLOCK_BYTES;
-                    short d = src.get(SHORT, in);
-                    if (!Float.isFinite(Float.float16ToFloat(d))) {
-                        throw new IllegalArgumentException("Q8_0 block scale at byte " + in + " is "
-                                + Float.float16ToFloat(d));
-                    }
-                    dst.set(SHORT, out + 2L * r, d);
-                    for (int c = 0; c < CHUNKS; c++) {
-                        int q = src.get(INT, in + 2 + 4L * c);
-                        dst.set(INT, out + SCALE_BYTES + (long) c * CHUNK_BYTES + 4L * r, swapMiddleBytes(q));
-                    }
-                }
-            }
-        }
+        GroupPacking.pack(DType.Q8_0, src, srcOffset, k, rows, dst, dstOffset);
     }
 
     /** A chunk's int holds columns 0, 2, 1, 3 in its bytes 0 to 3. */
     private static int[] byteShifts() {
         int[] shifts = new int[I.length()];
         for (int i = 0; i < shifts.length; i++) {
-            int column = i % 4;
-            int position = column == 1 ? 2 : column == 2 ? 1 : column;
+            int position = GroupPacking.bytePosition(i % 4);
             shifts[i] = 24 - 8 * position;
         }
         return shifts;
-    }
-
-    private static int swapMiddleBytes(int q) {
-        return (q & 0xFF0000FF) | ((q >>> 8) & 0x0000FF00) | ((q << 8) & 0x00FF0000);
     }
 
     /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
