@@ -1,5 +1,6 @@
 package dev.smallmind.profile;
 
+import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.memory.Alignment;
@@ -18,7 +19,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>matvec: one activation row times a weight matrix of about {@code targetBytes} (several times the
  *       last-level cache, so the weights stream from DRAM as in a decode step), quoted as weight bytes read per
  *       second. Quantized kernels prepare the activations once per call, inside the timed region, as the
- *       engine does.</li>
+ *       engine does. The kernel is the one a model's projections of the type run
+ *       ({@link MatmulKernels#forProjection}), over rows interleaved at load where it reads them so.</li>
  * </ul>
  */
 final class MatmulBench {
@@ -59,7 +61,7 @@ final class MatmulBench {
      * @throws IllegalArgumentException when the engine has no kernel for the type
      */
     static Stats matvecGbs(DType type, WorkerPool pool, Measure measure, int k, long targetBytes) {
-        MatmulKernel kernel = MatmulKernels.forType(type);
+        MatmulKernel kernel = MatmulKernels.forProjection(type);
         long rowBytes = type.rowBytes(k);
         int rows = (int) Math.max(64, targetBytes / rowBytes / 64 * 64);
         long bytes = rowBytes * rows;
@@ -67,7 +69,15 @@ final class MatmulBench {
             MemorySegment w = arena.allocate(bytes, Alignment.BYTES);
             MemorySegment x = arena.allocate(4L * k, Alignment.BYTES);
             MemorySegment y = arena.allocate(4L * rows, Alignment.BYTES);
-            RandomWeights.fill(type, w, bytes, 3);
+            if (kernel instanceof InterleavedWeights interleaved) {
+                try (Arena gguf = Arena.ofShared()) {
+                    MemorySegment rowsInGguf = gguf.allocate(bytes, Alignment.BYTES);
+                    RandomWeights.fill(type, rowsInGguf, bytes, 3);
+                    interleaved.pack(rowsInGguf, 0, k, rows, w, 0);
+                }
+            } else {
+                RandomWeights.fill(type, w, bytes, 3);
+            }
             RandomWeights.fill(DType.F32, x, 4L * k, 4);
             Call call = new Call(kernel, w, k, x, 1, y, rows, prepared(arena, kernel, 1, k), pool);
             double[] s = measure.secondsPerCall(call);
