@@ -24,8 +24,8 @@ import java.util.List;
  * }</pre>
  *
  * <p>JVM flags: {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
- * -XX:TypeProfileLevel=0}, as the {@code smallmind} launcher passes them. Without the last, Q4_0 and Q8_0 models
- * run the GGUF-row kernels instead of the interleaved ones, about half and two thirds of the decode speed
+ * -XX:TypeProfileLevel=0}, as the {@code smallmind} launcher passes them. Without the last, Q4_0, Q8_0 and Q5_0
+ * models run the GGUF-row kernels instead of the interleaved ones, at a half to a third of the decode speed
  * ({@code kernels.VectorHardware#exactVectorTyping}).
  */
 public final class LanguageModel implements AutoCloseable {

@@ -7,6 +7,7 @@ import dev.smallmind.kernels.matmul.Q4_0Matmul;
 import dev.smallmind.kernels.matmul.Q4_0InterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q4_1Matmul;
 import dev.smallmind.kernels.matmul.Q4_KMatmul;
+import dev.smallmind.kernels.matmul.Q5_0InterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q5_0Matmul;
 import dev.smallmind.kernels.matmul.Q5_1Matmul;
 import dev.smallmind.kernels.matmul.Q5_KMatmul;
@@ -51,6 +52,9 @@ public final class MatmulKernels {
             }
             if (Q8_0InterleavedMatmul.supported()) {
                 INTERLEAVED.put(DType.Q8_0, new Q8_0InterleavedMatmul());
+            }
+            if (Q5_0InterleavedMatmul.supported()) {
+                INTERLEAVED.put(DType.Q5_0, new Q5_0InterleavedMatmul());
             }
         }
     }

@@ -58,8 +58,8 @@ class ZeroGcDecodeTest {
 
     /**
      * A 136-token prompt step of a mini model (head size 32: the blocked attention; 48 + 48 + 40 tokens: full GEMM
-     * panels, and a partial one through both of its kernels, 32 + 8; F32, and the decoded-panel path of Q4_0 and of
-     * Q8_0, both interleaved at load) reaches
+     * panels, and a partial one through both of its kernels, 32 + 8; F32, and the decoded-panel path of Q4_0, Q8_0
+     * and Q5_0, interleaved at load) reaches
      * an allocation-free steady state. Until C2
      * has compiled a kernel its Vector API code allocates, so the steps repeat until one allocates under 1 KB, for
      * at most {@link #PROMPT_DEADLINE_NANOS}: a kernel left to C1 for good (as happened when a method outgrew C1's
@@ -68,7 +68,7 @@ class ZeroGcDecodeTest {
     @Test
     void promptStepsAllocateNothingOnceCompiled() throws Exception {
         for (String file : List.of("models/synthetic/mini-f32.gguf", "models/synthetic/mini-q4_0.gguf",
-                "models/synthetic/mini-q8_0.gguf")) {
+                "models/synthetic/mini-q8_0.gguf", "models/synthetic/mini-q5_0.gguf")) {
             try (LanguageModel lm = LanguageModel.open(SharedData.require(file), 2);
                  Session session = lm.newSession(new SessionOptions(256, 256))) {
                 int[] prompt = new int[136];

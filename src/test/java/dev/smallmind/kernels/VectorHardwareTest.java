@@ -19,14 +19,18 @@ class VectorHardwareTest {
         assertEquals(VectorHardware.legacyQuantKernels(), MatmulKernels.supported().contains(DType.Q8_0));
     }
 
-    /** An x86 JVM limited to AVX2 (as on a CPU without AVX-512) has every kernel and no warning. */
+    /**
+     * An x86 JVM limited to AVX2 (as on a CPU without AVX-512) has every kernel and no warning; the interleaved Q5_0
+     * kernel is 512-bit only.
+     */
     @Test
     void anAvx2JvmRunsEveryKernel() throws IOException, InterruptedException {
         assumeX86();
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:UseAVX=2"), List.of(), 60);
         assertTrue(text.contains("no shortfall") && text.contains("Q4_0") && text.contains("Q6_K")
                 && text.contains("Q4_0 projections: Q4_0InterleavedMatmul")
-                && text.contains("Q8_0 projections: Q8_0InterleavedMatmul"), text);
+                && text.contains("Q8_0 projections: Q8_0InterleavedMatmul")
+                && text.contains("Q5_0 projections: Q5_0Matmul"), text);
     }
 
     /**
@@ -40,6 +44,8 @@ class VectorHardwareTest {
         assertTrue(VectorHardware.exactVectorTyping(), "the tests run with -XX:TypeProfileLevel=0");
         assertEquals("Q4_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q4_0).getClass().getSimpleName());
         assertEquals("Q8_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q8_0).getClass().getSimpleName());
+        assertEquals(VectorHardware.preferredBits() == 512 ? "Q5_0InterleavedMatmul" : "Q5_0Matmul",
+                MatmulKernels.forProjection(DType.Q5_0).getClass().getSimpleName());
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:TypeProfileLevel=111"), List.of(), 60);
         assertTrue(text.contains("Q4_0 projections: Q4_0Matmul") && text.contains("Q8_0 projections: Q8_0Matmul"),
                 text);
@@ -72,7 +78,7 @@ class VectorHardwareTest {
     static final class ShortfallPrinter {
         public static void main(String[] args) {
             System.out.println(VectorHardware.shortfall().orElse("no shortfall"));
-            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0}) {
+            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q5_0}) {
                 if (MatmulKernels.supported().contains(type)) {
                     System.out.println(type + " projections: "
                             + MatmulKernels.forProjection(type).getClass().getSimpleName());

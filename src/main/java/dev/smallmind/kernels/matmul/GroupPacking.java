@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The packing shared by {@link Q4_0InterleavedMatmul} and {@link Q8_0InterleavedMatmul}: GGUF rows of a type whose
- * 32-element blocks are an fp16 scale and then quant bytes are rearranged, {@value #GROUP} rows at a time, into per
+ * The packing shared by {@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul} and
+ * {@link Q5_0InterleavedMatmul}: GGUF rows of a type whose 32-element blocks are an fp16 scale and then quant bytes
+ * are rearranged, {@value #GROUP} rows at a time, into per
  * block the 16 scales, then one 64-byte chunk per 4 quant bytes, holding each row's 4 bytes at {@code 4r} in the
  * order {@code q[0], q[2], q[1], q[3]}. A group takes the bytes its GGUF rows took.
  */
@@ -27,11 +28,23 @@ final class GroupPacking {
      */
     static void pack(DType type, MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst,
                      long dstOffset) {
+        pack(type, 2, 2 * GROUP, src, srcOffset, k, rows, dst, dstOffset);
+    }
+
+    /**
+     * The same for a type with more than the scale before its quant bytes (Q5_0's high bits), which the caller
+     * packs itself.
+     *
+     * @param quantsOffset offset of the quant bytes in a GGUF block
+     * @param chunksOffset offset of the first chunk in a packed block of the group
+     */
+    static void pack(DType type, int quantsOffset, int chunksOffset, MemorySegment src, long srcOffset, int k,
+                     int rows, MemorySegment dst, long dstOffset) {
         if (rows % GROUP != 0) {
             throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
         }
         int blockBytes = type.blockBytes();
-        int chunks = (blockBytes - 2) / 4;
+        int chunks = (blockBytes - quantsOffset) / 4;
         long groupBlockBytes = (long) GROUP * blockBytes;
         int nb = k / type.blockSize();
         long rowBytes = (long) nb * blockBytes;
@@ -49,8 +62,8 @@ final class GroupPacking {
                     }
                     dst.set(SHORT, out + 2L * r, d);
                     for (int c = 0; c < chunks; c++) {
-                        int q = src.get(INT, in + 2 + 4L * c);
-                        dst.set(INT, out + 2L * GROUP + (long) c * 4 * GROUP + 4L * r, swapMiddleBytes(q));
+                        int q = src.get(INT, in + quantsOffset + 4L * c);
+                        dst.set(INT, out + chunksOffset + (long) c * 4 * GROUP + 4L * r, swapMiddleBytes(q));
                     }
                 }
             }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The interleaved Q4_0 and Q8_0 kernels over rows packed from GGUF rows, against the scalar references over the
+ * The interleaved Q4_0, Q8_0 and Q5_0 kernels over rows packed from GGUF rows, against the scalar references over the
  * GGUF rows themselves and a float64 evaluation of ggml's block formula; their int16 activations against the
  * reference Q8_0 rounding; the packing's refusals.
  */
@@ -30,7 +30,8 @@ class InterleavedMatmulTest {
     /** The interleaved kernels, one per weight type. */
     enum Kernel {
         Q4_0(DType.Q4_0, new Q4_0InterleavedMatmul(), new Q4_0MatmulReference()),
-        Q8_0(DType.Q8_0, new Q8_0InterleavedMatmul(), new Q8_0MatmulReference());
+        Q8_0(DType.Q8_0, new Q8_0InterleavedMatmul(), new Q8_0MatmulReference()),
+        Q5_0(DType.Q5_0, new Q5_0InterleavedMatmul(), new Q5_0MatmulReference());
 
         final DType type;
         final MatmulKernel kernel;
@@ -52,7 +53,8 @@ class InterleavedMatmulTest {
 
     @ParameterizedTest(name = "{0} k={1} t={2}")
     @CsvSource({"Q4_0, 96, 1", "Q4_0, 96, 3", "Q4_0, 352, 17", "Q4_0, 4128, 1", "Q4_0, 4128, 5",
-            "Q8_0, 96, 1", "Q8_0, 96, 3", "Q8_0, 352, 17", "Q8_0, 4128, 1", "Q8_0, 4128, 5"})
+            "Q8_0, 96, 1", "Q8_0, 96, 3", "Q8_0, 352, 17", "Q8_0, 4128, 1", "Q8_0, 4128, 5",
+            "Q5_0, 96, 1", "Q5_0, 96, 3", "Q5_0, 352, 17", "Q5_0, 4128, 1", "Q5_0, 4128, 5"})
     void matchesReferenceOverGgufRowsAndFloat64(Kernel kind, int k, int t) {
         MatmulKernel kernel = kind.kernel;
         MatmulKernel reference = kind.reference;

@@ -1,0 +1,389 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.InterleavedWeights;
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q5_0 weights interleaved at load in groups of {@value #GROUP} rows, times activations rounded through Q8_0
+ * blocks and kept as int16 ({@link Q8_0PairActivations}): {@link Q4_0InterleavedMatmul}'s int16 products, with each
+ * nibble's fifth bit taken from a plane of high bits laid out like a chunk.
+ *
+ * <p>Layout of a group, per block {@code b} (32 columns), 352 bytes as in GGUF: the 16 rows' fp16 scales; the high
+ * bits, 4 bytes per row at {@code 4r}, where int16 lane {@code 2r + e}, bit {@code 4c + n}, is {@code 1 - h} for the
+ * column that nibble {@code n} of lane {@code 2r + e} of chunk {@code c} holds; then the 4 chunks of nibbles exactly
+ * as {@link Q4_0InterleavedMatmul} lays them out. A quant is {@code nibble - 16 (1 - h)}, in [-16, 15], so 16 products
+ * with int8 activations sum in int16 (at most 16 x 16 x 127 = 32512) with no correction term. Registered at 512
+ * bits only: prefill decodes whole groups through {@link ChunkTranspose}, other ranges a row at a time in scalar
+ * code. Scalar twin, over the GGUF rows these are packed from: {@link Q5_0MatmulReference}.
+ */
+public final class Q5_0InterleavedMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights {
+    /** Rows interleaved in one group. */
+    public static final int GROUP = GroupPacking.GROUP;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Rows whose results one float vector holds (two int16 lanes per row). */
+    private static final int ROWS = S.length() / 2;
+    /** The fp16 scales of {@link #ROWS} rows. */
+    private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
+    // Shift counts and masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types").
+    private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
+    private static final ShortVector FIFTH_BIT = ShortVector.broadcast(S, (short) 0x10);
+    private static final ShortVector ONE = ShortVector.broadcast(S, (short) 1);
+    private static final ShortVector TWO = ShortVector.broadcast(S, (short) 2);
+    private static final ShortVector THREE = ShortVector.broadcast(S, (short) 3);
+    private static final ShortVector FOUR = ShortVector.broadcast(S, (short) 4);
+    private static final ShortVector EIGHT = ShortVector.broadcast(S, (short) 8);
+    private static final ShortVector TWELVE = ShortVector.broadcast(S, (short) 12);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
+    private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
+    private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
+    private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
+    private static final IntVector BIT_INT = IntVector.broadcast(I, 1);
+    private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
+    /** Per lane {@code i} of a row spread by {@link ChunkTranspose}, where column {@code i}'s low nibble sits. */
+    private static final IntVector LOW_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(0), 0);
+    /** The same for column {@code i + 16}, the byte's high nibble. */
+    private static final IntVector HIGH_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(1), 0);
+    /** Per lane {@code i}, the bit of a row's 32 high bits that belongs to column {@code i}. */
+    private static final IntVector LOW_FIFTH_SHIFT = IntVector.fromArray(I, fifthBitShifts(0), 0);
+    /** The same for column {@code i + 16}. */
+    private static final IntVector HIGH_FIFTH_SHIFT = IntVector.fromArray(I, fifthBitShifts(16), 0);
+    /** Which columns nibbles 0 to 3 of an int16 lane hold, less {@code 4c + e}. */
+    private static final int[] NIBBLE_COLUMNS = {0, 16, 2, 18};
+    private static final int QK = 32;
+    private static final int HALF = QK / 2;
+    private static final int BLOCK_BYTES = 22;
+    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
+    private static final int SCALE_BYTES = GROUP * 2;
+    private static final int HIGH_BITS_BYTES = GROUP * 4;
+    private static final int CHUNK_BYTES = GROUP * 4;
+    /** Offset of the first nibble chunk in a packed block. */
+    private static final int CHUNKS = SCALE_BYTES + HIGH_BITS_BYTES;
+    /** Offset of the nibbles in a GGUF block (after the scale and the 32 high bits). */
+    private static final int QS = 6;
+    /** Bytes of one vector of {@link #ROWS} rows inside a chunk. */
+    private static final int VECTOR_BYTES = ROWS * 4;
+    /** {@code 2^112}: an fp16 value's exponent and mantissa moved into a float's fields, times this, is its value. */
+    private static final float HALF_TO_FLOAT = 0x1p112f;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * @return whether this JVM's vectors suit the kernel: 512 bits, one int lane per row of a group (prefill's
+     *         group decoding), else models run {@link Q5_0Matmul}
+     */
+    public static boolean supported() {
+        return ChunkTranspose.preferred() && S.length() == 2 * GROUP;
+    }
+
+    @Override
+    public DType weightType() {
+        return DType.Q5_0;
+    }
+
+    @Override
+    public int groupRows() {
+        return GROUP;
+    }
+
+    /**
+     * Rearranges whole groups of GGUF rows into the interleaved layout.
+     *
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     *                                  not finite (its byte offset in {@code src} named)
+     */
+    @Override
+    public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
+        GroupPacking.pack(DType.Q5_0, QS, CHUNKS, src, srcOffset, k, rows, dst, dstOffset);
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int g = 0; g < rows / GROUP; g++) {
+            long src0 = srcOffset + (long) g * GROUP * rowBytes;
+            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
+            for (int b = 0; b < nb; b++) {
+                for (int r = 0; r < GROUP; r++) {
+                    int qh = src.get(INT, src0 + r * rowBytes + (long) b * BLOCK_BYTES + 2);
+                    dst.set(INT, dst0 + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES + 4L * r, highBitPlane(qh));
+                }
+            }
+        }
+    }
+
+    /** A row's 32 high bits in GGUF order, as the plane's two int16 lanes of the row hold them (inverted). */
+    private static int highBitPlane(int qh) {
+        int plane = 0;
+        for (int e = 0; e < 2; e++) {
+            for (int c = 0; c < 4; c++) {
+                for (int n = 0; n < 4; n++) {
+                    int column = 4 * c + e + NIBBLE_COLUMNS[n];
+                    plane |= (1 - ((qh >>> column) & 1)) << (16 * e + 4 * c + n);
+                }
+            }
+        }
+        return plane;
+    }
+
+    /** Where {@link #highBitPlane} put column {@code column}'s bit. */
+    private static int planeBit(int column) {
+        int within = column % 4;
+        int e = within & 1;
+        int n = (column >= 16 ? 1 : 0) + (within >= 2 ? 2 : 0);
+        int c = (column % 16) / 4;
+        return 16 * e + 4 * c + n;
+    }
+
+    private static int[] fifthBitShifts(int firstColumn) {
+        int[] shifts = new int[I.length()];
+        for (int i = 0; i < shifts.length; i++) {
+            shifts[i] = planeBit(firstColumn + i % 16);
+        }
+        return shifts;
+    }
+
+    /** Per lane {@code i} of a row spread by {@link ChunkTranspose}, where column {@code i}'s low nibble sits. */
+    private static int[] nibbleShifts(int nibble) {
+        int[] shifts = new int[I.length()];
+        for (int i = 0; i < shifts.length; i++) {
+            shifts[i] = 8 * GroupPacking.bytePosition(i % 4) + 4 * nibble;
+        }
+        return shifts;
+    }
+
+    /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
+    @Override
+    public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
+        throw new UnsupportedOperationException("Q5_0 rows interleaved in groups of " + GROUP
+                + " are decoded by decodeRows");
+    }
+
+    /** Whole groups through {@link #decodeGroups}; other ranges (not on the engine's paths) in scalar code. */
+    @Override
+    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
+                           long dstOffset) {
+        if (rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
+            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
+            return;
+        }
+        int nb = k / QK;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int lane = r % GROUP;
+            long group = wOffset + (long) (r - lane) * rowBytes;
+            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
+                int plane = w.get(INT, wb + SCALE_BYTES + 4L * lane);
+                for (int column = 0; column < QK; column++) {
+                    int c = (column % 16) / 4;
+                    int packed = w.get(BYTE, wb + CHUNKS + (long) c * CHUNK_BYTES + 4L * lane
+                            + GroupPacking.bytePosition(column % 4)) & 0xFF;
+                    int nibble = column < 16 ? packed & 0xF : packed >>> 4;
+                    int q = nibble - 16 * ((plane >>> planeBit(column)) & 1);
+                    dst.set(FLOAT, out + ((long) b * QK + column) * Float.BYTES, q * d);
+                }
+            }
+        }
+    }
+
+    /**
+     * Groups {@code [groupFrom, groupTo)}: a block's four chunks are transposed back into rows by two-vector
+     * permutes ({@link ChunkTranspose}) and each row's nibbles come out by per-lane shifts, as in
+     * {@code Q4_0InterleavedMatmul}; its high bits by per-lane shifts of its plane int.
+     */
+    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
+                                     MemorySegment dst, long dstOffset) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long rowFloats = (long) k * Float.BYTES;
+        for (int g = groupFrom; g < groupTo; g++) {
+            long group = wOffset + g * groupBytes;
+            long out = dstOffset + (long) (g - groupFrom) * GROUP * rowFloats;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                long qc = wb + CHUNKS;
+                IntVector c0 = IntVector.fromMemorySegment(I, w, qc, LE);
+                IntVector c1 = IntVector.fromMemorySegment(I, w, qc + CHUNK_BYTES, LE);
+                IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
+                IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
+                long db = out + (long) b * QK * Float.BYTES;
+                for (int quarter = 0; quarter < 4; quarter++) {
+                    IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
+                            IntVector.broadcast(I, 8 * (quarter >> 1)));
+                    IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
+                                    IntVector.broadcast(I, 8 * (quarter & 1)))
+                            .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
+                    for (int part = 0; part < 4; part++) {
+                        int r = 4 * quarter + part;
+                        IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                IntVector.broadcast(I, 4 * part)).selectFrom(quads);
+                        IntVector plane = IntVector.broadcast(I, w.get(INT, wb + SCALE_BYTES + 4L * r));
+                        FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
+                        long dr = db + r * rowFloats;
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, LOW_NIBBLE_SHIFT)
+                                .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, LOW_FIFTH_SHIFT)
+                                        .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
+                                .convert(VectorOperators.I2F, 0))
+                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, HIGH_NIBBLE_SHIFT)
+                                .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, HIGH_FIFTH_SHIFT)
+                                        .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
+                                .convert(VectorOperators.I2F, 0))
+                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public long preparedBytes(int t, int k) {
+        return t * Q8_0PairActivations.rowBytes(k);
+    }
+
+    @Override
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    /**
+     * @param rowFrom first weight row, a multiple of {@value #GROUP}
+     * @param rowTo   one past the last weight row, a multiple of {@value #GROUP}
+     */
+    @Override
+    public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
+                         MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long actRowBytes = Q8_0PairActivations.rowBytes(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int g = rowFrom / GROUP; g < rowTo / GROUP; g++) {
+            for (int s = 0; s < GROUP / ROWS; s++) {
+                long wg = wOffset + g * groupBytes + (long) s * VECTOR_BYTES;
+                long scales = wOffset + g * groupBytes + (long) s * ROWS * 2;
+                long yg = yOffset + ((long) g * GROUP + (long) s * ROWS) * Float.BYTES;
+                // One token per pass over the group, as in Q4_0InterleavedMatmul.
+                for (int j = 0; j < t; j++) {
+                    dot(w, wg, scales, nb, act, actOffset + j * actRowBytes, k, y, yg + j * yRowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #ROWS} rows of one group times one activation row.
+     *
+     * @param wq     byte offset of the rows' high-bit vector in block 0, less the scales
+     * @param scales byte offset of the rows' first scale in block 0
+     */
+    private static void dot(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k,
+                            MemorySegment y, long yo) {
+        long ad = ar + Q8_0PairActivations.scalesOffset(k);
+        // The rows' sums accumulate in the output, not in a vector carried round the block loop, for the reason
+        // given in Q4_0InterleavedMatmul.dot.
+        FloatVector.zero(F).intoMemorySegment(y, yo, LE);
+        for (int b = 0; b < nb; b++) {
+            long hb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
+            long wb = hb + HIGH_BITS_BYTES;
+            long ab = ar + (long) b * QK * 2;
+            // The four chunks written out, as in Q4_0InterleavedMatmul. Chunk c's high bits are plane bits 4c to
+            // 4c + 3, first shifted to bit 4 for nibble 0; a quant is its nibble less 16 times its inverted bit.
+            ShortVector h = ShortVector.fromMemorySegment(S, w, hb, LE);
+            ShortVector v = ShortVector.fromMemorySegment(S, w, wb, LE);
+            ShortVector hc = h.lanewise(VectorOperators.LSHL, FOUR);
+            ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab)).reinterpretShape(S, 0));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 32)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 4)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 36)).reinterpretShape(S, 0)));
+            v = ShortVector.fromMemorySegment(S, w, wb + CHUNK_BYTES, LE);
+            hc = h;
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 40)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 12)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 44)).reinterpretShape(S, 0)));
+            v = ShortVector.fromMemorySegment(S, w, wb + 2 * CHUNK_BYTES, LE);
+            hc = h.lanewise(VectorOperators.LSHR, FOUR);
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 16)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 48)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 20)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 52)).reinterpretShape(S, 0)));
+            v = ShortVector.fromMemorySegment(S, w, wb + 3 * CHUNK_BYTES, LE);
+            hc = h.lanewise(VectorOperators.LSHR, EIGHT);
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 24)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 56)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0)));
+            IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
+            IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN));
+            IntVector hs = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector d = ((FloatVector) hs.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, hs.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
+                    .reinterpretShape(F, 0))
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
+            ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0))
+                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                    .intoMemorySegment(y, yo, LE);
+        }
+    }
+}
