@@ -1,8 +1,5 @@
 package dev.smallmind.kernels.matmul;
 
-import dev.smallmind.kernels.InterleavedWeights;
-import dev.smallmind.kernels.MatmulKernel;
-import dev.smallmind.kernels.RoundedActivations;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -35,14 +32,12 @@ import java.nio.ByteOrder;
  * {@code vec_dot_q8_0_q8_0}, accumulated with FMAs. Scalar twin, over the GGUF rows these are packed from:
  * {@link Q8_0MatmulReference}.
  */
-public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights {
+public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
     /** Rows interleaved in one group. */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Rows whose results one float vector holds (two int16 lanes per row). */
-    private static final int ROWS = S.length() / 2;
     /** The fp16 scales of {@link #ROWS} rows. */
     private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
     /** Bytes of a row that {@link #decodeRows} converts at once, a quarter of the float width. */
@@ -61,13 +56,10 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
     private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
-    private static final int QK = 32;
     private static final int BLOCK_BYTES = 34;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
     private static final int SCALE_BYTES = GROUP * 2;
     private static final int CHUNK_BYTES = GROUP * 4;
-    /** Bytes of one vector of {@link #ROWS} rows inside a chunk. */
-    private static final int VECTOR_BYTES = ROWS * 4;
     /** {@code 2^112}: an fp16 value's exponent and mantissa moved into a float's fields, times this, is its value. */
     private static final float HALF_TO_FLOAT = 0x1p112f;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -86,11 +78,6 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     @Override
     public DType weightType() {
         return DType.Q8_0;
-    }
-
-    @Override
-    public int groupRows() {
-        return GROUP;
     }
 
     /**
@@ -112,13 +99,6 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
             shifts[i] = 24 - 8 * position;
         }
         return shifts;
-    }
-
-    /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
-    @Override
-    public void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
-        throw new UnsupportedOperationException("Q8_0 rows interleaved in groups of " + GROUP
-                + " are decoded by decodeRows");
     }
 
     /**
@@ -201,44 +181,9 @@ public final class Q8_0InterleavedMatmul implements MatmulKernel, RoundedActivat
     }
 
     @Override
-    public long preparedBytes(int t, int k) {
-        return t * Q8_0PairActivations.rowBytes(k);
-    }
-
-    @Override
-    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
-        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
-    }
-
-    /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */
-    @Override
-    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
-        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
-    }
-
-    /**
-     * @param rowFrom first weight row, a multiple of {@value #GROUP}
-     * @param rowTo   one past the last weight row, a multiple of {@value #GROUP}
-     */
-    @Override
-    public void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
-                         MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
-        int nb = k / QK;
-        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
-        long actRowBytes = Q8_0PairActivations.rowBytes(k);
-        long yRowBytes = (long) yStride * Float.BYTES;
-        for (int g = rowFrom / GROUP; g < rowTo / GROUP; g++) {
-            for (int s = 0; s < GROUP / ROWS; s++) {
-                long wg = wOffset + g * groupBytes + (long) s * VECTOR_BYTES;
-                long scales = wOffset + g * groupBytes + (long) s * ROWS * 2;
-                long yg = yOffset + ((long) g * GROUP + (long) s * ROWS) * Float.BYTES;
-                // One token per pass over the group, as in Q4_0InterleavedMatmul: the group's bytes are still in
-                // cache for the next token, and the method stays within what C2 compiles whole.
-                for (int j = 0; j < t; j++) {
-                    dot(w, wg, scales, nb, act, actOffset + j * actRowBytes, k, y, yg + j * yRowBytes);
-                }
-            }
-        }
+    void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k, MemorySegment y,
+                 long yo) {
+        dot(w, wq, scales, nb, act, ar, k, y, yo);
     }
 
     /**

@@ -1,0 +1,92 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.InterleavedWeights;
+import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.RoundedActivations;
+import jdk.incubator.vector.ShortVector;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What the kernels over rows interleaved at load ({@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul},
+ * {@link Q5_0InterleavedMatmul}) have in common: groups of {@link GroupPacking#GROUP} rows, activations rounded
+ * through Q8_0 blocks and kept as int16 ({@link Q8_0PairActivations}), and a product that passes over a group once
+ * per token and per vector of {@link #ROWS} rows. Each kernel's {@link #dotRows} does the rest; it takes and
+ * returns no vectors, so nothing of a kernel's Vector API code is shared through a call.
+ */
+abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights
+        permits Q4_0InterleavedMatmul, Q5_0InterleavedMatmul, Q8_0InterleavedMatmul {
+    /** Rows whose results one float vector holds (two int16 lanes per row). */
+    static final int ROWS = ShortVector.SPECIES_PREFERRED.length() / 2;
+    /** Columns of a block. */
+    static final int QK = 32;
+
+    @Override
+    public final int groupRows() {
+        return GroupPacking.GROUP;
+    }
+
+    /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
+    @Override
+    public final void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
+        throw new UnsupportedOperationException(weightType() + " rows interleaved in groups of "
+                + GroupPacking.GROUP + " are decoded by decodeRows");
+    }
+
+    @Override
+    public final long preparedBytes(int t, int k) {
+        return t * Q8_0PairActivations.rowBytes(k);
+    }
+
+    @Override
+    public final void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
+                              long prepOffset) {
+        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */
+    @Override
+    public final void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst,
+                                long dstOffset) {
+        Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    /**
+     * @param rowFrom first weight row, a multiple of {@link GroupPacking#GROUP}
+     * @param rowTo   one past the last weight row, a multiple of {@link GroupPacking#GROUP}
+     */
+    @Override
+    public final void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
+                               MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
+        int group = GroupPacking.GROUP;
+        int nb = k / QK;
+        long groupBytes = (long) nb * group * weightType().blockBytes();
+        long actRowBytes = Q8_0PairActivations.rowBytes(k);
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int g = rowFrom / group; g < rowTo / group; g++) {
+            for (int s = 0; s < group / ROWS; s++) {
+                long rows = wOffset + g * groupBytes;
+                long yg = yOffset + ((long) g * group + (long) s * ROWS) * Float.BYTES;
+                // Each token passes over the group on its own: the group's bytes are still in L1 or L2 for the
+                // next, and one token per call keeps the kernel's method within what C2 compiles whole.
+                for (int j = 0; j < t; j++) {
+                    dotRows(w, rows + (long) s * ROWS * 4, rows + (long) s * ROWS * 2, nb, act,
+                            actOffset + j * actRowBytes, k, y, yg + j * yRowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #ROWS} rows of one group times one prepared activation row, into {@code ROWS} floats at {@code yo}.
+     *
+     * @param wq     byte offset of block 0 of the group, plus 4 bytes per row before these (where their quant
+     *               vector starts within a chunk)
+     * @param scales byte offset of the rows' first scale in block 0
+     * @param nb     blocks per row
+     * @param ar     byte offset of the prepared activation row
+     * @param k      row length
+     */
+    abstract void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k,
+                          MemorySegment y, long yo);
+}
