@@ -68,8 +68,8 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * @return whether this JVM's vectors suit the kernel: int16 lanes for two or more rows and a 128-bit or wider
-     *         row piece for {@link #decodeRows} (256-bit vectors and up), else models run {@link Q8_0Matmul}
+     * @return whether this JVM's vectors suit the kernel: 16 or more int16 lanes, whole groups per vector set
+     *         (256-bit vectors and up), else models run {@link Q8_0Matmul}
      */
     public static boolean supported() {
         return S.length() >= 16 && GROUP % ROWS == 0;
