@@ -64,27 +64,40 @@ class ZeroGcDecodeTest {
      * Vector API code allocates, so the steps repeat until one allocates under 1 KB, for at most a minute
      * ({@link PromptStepAllocation}): a kernel left to C1 for good (as happened when a method outgrew C1's register
      * allocator) allocates megabytes per step and never gets there. Each model runs in a JVM of its own, as in an
-     * engine that serves one model: with four models in one JVM, C2 once compiled the interleaved Q8_0 product of
-     * the fourth with a vector boxed per block (20,480 bytes per step, for good), as {@code ZeroGcMatmulTest} found
-     * for kernels sharing a JVM.
+     * engine that serves one model, and a model still allocating after that minute gets one more JVM: in about one
+     * JVM in ten to thirty, C2 compiles one vector operation near the end of a large kernel method as a call into
+     * the allocating fallback, for good (JFR showed the F32 GEMM's {@code panel4x4} blends, the interleaved Q8_0
+     * product's last FMA and the softmax's first load; docs/architecture.md, "Several models in one JVM"). Code
+     * that allocates by design fails in both JVMs.
      */
     @Test
     void promptStepsAllocateNothingOnceCompiled() throws Exception {
         List<String> failures = new ArrayList<>();
         for (String file : List.of("models/synthetic/mini-f32.gguf", "models/synthetic/mini-q4_0.gguf",
                 "models/synthetic/mini-q8_0.gguf", "models/synthetic/mini-q5_0.gguf")) {
-            String text = ChildJvm.run(PromptStepAllocation.class, List.of(),
-                    List.of(SharedData.require(file).toString()),
-                    PromptStepAllocation.DEADLINE_NANOS / 1_000_000_000L + 60);
-            String[] result = text.substring(text.lastIndexOf('\n') + 1).split(" ");
-            long bytes = Long.parseLong(result[0]);
-            System.out.printf("%s: a 136-token prompt step allocated %d heap bytes after %s steps%n", file, bytes,
+            String[] result = promptSteps(file);
+            if (Long.parseLong(result[0]) >= PromptStepAllocation.LIMIT) {
+                // One JVM in some tens compiles a vector operation at the end of a large kernel method as a call
+                // into the allocating fallback, for good (docs/architecture.md, "Several models in one JVM"); a
+                // second JVM tells that lottery from code that allocates by design, which fails both.
+                System.out.printf("%s: %s heap bytes per step after %s steps; again in a new JVM%n", file, result[0],
+                        result[1]);
+                result = promptSteps(file);
+            }
+            System.out.printf("%s: a 136-token prompt step allocated %s heap bytes after %s steps%n", file, result[0],
                     result[1]);
-            if (bytes >= PromptStepAllocation.LIMIT) {
-                failures.add(file + ": " + bytes + " heap bytes per step after " + result[1] + " steps");
+            if (Long.parseLong(result[0]) >= PromptStepAllocation.LIMIT) {
+                failures.add(file + ": " + result[0] + " heap bytes per step after " + result[1] + " steps");
             }
         }
         assertTrue(failures.isEmpty(), "prompt steps still allocating: " + failures);
+    }
+
+    /** @return bytes of the last step and steps, from a JVM of its own */
+    private static String[] promptSteps(String file) throws Exception {
+        String text = ChildJvm.run(PromptStepAllocation.class, List.of(), List.of(SharedData.require(file).toString()),
+                PromptStepAllocation.DEADLINE_NANOS / 1_000_000_000L + 60);
+        return text.substring(text.lastIndexOf('\n') + 1).split(" ");
     }
 
     /**
