@@ -65,22 +65,17 @@ public final class Softmax {
     static double expInPlace(MemorySegment x, long xOff, int n, float max) {
         DoubleVector acc0 = DoubleVector.zero(D);
         DoubleVector acc1 = DoubleVector.zero(D);
-        // Direct lanewise calls and a broadcast operand, not sub(float) and add(): with those conveniences, inlined
-        // into CausalAttention.attendRows, C2 once left this loop's load as a call into the Java fallback for good
-        // (a float[] per vector, 1 MB per mini-F32 prompt step; JFR allocation samples, docs/architecture.md).
-        FloatVector shift = FloatVector.broadcast(F, max);
         int bound = VectorExp.vectorBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
             long d = (long) i * Float.BYTES;
-            FloatVector.fromMemorySegment(F, x, xOff + d, LE).lanewise(VectorOperators.SUB, shift)
-                    .intoMemorySegment(x, xOff + d, LE);
+            FloatVector.fromMemorySegment(F, x, xOff + d, LE).sub(max).intoMemorySegment(x, xOff + d, LE);
             VectorExp.expInPlace(x, xOff + d);
             FloatVector e = FloatVector.fromMemorySegment(F, x, xOff + d, LE);
-            acc0 = acc0.lanewise(VectorOperators.ADD, e.convertShape(VectorOperators.F2D, D, 0));
-            acc1 = acc1.lanewise(VectorOperators.ADD, e.convertShape(VectorOperators.F2D, D, 1));
+            acc0 = acc0.add(e.convertShape(VectorOperators.F2D, D, 0));
+            acc1 = acc1.add(e.convertShape(VectorOperators.F2D, D, 1));
         }
-        double sum = acc0.lanewise(VectorOperators.ADD, acc1).reduceLanes(VectorOperators.ADD);
+        double sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             long d = 4L * i;
             float e = VectorExp.scalar(x.get(F32.LAYOUT, xOff + d) - max);
