@@ -5,6 +5,7 @@ import dev.smallmind.kernels.matmul.F16Matmul;
 import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.kernels.matmul.Q4_0Matmul;
 import dev.smallmind.kernels.matmul.Q4_0InterleavedMatmul;
+import dev.smallmind.kernels.matmul.Q4_KInterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q4_1Matmul;
 import dev.smallmind.kernels.matmul.Q4_KMatmul;
 import dev.smallmind.kernels.matmul.Q5_0InterleavedMatmul;
@@ -55,6 +56,9 @@ public final class MatmulKernels {
             }
             if (Q5_0InterleavedMatmul.supported()) {
                 INTERLEAVED.put(DType.Q5_0, new Q5_0InterleavedMatmul());
+            }
+            if (Q4_KInterleavedMatmul.supported()) {
+                INTERLEAVED.put(DType.Q4_K, new Q4_KInterleavedMatmul());
             }
         }
     }

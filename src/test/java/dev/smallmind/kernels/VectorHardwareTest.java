@@ -21,7 +21,7 @@ class VectorHardwareTest {
 
     /**
      * An x86 JVM limited to AVX2 (as on a CPU without AVX-512) has every kernel and no warning; the interleaved Q5_0
-     * kernel is 512-bit only.
+     * and Q4_K kernels are 512-bit only.
      */
     @Test
     void anAvx2JvmRunsEveryKernel() throws IOException, InterruptedException {
@@ -30,11 +30,12 @@ class VectorHardwareTest {
         assertTrue(text.contains("no shortfall") && text.contains("Q4_0") && text.contains("Q6_K")
                 && text.contains("Q4_0 projections: Q4_0InterleavedMatmul")
                 && text.contains("Q8_0 projections: Q8_0InterleavedMatmul")
-                && text.contains("Q5_0 projections: Q5_0Matmul"), text);
+                && text.contains("Q5_0 projections: Q5_0Matmul")
+                && text.contains("Q4_K projections: Q4_KMatmul"), text);
     }
 
     /**
-     * The interleaved Q4_0 and Q8_0 kernels run only where C2 types Vector API code without speculation from method-handle
+     * The interleaved kernels run only where C2 types Vector API code without speculation from method-handle
      * call sites (this JVM has the engine's {@code -XX:TypeProfileLevel=0}); with the JVM's default the projections
      * run the GGUF-row kernel.
      */
@@ -46,9 +47,11 @@ class VectorHardwareTest {
         assertEquals("Q8_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q8_0).getClass().getSimpleName());
         assertEquals(VectorHardware.preferredBits() == 512 ? "Q5_0InterleavedMatmul" : "Q5_0Matmul",
                 MatmulKernels.forProjection(DType.Q5_0).getClass().getSimpleName());
+        assertEquals(VectorHardware.preferredBits() == 512 ? "Q4_KInterleavedMatmul" : "Q4_KMatmul",
+                MatmulKernels.forProjection(DType.Q4_K).getClass().getSimpleName());
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:TypeProfileLevel=111"), List.of(), 60);
-        assertTrue(text.contains("Q4_0 projections: Q4_0Matmul") && text.contains("Q8_0 projections: Q8_0Matmul"),
-                text);
+        assertTrue(text.contains("Q4_0 projections: Q4_0Matmul") && text.contains("Q8_0 projections: Q8_0Matmul")
+                && text.contains("Q4_K projections: Q4_KMatmul"), text);
     }
 
     /** 128-bit vectors (NEON's width, here with FMA) leave the legacy quant kernels out, and say so. */
@@ -78,7 +81,7 @@ class VectorHardwareTest {
     static final class ShortfallPrinter {
         public static void main(String[] args) {
             System.out.println(VectorHardware.shortfall().orElse("no shortfall"));
-            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q5_0}) {
+            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q5_0, DType.Q4_K}) {
                 if (MatmulKernels.supported().contains(type)) {
                     System.out.println(type + " projections: "
                             + MatmulKernels.forProjection(type).getClass().getSimpleName());

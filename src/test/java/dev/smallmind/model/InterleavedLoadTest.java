@@ -20,12 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Opening a Q4_0, Q8_0 or Q5_0 model interleaves its projections where the kernel exists, and a bad block scale is named.
+ * Opening a Q4_0, Q8_0, Q5_0 or Q4_K model interleaves its projections where the kernel exists, and a bad block scale
+ * is named.
  */
 class InterleavedLoadTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
-            "Q5_0, models/synthetic/mini-q5_0.gguf"})
+            "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
     void projectionsAreInterleavedAndTheEmbeddingIsNot(DType type, String file) throws IOException {
         assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
                 "no interleaved " + type + " kernel in this JVM");
@@ -38,7 +39,7 @@ class InterleavedLoadTest {
 
     @ParameterizedTest
     @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
-            "Q5_0, models/synthetic/mini-q5_0.gguf"})
+            "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
     void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(DType type, String file, @TempDir Path dir)
             throws IOException {
         assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,

@@ -78,7 +78,8 @@ final class GroupPacking {
         return column == 1 ? 2 : column == 2 ? 1 : column;
     }
 
-    private static int swapMiddleBytes(int q) {
+    /** @return a row's 4 quant bytes {@code q[0..3]} (little-endian) in the chunk order {@code q[0], q[2], q[1], q[3]} */
+    static int swapMiddleBytes(int q) {
         return (q & 0xFF0000FF) | ((q >>> 8) & 0x0000FF00) | ((q << 8) & 0x00FF0000);
     }
 }

@@ -9,13 +9,14 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * What the kernels over rows interleaved at load ({@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul},
- * {@link Q5_0InterleavedMatmul}) have in common: groups of {@link GroupPacking#GROUP} rows, activations rounded
- * through Q8_0 blocks and kept as int16 ({@link Q8_0PairActivations}), and a product that passes over a group once
- * per token and per vector of {@link #ROWS} rows. Each kernel's {@link #dotRows} does the rest; it takes and
- * returns no vectors, so nothing of a kernel's Vector API code is shared through a call.
+ * {@link Q5_0InterleavedMatmul}, {@link Q4_KInterleavedMatmul}) have in common: groups of {@link GroupPacking#GROUP}
+ * rows, activations kept as int16 (by default rounded through Q8_0 blocks, {@link Q8_0PairActivations}; Q4_K
+ * overrides them with Q8_K), and a product that passes over a group once per token and per vector of {@link #ROWS}
+ * rows. Each kernel's {@link #dotRows} does the rest; it takes and returns no vectors, so nothing of a kernel's
+ * Vector API code is shared through a call.
  */
 abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights
-        permits Q4_0InterleavedMatmul, Q5_0InterleavedMatmul, Q8_0InterleavedMatmul {
+        permits Q4_0InterleavedMatmul, Q5_0InterleavedMatmul, Q8_0InterleavedMatmul, Q4_KInterleavedMatmul {
     /** Rows whose results one float vector holds (two int16 lanes per row). */
     static final int ROWS = ShortVector.SPECIES_PREFERRED.length() / 2;
     /** Columns of a block. */
@@ -34,19 +35,19 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
     }
 
     @Override
-    public final long preparedBytes(int t, int k) {
+    public long preparedBytes(int t, int k) {
         return t * Q8_0PairActivations.rowBytes(k);
     }
 
     @Override
-    public final void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
                               long prepOffset) {
         Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
     }
 
     /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */
     @Override
-    public final void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst,
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst,
                                 long dstOffset) {
         Q8_0Activations.quantize(x, xOffset, k, from, to, dst, dstOffset);
     }
@@ -59,9 +60,9 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
     public final void multiply(MemorySegment w, long wOffset, int k, MemorySegment act, long actOffset, int t,
                                MemorySegment y, long yOffset, int yStride, int rowFrom, int rowTo) {
         int group = GroupPacking.GROUP;
-        int nb = k / QK;
+        int nb = k / weightType().blockSize();
         long groupBytes = (long) nb * group * weightType().blockBytes();
-        long actRowBytes = Q8_0PairActivations.rowBytes(k);
+        long actRowBytes = preparedBytes(1, k);
         long yRowBytes = (long) yStride * Float.BYTES;
         for (int g = rowFrom / group; g < rowTo / group; g++) {
             for (int s = 0; s < group / ROWS; s++) {

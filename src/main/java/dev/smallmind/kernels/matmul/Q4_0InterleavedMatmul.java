@@ -59,10 +59,6 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
     private static final int NIBBLE_OFFSET = 8;
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
     private static final IntVector OFFSET_INT = IntVector.broadcast(I, NIBBLE_OFFSET);
-    /** Per lane, the right shift that brings column {@code i}'s nibble of a spread row down ({@link #decodeGroups}). */
-    private static final IntVector LOW_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(0), 0);
-    /** The same for column {@code i + 16}, the byte's high nibble. */
-    private static final IntVector HIGH_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(1), 0);
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = 18;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
@@ -173,11 +169,11 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
                                 IntVector.broadcast(I, 4 * part)).selectFrom(quads);
                         FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
                         long dr = db + r * rowFloats;
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, LOW_NIBBLE_SHIFT)
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
                                 .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
                                 .convert(VectorOperators.I2F, 0))
                                 .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, HIGH_NIBBLE_SHIFT)
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
                                 .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
                                 .convert(VectorOperators.I2F, 0))
                                 .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
@@ -185,16 +181,6 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
                 }
             }
         }
-    }
-
-    /** Per lane {@code i} of a row spread by {@link ChunkTranspose}, where column {@code i}'s low nibble sits. */
-    private static int[] nibbleShifts(int nibble) {
-        int[] shifts = new int[I.length()];
-        for (int i = 0; i < shifts.length; i++) {
-            int position = GroupPacking.bytePosition(i % 4);
-            shifts[i] = 8 * position + 4 * nibble;
-        }
-        return shifts;
     }
 
     @Override

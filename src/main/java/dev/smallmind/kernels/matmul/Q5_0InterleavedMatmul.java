@@ -49,10 +49,6 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
     private static final IntVector BIT_INT = IntVector.broadcast(I, 1);
     private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
-    /** Per lane {@code i} of a row spread by {@link ChunkTranspose}, where column {@code i}'s low nibble sits. */
-    private static final IntVector LOW_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(0), 0);
-    /** The same for column {@code i + 16}, the byte's high nibble. */
-    private static final IntVector HIGH_NIBBLE_SHIFT = IntVector.fromArray(I, nibbleShifts(1), 0);
     /** Per lane {@code i}, the bit of a row's 32 high bits that belongs to column {@code i}. */
     private static final IntVector LOW_FIFTH_SHIFT = IntVector.fromArray(I, fifthBitShifts(0), 0);
     /** The same for column {@code i + 16}. */
@@ -144,15 +140,6 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
         return shifts;
     }
 
-    /** Per lane {@code i} of a row spread by {@link ChunkTranspose}, where column {@code i}'s low nibble sits. */
-    private static int[] nibbleShifts(int nibble) {
-        int[] shifts = new int[I.length()];
-        for (int i = 0; i < shifts.length; i++) {
-            shifts[i] = 8 * GroupPacking.bytePosition(i % 4) + 4 * nibble;
-        }
-        return shifts;
-    }
-
     /** Whole groups through {@link #decodeGroups}; other ranges (not on the engine's paths) in scalar code. */
     @Override
     public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
@@ -217,13 +204,13 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
                         IntVector plane = IntVector.broadcast(I, w.get(INT, wb + SCALE_BYTES + 4L * r));
                         FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
                         long dr = db + r * rowFloats;
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, LOW_NIBBLE_SHIFT)
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
                                 .lanewise(VectorOperators.AND, NIBBLE_INT)
                                 .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, LOW_FIFTH_SHIFT)
                                         .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
                                 .convert(VectorOperators.I2F, 0))
                                 .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, HIGH_NIBBLE_SHIFT)
+                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
                                 .lanewise(VectorOperators.AND, NIBBLE_INT)
                                 .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, HIGH_FIFTH_SHIFT)
                                         .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))

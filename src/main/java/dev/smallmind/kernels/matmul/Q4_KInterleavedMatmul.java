@@ -1,0 +1,439 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.quant.Q8_KQuantizer;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q4_K weights interleaved at load in groups of {@value #GROUP} rows, times activations quantized to Q8_K and kept
+ * as int16 in column order: {@link Q4_0InterleavedMatmul}'s int16 products, one 32-value sub-block at a time,
+ * scaled by the sub-block's 6-bit scale and corrected by its 6-bit min as in ggml's {@code vec_dot_q4_K_q8_K}.
+ *
+ * <p>Layout of a group, per super-block (256 columns), 2304 bytes as in GGUF: the 16 rows' fp16 {@code d} (32
+ * bytes), their fp16 {@code dmin} (32), then the rows' 6-bit scales and mins re-encoded into three ints per row, int
+ * {@code u} of row {@code r} at {@code 64 + 64u + 4r} (one vector load gives one int of every row): byte {@code j} of
+ * int 0 holds scale {@code j}, of int 1 scale {@code 4 + j}, of int 2 min {@code j}, each in its low 6 bits, and the
+ * top 2 bits of the three bytes {@code j} hold min {@code 4 + j}, 2 bits each (int 0 its lowest). A sub-block's scale
+ * is then one shift and one mask away. Then per sub-block {@code s} four chunks of 64 bytes laid out exactly as a
+ * {@link Q4_0InterleavedMatmul} block, where quant byte {@code t} of a row holds the sub-block's value {@code t} in
+ * its low nibble and {@code t + 16} in its high one (GGUF keeps a sub-block in the low or the high nibbles of 32
+ * bytes; packing moves them).
+ *
+ * <p>Per sub-block the 16 nibble products of an int16 lane sum to at most 16 x 15 x 127 = 30480; a row's sum
+ * {@code s} (at most 32 x 15 x 127) times its scale (at most 63), and per super-block the sum of its mins times the
+ * activations' sub-block sums (at most 8 x 63 x 32 x 127), are exact in int32 and below 2^24, so exact as floats;
+ * each is added into the output with a fused multiply-add by {@code ad * d} or {@code -ad * dmin}. Results differ from {@link Q4_KMatmulReference},
+ * which rounds once per super-block, only by float summation order. Registered at 512 bits, where a group's rows
+ * are one int vector.
+ */
+public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
+    /** Rows interleaved in one group. */
+    public static final int GROUP = GroupPacking.GROUP;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The fp16 {@code d} or {@code dmin} of the group's rows. */
+    private static final VectorSpecies<Short> HALVES =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(GROUP * 16));
+    // Shift counts and masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types").
+    private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
+    private static final ShortVector FOUR = ShortVector.broadcast(S, (short) 4);
+    private static final ShortVector EIGHT = ShortVector.broadcast(S, (short) 8);
+    private static final ShortVector TWELVE = ShortVector.broadcast(S, (short) 12);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
+    private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
+    private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
+    private static final IntVector TWO_INT = IntVector.broadcast(I, 2);
+    private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
+    private static final IntVector EIGHT_INT = IntVector.broadcast(I, 8);
+    private static final IntVector TWENTY_FOUR = IntVector.broadcast(I, 24);
+    private static final IntVector SIX_INT = IntVector.broadcast(I, 6);
+    private static final IntVector SIX_BITS = IntVector.broadcast(I, 0x3F);
+    private static final IntVector SIX_BITS_PER_BYTE = IntVector.broadcast(I, 0x3F3F3F3F);
+    private static final IntVector BITS_0_1 = IntVector.broadcast(I, 0x03030303);
+    private static final IntVector BITS_2_3 = IntVector.broadcast(I, 0x0C0C0C0C);
+    private static final IntVector BITS_4_5 = IntVector.broadcast(I, 0x30303030);
+    private static final IntVector BYTE = IntVector.broadcast(I, 0xFF);
+    private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
+    /** {@code 2^112}: an fp16 value's exponent and mantissa moved into a float's fields, times this, is its value. */
+    private static final float HALF_TO_FLOAT = 0x1p112f;
+    private static final int QK_K = Q8_KQuantizer.QK;
+    private static final int SUB_BLOCKS = QK_K / QK;
+    private static final int HALF = QK / 2;
+    /** GGUF block: fp16 d, fp16 dmin, the 12-byte scale field, 128 quant bytes. */
+    private static final int BLOCK_BYTES = 144;
+    private static final int GGUF_SCALES = 4;
+    private static final int GGUF_QUANTS = 16;
+    private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
+    private static final int DMIN = 2 * GROUP;
+    /** Offset of the first scale-field int vector; int {@code u} of the rows at {@code FIELD + u * FIELD_INTS}. */
+    private static final int FIELD = 4 * GROUP;
+    private static final int FIELD_INTS = 4 * GROUP;
+    private static final int QUANTS = FIELD + 3 * FIELD_INTS;
+    private static final int CHUNK_BYTES = 4 * GROUP;
+    private static final int SUB_BLOCK_BYTES = 4 * CHUNK_BYTES;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfByte BYTE_LAYOUT = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Q8_K activations in column order: element {@code e} of a super-block at int16 position {@code e}. */
+    private static final byte[] COLUMN_ORDER = columnOrder();
+
+    /**
+     * @return whether this JVM's vectors suit the kernel: 512 bits, one int lane per row of a group, else models
+     *         run {@link Q4_KMatmul}
+     */
+    public static boolean supported() {
+        return ChunkTranspose.preferred() && S.length() == 2 * GROUP;
+    }
+
+    @Override
+    public DType weightType() {
+        return DType.Q4_K;
+    }
+
+    @Override
+    public long preparedBytes(int t, int k) {
+        return t * Q8_KActivations.rowBytes(k);
+    }
+
+    @Override
+    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
+        Q8_KActivations.prepare(x, xOffset, k, from, to, prep, prepOffset, COLUMN_ORDER);
+    }
+
+    /** The Q8_K-rounded activations as floats, the values {@link #prepare} gives the products. */
+    @Override
+    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
+        Q8_KActivations.roundRows(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    /**
+     * Rearranges whole groups of GGUF rows into the interleaved layout.
+     *
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a super-block's
+     *                                  {@code d} or {@code dmin} is not finite (its byte offset in {@code src} named)
+     */
+    @Override
+    public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
+        if (rows % GROUP != 0) {
+            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
+        }
+        int nb = k / QK_K;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int g = 0; g < rows / GROUP; g++) {
+            long src0 = srcOffset + (long) g * GROUP * rowBytes;
+            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
+            for (int b = 0; b < nb; b++) {
+                long out = dst0 + (long) b * GROUP_BLOCK_BYTES;
+                for (int r = 0; r < GROUP; r++) {
+                    long in = src0 + r * rowBytes + (long) b * BLOCK_BYTES;
+                    dst.set(SHORT, out + 2L * r, finiteHalf(src, in, "d"));
+                    dst.set(SHORT, out + DMIN + 2L * r, finiteHalf(src, in + 2, "dmin"));
+                    int u0 = src.get(INT, in + GGUF_SCALES);
+                    int u1 = src.get(INT, in + GGUF_SCALES + 4);
+                    int u2 = src.get(INT, in + GGUF_SCALES + 8);
+                    for (int u = 0; u < 3; u++) {
+                        int field = 0;
+                        for (int j = 0; j < 4; j++) {
+                            int six = u < 2 ? KQuantScales.scale(u0, u2, 4 * u + j) : KQuantScales.min(u1, u2, j);
+                            int highMin = KQuantScales.min(u1, u2, 4 + j);
+                            field |= (six | ((highMin >>> (2 * u)) & 3) << 6) << (8 * j);
+                        }
+                        dst.set(INT, out + FIELD + (long) u * FIELD_INTS + 4L * r, field);
+                    }
+                    for (int s = 0; s < SUB_BLOCKS; s++) {
+                        // sub-block s is the low (even s) or high (odd s) nibbles of GGUF bytes 32 (s / 2) on
+                        long run = in + GGUF_QUANTS + 32L * (s / 2);
+                        int shift = 4 * (s & 1);
+                        for (int c = 0; c < 4; c++) {
+                            int low = (src.get(INT, run + 4L * c) >>> shift) & 0x0F0F0F0F;
+                            int high = (src.get(INT, run + HALF + 4L * c) >>> shift) & 0x0F0F0F0F;
+                            int quads = low | (high << 4);
+                            dst.set(INT, out + QUANTS + (long) s * SUB_BLOCK_BYTES + (long) c * CHUNK_BYTES + 4L * r,
+                                    GroupPacking.swapMiddleBytes(quads));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static short finiteHalf(MemorySegment src, long at, String what) {
+        short h = src.get(SHORT, at);
+        if (!Float.isFinite(Float.float16ToFloat(h))) {
+            throw new IllegalArgumentException("Q4_K super-block " + what + " at byte " + at + " is "
+                    + Float.float16ToFloat(h));
+        }
+        return h;
+    }
+
+    /** Whole groups through {@link #decodeGroups}; other ranges (not on the engine's paths) in scalar code. */
+    @Override
+    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
+                           long dstOffset) {
+        if (rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
+            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
+            return;
+        }
+        int nb = k / QK_K;
+        long rowBytes = (long) nb * BLOCK_BYTES;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int lane = r % GROUP;
+            long group = wOffset + (long) (r - lane) * rowBytes;
+            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                for (int s = 0; s < SUB_BLOCKS; s++) {
+                    float scale = rowScale(w, wb, lane, s);
+                    float min = rowMin(w, wb, lane, s);
+                    for (int column = 0; column < QK; column++) {
+                        long chunk = wb + QUANTS + (long) s * SUB_BLOCK_BYTES
+                                + (long) ((column % HALF) / 4) * CHUNK_BYTES;
+                        int packed = w.get(BYTE_LAYOUT, chunk + 4L * lane + GroupPacking.bytePosition(column % 4))
+                                & 0xFF;
+                        int q = column < HALF ? packed & 0xF : packed >>> 4;
+                        dst.set(FLOAT, out + ((long) b * QK_K + (long) s * QK + column) * Float.BYTES, scale * q - min);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code d * scale}, as {@link Q4_KMatmulReference#decodeRow} rounds it. */
+    private static float rowScale(MemorySegment w, long wb, int lane, int s) {
+        int field = w.get(INT, wb + FIELD + (long) (s / 4) * FIELD_INTS + 4L * lane);
+        return Float.float16ToFloat(w.get(SHORT, wb + 2L * lane)) * ((field >>> (8 * (s % 4))) & 0x3F);
+    }
+
+    /** {@code dmin * min}, as {@link Q4_KMatmulReference#decodeRow} rounds it. */
+    private static float rowMin(MemorySegment w, long wb, int lane, int s) {
+        int shift = 8 * (s % 4);
+        int min;
+        if (s < 4) {
+            min = (w.get(INT, wb + FIELD + 2L * FIELD_INTS + 4L * lane) >>> shift) & 0x3F;
+        } else {
+            min = 0;
+            for (int u = 0; u < 3; u++) {
+                min |= ((w.get(INT, wb + FIELD + (long) u * FIELD_INTS + 4L * lane) >>> (shift + 6)) & 3) << (2 * u);
+            }
+        }
+        return Float.float16ToFloat(w.get(SHORT, wb + DMIN + 2L * lane)) * min;
+    }
+
+    /**
+     * Groups {@code [groupFrom, groupTo)}: a sub-block's four chunks are transposed back into rows by two-vector
+     * permutes ({@link ChunkTranspose}) and each row's nibbles come out by per-lane shifts, as in
+     * {@code Q4_0InterleavedMatmul}, then {@code q * (d * scale) - dmin * min} with the reference's roundings.
+     */
+    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
+                                     MemorySegment dst, long dstOffset) {
+        int nb = k / QK_K;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long rowFloats = (long) k * Float.BYTES;
+        for (int g = groupFrom; g < groupTo; g++) {
+            long group = wOffset + g * groupBytes;
+            long out = dstOffset + (long) (g - groupFrom) * GROUP * rowFloats;
+            for (int b = 0; b < nb; b++) {
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                for (int s = 0; s < SUB_BLOCKS; s++) {
+                    long qc = wb + QUANTS + (long) s * SUB_BLOCK_BYTES;
+                    IntVector c0 = IntVector.fromMemorySegment(I, w, qc, LE);
+                    IntVector c1 = IntVector.fromMemorySegment(I, w, qc + CHUNK_BYTES, LE);
+                    IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
+                    IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
+                    long db = out + ((long) b * QK_K + (long) s * QK) * Float.BYTES;
+                    for (int quarter = 0; quarter < 4; quarter++) {
+                        IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
+                                IntVector.broadcast(I, 8 * (quarter >> 1)));
+                        IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
+                                        IntVector.broadcast(I, 8 * (quarter & 1)))
+                                .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
+                        for (int part = 0; part < 4; part++) {
+                            int r = 4 * quarter + part;
+                            IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                    IntVector.broadcast(I, 4 * part)).selectFrom(quads);
+                            FloatVector scale = FloatVector.broadcast(F, rowScale(w, wb, r, s));
+                            FloatVector min = FloatVector.broadcast(F, rowMin(w, wb, r, s));
+                            long dr = db + r * rowFloats;
+                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
+                                    .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL, scale).lanewise(VectorOperators.SUB, min)
+                                    .intoMemorySegment(dst, dr, LE);
+                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
+                                    .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL, scale).lanewise(VectorOperators.SUB, min)
+                                    .intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k, MemorySegment y,
+                 long yo) {
+        dot(w, scales, nb, SUB_BLOCKS, act, ar, y, yo);
+        subtractMins(w, scales, nb, act, ar, y, yo);
+    }
+
+    /**
+     * The group's rows times one prepared activation row.
+     *
+     * @param group byte offset of the group's super-block 0
+     * @param nb    super-blocks per row
+     */
+    private static void dot(MemorySegment w, long group, int nb, int subBlocks, MemorySegment act, long ar,
+                            MemorySegment y, long yo) {
+        // The rows' sums accumulate in the output, not in vectors carried round the loops, for the reason given in
+        // Q4_0InterleavedMatmul.dot; values computed once per super-block are loop-invariant, not carried.
+        FloatVector.zero(F).intoMemorySegment(y, yo, LE);
+        for (int b = 0; b < nb; b++) {
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            long ab = ar + (long) b * Q8_KActivations.BLOCK_BYTES;
+            float ad = act.get(FLOAT, ab);
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, hd.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
+                    .reinterpretShape(F, 0))
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * ad));
+            for (int s = 0; s < subBlocks; s++) {
+                long wq = wb + QUANTS + (long) s * SUB_BLOCK_BYTES;
+                long aq = ab + Q8_KActivations.QUANTS + 2L * QK * s;
+                // The four chunks written out, as in Q4_0InterleavedMatmul.dot.
+                ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
+                ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
+                        (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
+                v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
+                v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
+                v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
+                IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
+                IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                        .lanewise(VectorOperators.ASHR, SIXTEEN)
+                        .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                        .lanewise(VectorOperators.MUL, IntVector.fromMemorySegment(I, w,
+                                        wb + FIELD + (long) (s / 4) * FIELD_INTS, LE)
+                                .lanewise(VectorOperators.LSHR, IntVector.broadcast(I, 8 * (s % 4)))
+                                .lanewise(VectorOperators.AND, SIX_BITS));
+                ((FloatVector) products.convert(VectorOperators.I2F, 0))
+                        .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                        .intoMemorySegment(y, yo, LE);
+            }
+        }
+    }
+
+    /**
+     * Takes {@code ad * dmin * sum_s min_s * asum_s} of every super-block off the group's rows, where {@code asum_s}
+     * is the activations' sum over sub-block {@code s}: a method of its own, so that {@link #dot} stays within what
+     * C1 compiles (as one method, its tier-3 compilation failed with "out of virtual registers", which left it at
+     * tier 2, boxing every vector, for good). Each term is at most 63 x 32 x 127, exact as a float.
+     */
+    private static void subtractMins(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
+                                     long yo) {
+        for (int b = 0; b < nb; b++) {
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            long sums = ar + (long) b * Q8_KActivations.BLOCK_BYTES + Q8_KActivations.SUMS;
+            IntVector u0 = IntVector.fromMemorySegment(I, w, wb + FIELD, LE);
+            IntVector u1 = IntVector.fromMemorySegment(I, w, wb + FIELD + FIELD_INTS, LE);
+            IntVector u2 = IntVector.fromMemorySegment(I, w, wb + FIELD + 2 * FIELD_INTS, LE);
+            // Mins of sub-blocks 0-3 are the low 6 bits of u2's bytes; those of 4-7 are spread, 2 bits at a time,
+            // over the top bits of u0's, u1's and u2's bytes (pack).
+            IntVector low = u2.lanewise(VectorOperators.AND, SIX_BITS_PER_BYTE);
+            IntVector high = u0.lanewise(VectorOperators.LSHR, SIX_INT).lanewise(VectorOperators.AND, BITS_0_1)
+                    .lanewise(VectorOperators.OR, u1.lanewise(VectorOperators.LSHR, FOUR_INT)
+                            .lanewise(VectorOperators.AND, BITS_2_3))
+                    .lanewise(VectorOperators.OR, u2.lanewise(VectorOperators.LSHR, TWO_INT)
+                            .lanewise(VectorOperators.AND, BITS_4_5));
+            IntVector terms = low.lanewise(VectorOperators.AND, BYTE)
+                    .lanewise(VectorOperators.MUL, IntVector.broadcast(I, act.get(INT, sums) + act.get(INT, sums + 4)))
+                    .lanewise(VectorOperators.ADD, low.lanewise(VectorOperators.LSHR, EIGHT_INT)
+                            .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 8) + act.get(INT, sums + 12))))
+                    .lanewise(VectorOperators.ADD, low.lanewise(VectorOperators.LSHR, SIXTEEN)
+                            .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 16) + act.get(INT, sums + 20))))
+                    .lanewise(VectorOperators.ADD, low.lanewise(VectorOperators.LSHR, TWENTY_FOUR)
+                            .lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 24) + act.get(INT, sums + 28))))
+                    .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.AND, BYTE)
+                            .lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 32) + act.get(INT, sums + 36))))
+                    .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.LSHR, EIGHT_INT)
+                            .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 40) + act.get(INT, sums + 44))))
+                    .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.LSHR, SIXTEEN)
+                            .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 48) + act.get(INT, sums + 52))))
+                    .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.LSHR, TWENTY_FOUR)
+                            .lanewise(VectorOperators.MUL,
+                                    IntVector.broadcast(I, act.get(INT, sums + 56) + act.get(INT, sums + 60))));
+            float ad = act.get(FLOAT, sums - Q8_KActivations.SUMS);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb + DMIN, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector negativeDmin = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
+                    .reinterpretShape(F, 0))
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, -HALF_TO_FLOAT * ad));
+            ((FloatVector) terms.convert(VectorOperators.I2F, 0))
+                    .lanewise(VectorOperators.FMA, negativeDmin, FloatVector.fromMemorySegment(F, y, yo, LE))
+                    .intoMemorySegment(y, yo, LE);
+        }
+    }
+
+    private static byte[] columnOrder() {
+        byte[] order = new byte[QK_K];
+        for (int e = 0; e < QK_K; e++) {
+            order[e] = (byte) e;
+        }
+        return order;
+    }
+}
