@@ -30,22 +30,30 @@ class ZeroGcMatmulTest {
     void oneTokenProductsAllocateNothingOnceCompiled() throws IOException, InterruptedException {
         List<String> failures = new ArrayList<>();
         for (DType type : MatmulKernels.supported()) {
-            check(type, List.of(type.name()), failures);
+            check(List.of(type.name()), failures);
             if (MatmulKernels.forProjection(type) != MatmulKernels.forType(type)) {
-                check(type, List.of(type.name(), "interleaved"), failures);
+                check(List.of(type.name(), "interleaved"), failures);
             }
         }
         assertTrue(failures.isEmpty(), "one-token products still allocating: " + failures);
     }
 
-    private static void check(DType type, List<String> args, List<String> failures)
+    /**
+     * A kernel still allocating at its deadline gets one more JVM: in some JVMs in tens, C2 compiles one vector
+     * operation near the end of a large kernel method as a call into the allocating fallback, for good (the same
+     * lottery as the prompt steps', {@code ZeroGcDecodeTest}); code that allocates by design fails in both.
+     */
+    private static void check(List<String> args, List<String> failures)
             throws IOException, InterruptedException {
-        String text = ChildJvm.run(OneTokenProductAllocation.class, List.of(), args, CHILD_TIMEOUT_SECONDS);
-        String result = text.substring(text.lastIndexOf('\n') + 1);
         String kernel = String.join(" ", args);
-        String[] fields = result.split(" ");
+        String[] fields = products(args);
+        if (fields.length == 2 && Long.parseLong(fields[0]) >= OneTokenProductAllocation.LIMIT) {
+            System.out.printf("%s: %s heap bytes per product after %s calls; again in a new JVM%n", kernel,
+                    fields[0], fields[1]);
+            fields = products(args);
+        }
         if (fields.length != 2) {
-            failures.add(kernel + " (its JVM printed: " + result + ")");
+            failures.add(kernel + " (its JVM printed: " + String.join(" ", fields) + ")");
             return;
         }
         long bytes = Long.parseLong(fields[0]);
@@ -53,5 +61,11 @@ class ZeroGcMatmulTest {
         if (bytes >= OneTokenProductAllocation.LIMIT) {
             failures.add(kernel + " (" + bytes + " bytes per product after " + fields[1] + " calls)");
         }
+    }
+
+    /** @return the last line of a {@link OneTokenProductAllocation} JVM, split at spaces */
+    private static String[] products(List<String> args) throws IOException, InterruptedException {
+        String text = ChildJvm.run(OneTokenProductAllocation.class, List.of(), args, CHILD_TIMEOUT_SECONDS);
+        return text.substring(text.lastIndexOf('\n') + 1).split(" ");
     }
 }
