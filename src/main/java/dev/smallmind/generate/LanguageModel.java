@@ -24,10 +24,9 @@ import java.util.List;
  * }</pre>
  *
  * <p>JVM flags: {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
- * -XX:TypeProfileLevel=0 -XX:LiveNodeCountInliningCutoff=80000 -XX:MaxNodeLimit=160000
- * -XX:NodeLimitFudgeFactor=4000}, as the {@code smallmind} launcher passes them. Without {@code TypeProfileLevel=0},
+ * -XX:TypeProfileLevel=0 -XX:LiveNodeCountInliningCutoff=80000}, as the {@code smallmind} launcher passes them. Without {@code TypeProfileLevel=0},
  * Q4_0, Q8_0, Q5_0 and Q4_K models run the GGUF-row kernels instead of the interleaved ones, at a half to a third of
- * the decode speed ({@code kernels.VectorHardware#exactVectorTyping}); without the node limits C2 occasionally
+ * the decode speed ({@code kernels.VectorHardware#exactVectorTyping}); without the raised cut-off C2 occasionally
  * leaves a vector operation of a large kernel method as an allocating call.
  */
 public final class LanguageModel implements AutoCloseable {

@@ -39,8 +39,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000",
-        "-XX:MaxNodeLimit=160000", "-XX:NodeLimitFudgeFactor=4000"})
+        "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000"})
 public class ElementWiseBench {
     /** Row length in floats. */
     @Param({"1048576", "16777216"})

@@ -48,8 +48,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000",
-        "-XX:MaxNodeLimit=160000", "-XX:NodeLimitFudgeFactor=4000"})
+        "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000"})
 public class KQuantMatvecBench {
     private static final int N = 4096;
     private static final int K = 4096;

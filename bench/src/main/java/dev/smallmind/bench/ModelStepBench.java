@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000", "-XX:MaxNodeLimit=160000",
-        "-XX:NodeLimitFudgeFactor=4000", "-XX:+UseSerialGC"})
+        "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000",
+        "-XX:+UseSerialGC"})
 public class ModelStepBench {
     private static final int PREFILL = 128;
     private static final int DECODE_AT = 64;
