@@ -34,6 +34,41 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
                 + GroupPacking.GROUP + " are decoded by decodeRows");
     }
 
+    /**
+     * Whole groups at 512 bits go through {@link #decodeGroups}, which transposes a group's chunks back into rows
+     * ({@link ChunkTranspose}); other ranges and widths a row at a time through {@link #decodeGroupRow}.
+     */
+    @Override
+    public final void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
+                                 long dstOffset) {
+        int group = GroupPacking.GROUP;
+        if (ChunkTranspose.preferred() && rowFrom % group == 0 && rowTo % group == 0) {
+            decodeGroups(w, wOffset, k, rowFrom / group, rowTo / group, dst, dstOffset);
+            return;
+        }
+        long groupBytes = (long) (k / weightType().blockSize()) * group * weightType().blockBytes();
+        for (int r = rowFrom; r < rowTo; r++) {
+            decodeGroupRow(w, wOffset + (long) (r / group) * groupBytes, r % group, k, dst,
+                    dstOffset + (long) (r - rowFrom) * k * Float.BYTES);
+        }
+    }
+
+    /**
+     * Groups {@code [groupFrom, groupTo)} into rows of {@code k} floats from {@code dstOffset}, at 512 bits.
+     *
+     * @param wOffset byte offset of group 0
+     */
+    abstract void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
+                               long dstOffset);
+
+    /**
+     * One row of a group into {@code k} floats at {@code out}.
+     *
+     * @param group byte offset of the row's group
+     * @param lane  the row within its group
+     */
+    abstract void decodeGroupRow(MemorySegment w, long group, int lane, int k, MemorySegment dst, long out);
+
     @Override
     public long preparedBytes(int t, int k) {
         return t * Q8_0PairActivations.rowBytes(k);

@@ -95,43 +95,29 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
         GroupPacking.pack(DType.Q4_0, src, srcOffset, k, rows, dst, dstOffset);
     }
 
-    /**
-     * Whole groups at 512 bits go through {@link #decodeGroups}; other ranges and widths a row at a time, each row's
-     * 4-byte pieces gathered from the chunks.
-     */
+    /** Row {@code lane} of the group at {@code group}, its 4-byte pieces gathered from the chunks. */
     @Override
-    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
-                           long dstOffset) {
-        if (ChunkTranspose.preferred() && rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
-            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
-            return;
-        }
+    void decodeGroupRow(MemorySegment w, long group, int lane, int k, MemorySegment dst, long out) {
         int nb = k / QK;
-        long rowBytes = (long) nb * BLOCK_BYTES;
-        for (int r = rowFrom; r < rowTo; r++) {
-            int lane = r % GROUP;
-            long group = wOffset + (long) (r - lane) * rowBytes;
-            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
-            for (int b = 0; b < nb; b++) {
-                long wb = group + (long) b * GROUP_BLOCK_BYTES;
-                long qb = wb + SCALE_BYTES + 4L * lane;
-                long db = out + (long) b * QK * Float.BYTES;
-                float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
-                for (int h = 0; h < HALF; h += B.length()) {
-                    IntVector bytes = IntVector.zero(BI);
-                    for (int l = 0; l < BI.length(); l++) {
-                        bytes = bytes.withLane(l, w.get(INT, qb + ((h >> 2) + l) * (long) CHUNK_BYTES));
-                    }
-                    ByteVector q = bytes.reinterpretAsBytes().rearrange(UNSWAP);
-                    ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
-                            .reinterpretAsBytes();
-                    FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector hi = (FloatVector) up.and((byte) 0xF).sub((byte) 8)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    lo.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
-                    hi.mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
+        for (int b = 0; b < nb; b++) {
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            long qb = wb + SCALE_BYTES + 4L * lane;
+            long db = out + (long) b * QK * Float.BYTES;
+            float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
+            for (int h = 0; h < HALF; h += B.length()) {
+                IntVector bytes = IntVector.zero(BI);
+                for (int l = 0; l < BI.length(); l++) {
+                    bytes = bytes.withLane(l, w.get(INT, qb + ((h >> 2) + l) * (long) CHUNK_BYTES));
                 }
+                ByteVector q = bytes.reinterpretAsBytes().rearrange(UNSWAP);
+                ByteVector up = ((ShortVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4))
+                        .reinterpretAsBytes();
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) up.and((byte) 0xF).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                lo.mul(d).intoMemorySegment(dst, db + h * 4L, LE);
+                hi.mul(d).intoMemorySegment(dst, db + (HALF + h) * 4L, LE);
             }
         }
     }
@@ -141,8 +127,9 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
      * two-vector permutes ({@link ChunkTranspose}), and each row's 16 bytes spread over 16 lanes give its low and
      * its high nibbles by per-lane shifts. Loops rather than written out, as in {@code Q8_0InterleavedMatmul}.
      */
-    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
-                                     MemorySegment dst, long dstOffset) {
+    @Override
+    void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
+                      long dstOffset) {
         int nb = k / QK;
         long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
         long rowFloats = (long) k * Float.BYTES;

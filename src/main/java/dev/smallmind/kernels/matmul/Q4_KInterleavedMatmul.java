@@ -179,33 +179,22 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
         return h;
     }
 
-    /** Whole groups through {@link #decodeGroups}; other ranges (not on the engine's paths) in scalar code. */
+    /** Row {@code lane} of the group at {@code group}, in scalar code (not on the engine's paths). */
     @Override
-    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
-                           long dstOffset) {
-        if (rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
-            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
-            return;
-        }
+    void decodeGroupRow(MemorySegment w, long group, int lane, int k, MemorySegment dst, long out) {
         int nb = k / QK_K;
-        long rowBytes = (long) nb * BLOCK_BYTES;
-        for (int r = rowFrom; r < rowTo; r++) {
-            int lane = r % GROUP;
-            long group = wOffset + (long) (r - lane) * rowBytes;
-            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
-            for (int b = 0; b < nb; b++) {
-                long wb = group + (long) b * GROUP_BLOCK_BYTES;
-                for (int s = 0; s < SUB_BLOCKS; s++) {
-                    float scale = rowScale(w, wb, lane, s);
-                    float min = rowMin(w, wb, lane, s);
-                    for (int column = 0; column < QK; column++) {
-                        long chunk = wb + QUANTS + (long) s * SUB_BLOCK_BYTES
-                                + (long) ((column % HALF) / 4) * CHUNK_BYTES;
-                        int packed = w.get(BYTE_LAYOUT, chunk + 4L * lane + GroupPacking.bytePosition(column % 4))
-                                & 0xFF;
-                        int q = column < HALF ? packed & 0xF : packed >>> 4;
-                        dst.set(FLOAT, out + ((long) b * QK_K + (long) s * QK + column) * Float.BYTES, scale * q - min);
-                    }
+        for (int b = 0; b < nb; b++) {
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            for (int s = 0; s < SUB_BLOCKS; s++) {
+                float scale = rowScale(w, wb, lane, s);
+                float min = rowMin(w, wb, lane, s);
+                for (int column = 0; column < QK; column++) {
+                    long chunk = wb + QUANTS + (long) s * SUB_BLOCK_BYTES
+                            + (long) ((column % HALF) / 4) * CHUNK_BYTES;
+                    int packed = w.get(BYTE_LAYOUT, chunk + 4L * lane + GroupPacking.bytePosition(column % 4))
+                            & 0xFF;
+                    int q = column < HALF ? packed & 0xF : packed >>> 4;
+                    dst.set(FLOAT, out + ((long) b * QK_K + (long) s * QK + column) * Float.BYTES, scale * q - min);
                 }
             }
         }
@@ -237,8 +226,9 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
      * permutes ({@link ChunkTranspose}) and each row's nibbles come out by per-lane shifts, as in
      * {@code Q4_0InterleavedMatmul}, then {@code q * (d * scale) - dmin * min} with the reference's roundings.
      */
-    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
-                                     MemorySegment dst, long dstOffset) {
+    @Override
+    void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
+                      long dstOffset) {
         int nb = k / QK_K;
         long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
         long rowFloats = (long) k * Float.BYTES;

@@ -140,32 +140,21 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
         return shifts;
     }
 
-    /** Whole groups through {@link #decodeGroups}; other ranges (not on the engine's paths) in scalar code. */
+    /** Row {@code lane} of the group at {@code group}, in scalar code (not on the engine's paths). */
     @Override
-    public void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
-                           long dstOffset) {
-        if (rowFrom % GROUP == 0 && rowTo % GROUP == 0) {
-            decodeGroups(w, wOffset, k, rowFrom / GROUP, rowTo / GROUP, dst, dstOffset);
-            return;
-        }
+    void decodeGroupRow(MemorySegment w, long group, int lane, int k, MemorySegment dst, long out) {
         int nb = k / QK;
-        long rowBytes = (long) nb * BLOCK_BYTES;
-        for (int r = rowFrom; r < rowTo; r++) {
-            int lane = r % GROUP;
-            long group = wOffset + (long) (r - lane) * rowBytes;
-            long out = dstOffset + (long) (r - rowFrom) * k * Float.BYTES;
-            for (int b = 0; b < nb; b++) {
-                long wb = group + (long) b * GROUP_BLOCK_BYTES;
-                float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
-                int plane = w.get(INT, wb + SCALE_BYTES + 4L * lane);
-                for (int column = 0; column < QK; column++) {
-                    int c = (column % 16) / 4;
-                    int packed = w.get(BYTE, wb + CHUNKS + (long) c * CHUNK_BYTES + 4L * lane
-                            + GroupPacking.bytePosition(column % 4)) & 0xFF;
-                    int nibble = column < 16 ? packed & 0xF : packed >>> 4;
-                    int q = nibble - 16 * ((plane >>> planeBit(column)) & 1);
-                    dst.set(FLOAT, out + ((long) b * QK + column) * Float.BYTES, q * d);
-                }
+        for (int b = 0; b < nb; b++) {
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            float d = Float.float16ToFloat(w.get(SHORT, wb + 2L * lane));
+            int plane = w.get(INT, wb + SCALE_BYTES + 4L * lane);
+            for (int column = 0; column < QK; column++) {
+                int c = (column % 16) / 4;
+                int packed = w.get(BYTE, wb + CHUNKS + (long) c * CHUNK_BYTES + 4L * lane
+                        + GroupPacking.bytePosition(column % 4)) & 0xFF;
+                int nibble = column < 16 ? packed & 0xF : packed >>> 4;
+                int q = nibble - 16 * ((plane >>> planeBit(column)) & 1);
+                dst.set(FLOAT, out + ((long) b * QK + column) * Float.BYTES, q * d);
             }
         }
     }
@@ -175,8 +164,9 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
      * permutes ({@link ChunkTranspose}) and each row's nibbles come out by per-lane shifts, as in
      * {@code Q4_0InterleavedMatmul}; its high bits by per-lane shifts of its plane int.
      */
-    private static void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo,
-                                     MemorySegment dst, long dstOffset) {
+    @Override
+    void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
+                      long dstOffset) {
         int nb = k / QK;
         long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
         long rowFloats = (long) k * Float.BYTES;
