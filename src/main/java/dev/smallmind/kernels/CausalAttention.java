@@ -9,15 +9,16 @@ import java.nio.ByteOrder;
 /**
  * Attention of up to {@value #ROWS} query rows of one KV head at once, against keys stored in blocks of one vector
  * of positions ({@link #storeKey}): a prompt's consecutive rows of one head (row r attends to positions
- * {@code [0, firstLen + r)}), or one token's query heads that share a KV head (every row attends to
- * {@code [0, firstLen)}). {@link Attention#attend} serves one query at a time with one horizontal sum
+ * {@code [0, firstLen + r)}, {@link #attendRows}), or one token's query heads that share a KV head, over a range of
+ * positions ({@link #attendPart}). {@link Attention#attend} serves one query at a time with one horizontal sum
  * per score; here one row's scores for a whole vector of positions come from {@code headDim} FMAs with the
  * query's elements broadcast, and the rows share every key and value load.
  *
  * <p>Arithmetic per row: {@code s[p] = dot(q, K[p]) * scale} summed over {@code d} in order, then
  * {@link Softmax}'s max, exp and normalization (as {@link Attention#attend}), then {@code out = sum_p s[p] * V[p]}
- * in position order, as {@link Attention#attend}. Only the order of the dot product's sum differs from it. Scalar
- * twin: {@link AttentionReference}, row by row.
+ * in position order, as {@link Attention#attend}. Only the order of the dot product's sum differs from it. Decode
+ * steps attend in parts over ranges of positions ({@link #attendPart}, {@link #combine}): there the normalization
+ * comes after the weighted sum, once per part. Scalar twin: {@link AttentionReference}, row by row.
  */
 public final class CausalAttention {
     /** Query rows per call. */
@@ -89,15 +90,14 @@ public final class CausalAttention {
     }
 
     /**
-     * Attention of {@code rows} query rows of one KV head; row r attends to positions
-     * {@code [0, firstLen + r * lenStep)}.
+     * Attention of {@code rows} consecutive tokens' query rows of one head; row r attends to positions
+     * {@code [0, firstLen + r)}.
      *
      * @param q           query rows
      * @param qOff        byte offset of row 0's element 0
      * @param qRowBytes   bytes between query rows
      * @param rows        1 to {@value #ROWS}
      * @param firstLen    positions row 0 attends to, >= 1
-     * @param lenStep     1: consecutive tokens of one head; 0: heads of one token
      * @param kt          blocked keys of this KV head, covering every position attended to
      * @param ktOff       their byte offset
      * @param v           value cache
@@ -111,7 +111,7 @@ public final class CausalAttention {
      * @param outOff      byte offset of row 0
      * @param outRowBytes bytes between result rows
      */
-    public static void attendRows(MemorySegment q, long qOff, long qRowBytes, int rows, int firstLen, int lenStep,
+    public static void attendRows(MemorySegment q, long qOff, long qRowBytes, int rows, int firstLen,
                                   MemorySegment kt, long ktOff, MemorySegment v, long vBase, long vRowBytes,
                                   int headDim, float scale, MemorySegment scores, long scoresOff,
                                   MemorySegment out, long outOff, long outRowBytes) {
@@ -120,10 +120,7 @@ public final class CausalAttention {
             throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
         }
         Operands.requirePositive("attention length", firstLen);
-        if (lenStep != 0 && lenStep != 1) {
-            throw new IllegalArgumentException("attention length step must be 0 or 1, got " + lenStep);
-        }
-        int maxLen = firstLen + (rows - 1) * lenStep;
+        int maxLen = firstLen + rows - 1;
         int stride = paddedPositions(maxLen);
         Operands.requireFloats("q", q, qOff, headDim);
         Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
@@ -147,7 +144,7 @@ public final class CausalAttention {
         scores(q, qOff, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes);
         for (int r = 0; r < rows; r++) {
             long row = scoresOff + r * rowBytes;
-            int len = firstLen + r * lenStep;
+            int len = firstLen + r;
             float max = Softmax.max(scores, row, len);
             double sum = Softmax.expInPlace(scores, row, len, max);
             ElementWise.scale(scores, row, (float) (1.0 / sum), scores, row, len);
@@ -159,8 +156,8 @@ public final class CausalAttention {
         long s2 = scoresOff + Math.min(2, rows - 1) * rowBytes;
         long s3 = scoresOff + Math.min(3, rows - 1) * rowBytes;
         // A repeated row is stored too, over the last row with the same bits: conditional stores here let C2 hoist
-        // their bounds checks on the profile of 4-row prompt steps, and the check of a missing fourth row then
-        // failed on the first 3-head decode step (a deoptimization: that step ran interpreted and allocated).
+        // their bounds checks on the profile of 4-row calls, and the check of a missing fourth row then failed on
+        // the first call with fewer rows (a deoptimization: that step ran interpreted and allocated).
         long o1 = outOff + Math.min(1, rows - 1) * outRowBytes;
         long o2 = outOff + Math.min(2, rows - 1) * outRowBytes;
         long o3 = outOff + Math.min(3, rows - 1) * outRowBytes;
@@ -187,12 +184,247 @@ public final class CausalAttention {
     }
 
     /**
+     * @param headDim floats per head
+     * @return bytes of one row's part ({@link #attendPart}): the unnormalized output, then the row's largest score
+     *         and its sum of exponentials, padded to a whole vector
+     */
+    public static long partBytes(int headDim) {
+        return 4L * (headDim + LANES);
+    }
+
+    /**
+     * One token's query rows sharing a KV head, over positions {@code [from, to)} only, left unnormalized: per row
+     * the largest score {@code m}, {@code l = sum_p exp(s[p] - m)} and {@code o = sum_p exp(s[p] - m) V[p]}. Parts
+     * over disjoint position ranges, computed by different workers, make the whole row's attention through
+     * {@link #combine}: decode splits a long context this way, since one token's few KV heads are otherwise all the
+     * work there is to share, and each worker then streams its own share of the cache.
+     *
+     * <p>The weighted sum keeps two vectors of {@code headDim} per row in registers (eight chains of FMAs) and
+     * reads each value row once per pair of vectors.
+     *
+     * @param q          query rows
+     * @param qOff       byte offset of row 0's element 0
+     * @param qRowBytes  bytes between query rows
+     * @param rows       1 to {@value #ROWS}
+     * @param from       first position, a multiple of the vector length
+     * @param to         one past the last position; {@code to <= from} is an empty part ({@code l = 0})
+     * @param kt         blocked keys of this KV head, covering positions {@code [from, to)}
+     * @param ktOff      their byte offset (position 0)
+     * @param v          value cache
+     * @param vBase      byte offset of V[0][0] of this head
+     * @param vRowBytes  bytes between V[p] and V[p + 1]
+     * @param headDim    floats per head (see {@link #supports})
+     * @param scale      score multiplier
+     * @param scores     scratch of {@link #scoreBytes}{@code (to - from)} bytes
+     * @param scoresOff  its byte offset
+     * @param part       where the parts go: row r's {@code o} at {@code partOff + r * partBytes(headDim)}, then
+     *                   {@code m} and {@code l}
+     * @param partOff    byte offset of row 0's part
+     */
+    public static void attendPart(MemorySegment q, long qOff, long qRowBytes, int rows, int from, int to,
+                                  MemorySegment kt, long ktOff, MemorySegment v, long vBase, long vRowBytes,
+                                  int headDim, float scale, MemorySegment scores, long scoresOff,
+                                  MemorySegment part, long partOff) {
+        requireSupported(headDim);
+        if (rows < 1 || rows > ROWS) {
+            throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
+        }
+        if (from < 0 || from % LANES != 0) {
+            throw new IllegalArgumentException("a part must start at a non-negative multiple of " + LANES
+                    + " positions, got " + from);
+        }
+        long pb = partBytes(headDim);
+        Operands.requireFloats("part", part, partOff, (rows - 1) * pb / 4 + headDim + 2);
+        if (to <= from) {
+            for (int r = 0; r < rows; r++) {
+                long sums = partOff + r * pb + 4L * headDim;
+                part.set(F32.LAYOUT, sums, Float.NEGATIVE_INFINITY);
+                part.set(F32.LAYOUT, sums + 4, 0f);
+            }
+            return;
+        }
+        int n = to - from;
+        long rowBytes = 4L * paddedPositions(n);
+        long blocks = ktOff + (long) from / LANES * headDim * LANES * 4;
+        Operands.requireFloats("q", q, qOff, headDim);
+        Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
+        Operands.requireFloats("key blocks", kt, blocks, (long) headDim * paddedPositions(n));
+        Operands.requireFloats("V[from]", v, vBase + from * vRowBytes, headDim);
+        Operands.requireFloats("V[to - 1]", v, vBase + (to - 1) * vRowBytes, headDim);
+        Operands.requireFloats("scores", scores, scoresOff, ROWS * rowBytes / 4);
+        if (rows == 1) {
+            // A head with a KV head of its own: four key blocks per pass instead of three repeated rows.
+            oneRowScores(q, qOff, n, kt, blocks, headDim, scale, scores, scoresOff);
+            float max = Softmax.max(scores, scoresOff, n);
+            double sum = Softmax.expInPlace(scores, scoresOff, n, max);
+            part.set(F32.LAYOUT, partOff + 4L * headDim, max);
+            part.set(F32.LAYOUT, partOff + 4L * headDim + 4, (float) sum);
+            Attention.weightedSum(v, vBase + from * vRowBytes, vRowBytes, headDim, n, scores, scoresOff, part,
+                    partOff);
+            return;
+        }
+        long q1 = qOff + Math.min(1, rows - 1) * qRowBytes;
+        long q2 = qOff + Math.min(2, rows - 1) * qRowBytes;
+        long q3 = qOff + Math.min(3, rows - 1) * qRowBytes;
+        scores(q, qOff, q1, q2, q3, kt, blocks, headDim, n, scale, scores, scoresOff, rowBytes);
+        for (int r = 0; r < rows; r++) {
+            long row = scoresOff + r * rowBytes;
+            float max = Softmax.max(scores, row, n);
+            double sum = Softmax.expInPlace(scores, row, n, max);
+            long sums = partOff + r * pb + 4L * headDim;
+            part.set(F32.LAYOUT, sums, max);
+            part.set(F32.LAYOUT, sums + 4, (float) sum);
+        }
+        long s1 = scoresOff + Math.min(1, rows - 1) * rowBytes;
+        long s2 = scoresOff + Math.min(2, rows - 1) * rowBytes;
+        long s3 = scoresOff + Math.min(3, rows - 1) * rowBytes;
+        long o1 = partOff + Math.min(1, rows - 1) * pb;
+        long o2 = partOff + Math.min(2, rows - 1) * pb;
+        long o3 = partOff + Math.min(3, rows - 1) * pb;
+        long vFrom = vBase + from * vRowBytes;
+        int d = 0;
+        for (; d + 2 * LANES <= headDim; d += 2 * LANES) {
+            weightedPair(scores, scoresOff, s1, s2, s3, v, vFrom + 4L * d, vRowBytes, n, part, partOff + 4L * d,
+                    o1 + 4L * d, o2 + 4L * d, o3 + 4L * d);
+        }
+        if (d < headDim) {
+            weightedOne(scores, scoresOff, s1, s2, s3, v, vFrom + 4L * d, vRowBytes, n, part, partOff + 4L * d,
+                    o1 + 4L * d, o2 + 4L * d, o3 + 4L * d);
+        }
+    }
+
+    /** Two vectors of four rows' weighted sums over {@code n} value rows from {@code vd}. */
+    private static void weightedPair(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
+                                     long vd, long vRowBytes, int n, MemorySegment out, long o0, long o1, long o2,
+                                     long o3) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector b0 = a0;
+        FloatVector a1 = a0;
+        FloatVector b1 = a0;
+        FloatVector a2 = a0;
+        FloatVector b2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b3 = a0;
+        for (int p = 0; p < n; p++) {
+            long row = vd + p * vRowBytes;
+            FloatVector va = FloatVector.fromMemorySegment(F, v, row, LE);
+            FloatVector vb = FloatVector.fromMemorySegment(F, v, row + 4L * LANES, LE);
+            long sp = 4L * p;
+            FloatVector w0 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp));
+            FloatVector w1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp));
+            FloatVector w2 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp));
+            FloatVector w3 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp));
+            a0 = va.fma(w0, a0);
+            b0 = vb.fma(w0, b0);
+            a1 = va.fma(w1, a1);
+            b1 = vb.fma(w1, b1);
+            a2 = va.fma(w2, a2);
+            b2 = vb.fma(w2, b2);
+            a3 = va.fma(w3, a3);
+            b3 = vb.fma(w3, b3);
+        }
+        long second = 4L * LANES;
+        a0.intoMemorySegment(out, o0, LE);
+        b0.intoMemorySegment(out, o0 + second, LE);
+        a1.intoMemorySegment(out, o1, LE);
+        b1.intoMemorySegment(out, o1 + second, LE);
+        a2.intoMemorySegment(out, o2, LE);
+        b2.intoMemorySegment(out, o2 + second, LE);
+        a3.intoMemorySegment(out, o3, LE);
+        b3.intoMemorySegment(out, o3 + second, LE);
+    }
+
+    /** One vector of four rows' weighted sums over {@code n} value rows from {@code vd}. */
+    private static void weightedOne(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
+                                    long vd, long vRowBytes, int n, MemorySegment out, long o0, long o1, long o2,
+                                    long o3) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int p = 0; p < n; p++) {
+            FloatVector vp = FloatVector.fromMemorySegment(F, v, vd + p * vRowBytes, LE);
+            long sp = 4L * p;
+            a0 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp)), a0);
+            a1 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)), a1);
+            a2 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)), a2);
+            a3 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)), a3);
+        }
+        a0.intoMemorySegment(out, o0, LE);
+        a1.intoMemorySegment(out, o1, LE);
+        a2.intoMemorySegment(out, o2, LE);
+        a3.intoMemorySegment(out, o3, LE);
+    }
+
+    /**
+     * One row's attention from its parts ({@link #attendPart}): {@code out = sum_c exp(m_c - M) o_c / sum_c
+     * exp(m_c - M) l_c}, {@code M} the largest {@code m_c}; empty parts are skipped. Each part's {@code m} is
+     * overwritten with its weight.
+     *
+     * @param part       the row's first part
+     * @param partOff    its byte offset
+     * @param partStride bytes between the row's consecutive parts
+     * @param parts      number of parts, at least one of them not empty
+     * @param headDim    floats per head (see {@link #supports})
+     * @param out        result row
+     * @param outOff     its byte offset
+     */
+    public static void combine(MemorySegment part, long partOff, long partStride, int parts, int headDim,
+                               MemorySegment out, long outOff) {
+        requireSupported(headDim);
+        Operands.requirePositive("parts", parts);
+        Operands.requireFloats("parts", part, partOff, ((parts - 1) * partStride + partBytes(headDim)) / 4);
+        Operands.requireFloats("out", out, outOff, headDim);
+        long sums = partOff + 4L * headDim;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < parts; c++) {
+            if (part.get(F32.LAYOUT, sums + c * partStride + 4) != 0f) {
+                max = Math.max(max, part.get(F32.LAYOUT, sums + c * partStride));
+            }
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("attention of " + parts + " parts that are all empty");
+        }
+        double total = 0;
+        for (int c = 0; c < parts; c++) {
+            long at = sums + c * partStride;
+            float l = part.get(F32.LAYOUT, at + 4);
+            float weight = l == 0f ? 0f : (float) Math.exp(part.get(F32.LAYOUT, at) - max);
+            part.set(F32.LAYOUT, at, weight);
+            total += (double) weight * l;
+        }
+        float norm = (float) (1.0 / total);
+        for (int d = 0; d < headDim; d += LANES) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int c = 0; c < parts; c++) {
+                long at = partOff + c * partStride;
+                float weight = part.get(F32.LAYOUT, sums + c * partStride);
+                if (weight != 0f) {
+                    acc = FloatVector.fromMemorySegment(F, part, at + 4L * d, LE)
+                            .fma(FloatVector.broadcast(F, weight), acc);
+                }
+            }
+            acc.mul(norm).intoMemorySegment(out, outOff + 4L * d, LE);
+        }
+    }
+
+    /**
      * One row (a head that shares its KV head with no other): four blocks of positions per pass over the query, so
      * four FMA chains run side by side; then {@link Attention}'s weighted sum, which walks V row by row.
      */
     private static void attendOneRow(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff,
                                      MemorySegment v, long vBase, long vRowBytes, int headDim, float scale,
                                      MemorySegment scores, long scoresOff, MemorySegment out, long outOff) {
+        oneRowScores(q, qOff, len, kt, ktOff, headDim, scale, scores, scoresOff);
+        float max = Softmax.max(scores, scoresOff, len);
+        double sum = Softmax.expInPlace(scores, scoresOff, len, max);
+        ElementWise.scale(scores, scoresOff, (float) (1.0 / sum), scores, scoresOff, len);
+        Attention.weightedSum(v, vBase, vRowBytes, headDim, len, scores, scoresOff, out, outOff);
+    }
+
+    /** One row's scores over {@code len} positions of the key blocks from {@code ktOff}. */
+    private static void oneRowScores(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff, int headDim,
+                                     float scale, MemorySegment scores, long scoresOff) {
         long blockBytes = 4L * headDim * LANES;
         int blocks = (len + LANES - 1) / LANES;
         int b = 0;
@@ -228,10 +460,6 @@ public final class CausalAttention {
             }
             a.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b * LANES, LE);
         }
-        float max = Softmax.max(scores, scoresOff, len);
-        double sum = Softmax.expInPlace(scores, scoresOff, len, max);
-        ElementWise.scale(scores, scoresOff, (float) (1.0 / sum), scores, scoresOff, len);
-        Attention.weightedSum(v, vBase, vRowBytes, headDim, len, scores, scoresOff, out, outOff);
     }
 
     /** Scores of four query rows, one vector of positions at a time, into score rows {@code rowBytes} apart. */

@@ -133,7 +133,7 @@ public final class TransformerGraph {
         g.add(new KvStoreNode(p + "kv_store", step, cache, l, qkv, q, qkv, q + kv, qkvWidth));
         Buffer attn = floats(p + "attn", q);
         Buffer scores = g.buffer(p + "scores", AttentionNode.scoreBytes(threads, cache.contextLength(),
-                c.headDim()));
+                c.heads(), c.kvHeads(), c.headDim()));
         g.add(new AttentionNode(p + "attention", step, cache, l, qkv, 0, qkvWidth, attn, scores, c.heads(),
                 c.kvHeads(), c.headDim(), threads));
         Buffer o = floats(p + "attn_out", dim);

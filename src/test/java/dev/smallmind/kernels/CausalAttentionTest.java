@@ -74,10 +74,41 @@ class CausalAttentionTest {
             for (int p = 0; p < positions(); p++) {
                 CausalAttention.storeKey(cache, headBase() + p * cacheRowBytes, headDim, p, kt, 64);
             }
-            CausalAttention.attendRows(qs, 12, qRowBytes, rows, firstLen, lenStep, kt, 64, cache, headBase() + 4,
+            CausalAttention.attendRows(qs, 12, qRowBytes, rows, firstLen, kt, 64, cache, headBase() + 4,
                     cacheRowBytes, headDim, scale(), scores, 4, out, 8, outRowBytes);
             float[][] result = new float[rows][];
             for (int r = 0; r < rows; r++) {
+                result[r] = read(out, 8 + r * outRowBytes, headDim);
+            }
+            return result;
+        }
+
+        /**
+         * Heads of one token (lenStep 0) through {@link CausalAttention#attendPart} over {@code parts} ranges of
+         * {@code partLength} positions (the last ones possibly empty), then {@link CausalAttention#combine}.
+         */
+        float[][] inParts(int partLength, int parts) {
+            MemorySegment qs = place(ARENA, 12, q);
+            MemorySegment cache = place(ARENA, CACHE_OFF, kv);
+            MemorySegment kt = place(ARENA, 64, new float[(int) (CausalAttention.keyBlockBytes(headDim,
+                    positions()) / 4)]);
+            MemorySegment scores = place(ARENA, 4, new float[(int) (CausalAttention.scoreBytes(partLength) / 4)]);
+            long partStride = CausalAttention.ROWS * CausalAttention.partBytes(headDim);
+            MemorySegment part = place(ARENA, 20, new float[(int) (parts * partStride / 4)]);
+            MemorySegment out = place(ARENA, 8, new float[(int) (rows * outRowBytes / 4)]);
+            for (int p = 0; p < positions(); p++) {
+                CausalAttention.storeKey(cache, headBase() + p * cacheRowBytes, headDim, p, kt, 64);
+            }
+            for (int c = 0; c < parts; c++) {
+                int from = c * partLength;
+                CausalAttention.attendPart(qs, 12, qRowBytes, rows, from, Math.min(firstLen, from + partLength), kt,
+                        64, cache, headBase() + 4, cacheRowBytes, headDim, scale(), scores, 4, part,
+                        20 + c * partStride);
+            }
+            float[][] result = new float[rows][];
+            for (int r = 0; r < rows; r++) {
+                CausalAttention.combine(part, 20 + r * CausalAttention.partBytes(headDim), partStride, parts, headDim,
+                        out, 8 + r * outRowBytes);
                 result[r] = read(out, 8 + r * outRowBytes, headDim);
             }
             return result;
@@ -109,23 +140,50 @@ class CausalAttentionTest {
     }
 
     @Test
-    void headsOfOneTokenMatchTheReferenceOverTheSamePrefix() {
-        long seed = 500;
-        for (int headDim : new int[] {LANES, 64, 128}) {
+    void partsOfTheContextCombineToTheReference() {
+        long seed = 700;
+        for (int headDim : new int[] {LANES, 2 * LANES, 3 * LANES, 64, 128}) {
             for (int rows = 1; rows <= CausalAttention.ROWS; rows++) {
                 for (int len : new int[] {1, LANES + 1, 67, 300}) {
-                    assertRowsMatchReference(Case.random(headDim, rows, len, 0, seed++));
+                    for (int parts = 1; parts <= 3; parts++) {
+                        Case c = Case.random(headDim, rows, len, 0, seed++);
+                        int partLength = CausalAttention.paddedPositions((len + parts - 1) / parts);
+                        assertRowsMatch(c, c.inParts(partLength, parts), "in " + parts + " parts");
+                    }
                 }
             }
         }
     }
 
+    @Test
+    void emptyPartsAreSkippedAndAllEmptyIsRefused() {
+        Case c = Case.random(64, 3, LANES + 1, 0, 45);
+        // Four parts of one vector of positions: the third and fourth are empty.
+        assertRowsMatch(c, c.inParts(LANES, 4), "with two empty parts");
+        MemorySegment part = place(ARENA, 0, new float[4096]);
+        MemorySegment out = place(ARENA, 0, new float[64]);
+        for (int p = 0; p < 2; p++) {
+            CausalAttention.attendPart(part, 0, 256, 1, LANES * p, 0, part, 0, part, 0, 256, 64, 1f, part, 0, part,
+                    p * 1024L);
+        }
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> CausalAttention.combine(part, 0, 1024, 2, 64, out, 0));
+        assertTrue(empty.getMessage().contains("all empty"), empty.getMessage());
+        IllegalArgumentException misaligned = assertThrows(IllegalArgumentException.class,
+                () -> CausalAttention.attendPart(part, 0, 256, 1, LANES - 1, LANES + 1, part, 0, part, 0, 256, 64, 1f,
+                        part, 0, part, 0));
+        assertTrue(misaligned.getMessage().contains("got " + (LANES - 1)), misaligned.getMessage());
+    }
+
     private static void assertRowsMatchReference(Case c) {
-        float[][] blocked = c.blocked();
+        assertRowsMatch(c, c.blocked(), "blocked");
+    }
+
+    private static void assertRowsMatch(Case c, float[][] blocked, String how) {
         for (int r = 0; r < c.rows(); r++) {
             float[] expected = c.reference(r);
             for (int d = 0; d < c.headDim(); d++) {
-                assertEquals(expected[d], blocked[r][d], 1e-5, "headDim " + c.headDim() + ", rows " + c.rows()
+                assertEquals(expected[d], blocked[r][d], 1e-5, how + ": headDim " + c.headDim() + ", rows " + c.rows()
                         + ", first length " + c.firstLen() + ", length step " + c.lenStep() + ", row " + r
                         + ", d " + d);
             }
@@ -180,11 +238,11 @@ class CausalAttentionTest {
                 () -> CausalAttention.storeKey(cache, c.headBase(), LANES + 1, 3, big, 0));
         assertTrue(head.getMessage().contains("multiple of " + LANES), head.getMessage());
         IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
-                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 5, 1, 1, big, 0, cache, c.headBase(),
+                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 5, 1, big, 0, cache, c.headBase(),
                         c.cacheRowBytes(), 64, 1f, big, 0, big, 0, 256));
         assertTrue(rows.getMessage().contains("got 5"), rows.getMessage());
         IllegalArgumentException past = assertThrows(IllegalArgumentException.class,
-                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 2, 6, 1, big, 0, cache, c.headBase(),
+                () -> CausalAttention.attendRows(q, 0, c.qRowBytes(), 2, 6, big, 0, cache, c.headBase(),
                         c.cacheRowBytes(), 64, 1f, big, 0, big, 0, 256));
         assertTrue(past.getMessage().startsWith("V[len - 1]"), past.getMessage());
     }

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every architecture's graph (llama, mistral, qwen2 with biases and NeoX RoPE, phi3 with fused qkv and gate/up,
  * gpt2 with LayerNorm, learned positions, GELU and biases; GQA) against a plain double-precision forward pass on
- * a small synthetic F32 model, at every position of a sequence evaluated in batches and single steps.
+ * a small synthetic F32 model, at every position of a sequence evaluated in batches and single steps. The sequence
+ * is long enough for decode steps on two threads to split the context between them.
  */
 class ArchitectureForwardTest {
     @TempDir
@@ -40,17 +41,20 @@ class ArchitectureForwardTest {
     }
 
     private void matchesReference(Architecture arch, int dim, int heads, int kvHeads) throws Exception {
-        SyntheticSpec spec = new SyntheticSpec(arch, dim, 2, heads, kvHeads, 96, 64, DType.F32, DType.F32, 11);
+        SyntheticSpec spec = new SyntheticSpec(arch, dim, 2, heads, kvHeads, 96, 128, DType.F32, DType.F32, 11);
         Path file = dir.resolve(arch + "-" + heads + "-" + kvHeads + ".gguf");
         SyntheticModelWriter.write(spec, null, file);
-        int[] tokens = {1, 300, 5, 1000, 77, 31999, 260, 42, 9, 123, 4567};
+        int[] tokens = new int[80];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = i == 0 ? 1 : 1 + (i * 7919) % 31999;
+        }
         double[][] expected;
         try (GgufFile gguf = GgufFile.open(file)) {
             ModelConfig config = ModelConfig.fromGguf(gguf, 32000);
             expected = new ReferenceTransformer(gguf, config).logits(tokens);
         }
         try (LanguageModel lm = LanguageModel.open(file, 2);
-             Session session = lm.newSession(new SessionOptions(64, 4))) {
+             Session session = lm.newSession(new SessionOptions(128, 4))) {
             double[] worst = new double[1];
             session.score(tokens, (index, logits, offset) -> {
                 for (int v = 0; v < 32000; v += 7) {
@@ -64,11 +68,11 @@ class ArchitectureForwardTest {
             session.evaluate(tokens, 0, 5);
             for (int i = 5; i < tokens.length; i++) {
                 session.evaluate(tokens[i]);
-            }
-            for (int v = 0; v < 32000; v += 13) {
-                assertEquals(expected[tokens.length - 1][v],
-                        session.logits().get(ValueLayout.JAVA_FLOAT, session.logitsOffset() + 4L * v), 2e-4,
-                        arch + ": batch then decode, logit " + v);
+                for (int v = 0; v < 32000; v += 13) {
+                    assertEquals(expected[i][v],
+                            session.logits().get(ValueLayout.JAVA_FLOAT, session.logitsOffset() + 4L * v), 2e-4,
+                            arch + ": batch then decode, position " + i + " logit " + v);
+                }
             }
         }
     }

@@ -18,11 +18,15 @@ import java.lang.foreign.MemorySegment;
  * (GQA; MQA when there is one KV head). When the cache keeps its keys in blocks ({@link KvCache#keysBlocked()}),
  * steps of {@link CausalAttention#ROWS} rows or more attend blocks of that many consecutive rows of one head, dealt
  * to workers early and late alternately since a late row attends to more positions; shorter steps (decode) attend,
- * per token, up to {@link CausalAttention#ROWS} query heads sharing a KV head at once. Otherwise (head sizes that
- * are not whole vectors) each (row, head) pair attends alone ({@link Attention}). Each worker has its own score
- * scratch.
+ * per token, up to {@link CausalAttention#ROWS} query heads sharing a KV head at once, the positions split into one
+ * part per worker ({@link CausalAttention#attendPart}) that the calling thread then combines: a token has few KV
+ * heads (medium: 3, for 2 workers), and at a context of 1024 attention was half of a decode step. Otherwise (head
+ * sizes that are not whole vectors) each (row, head) pair attends alone ({@link Attention}). Each worker has its
+ * own score scratch.
  */
 public final class AttentionNode extends Node {
+    /** Fewest positions a worker's part of a decode step's attention covers. */
+    private static final int MIN_PART = 32;
     private final StepContext step;
     private final KvCache cache;
     private final Buffer queries;
@@ -41,9 +45,14 @@ public final class AttentionNode extends Node {
     private final int layer;
     private final boolean blocked;
     private final int chunks;
+    private final int threads;
+    private final long partsOffset;
+    private final long partBytes;
     private final RangeTask attendBlocks = this::attendBlocks;
-    private final RangeTask attendGroups = this::attendGroups;
+    private final RangeTask attendParts = this::attendParts;
     private int blocks;
+    private int parts;
+    private int partLength;
     private MemorySegment arena;
     private long qOffset;
     private long outOffset;
@@ -89,9 +98,12 @@ public final class AttentionNode extends Node {
                     + " floats do not match the cache's " + cache.kvHeads() + " of " + cache.headDim());
         }
         this.chunks = (group + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
+        this.threads = threads;
         int ctx = cache.contextLength();
         this.scoreBytesPerWorker = blocked ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
-        long needed = scoreBytes(threads, ctx, headDim);
+        this.partsOffset = threads * scoreBytesPerWorker;
+        this.partBytes = blocked ? CausalAttention.partBytes(headDim) : 0;
+        long needed = scoreBytes(threads, ctx, heads, kvHeads, headDim);
         if (scores.bytes() < needed) {
             throw new IllegalArgumentException("node '" + name + "': score scratch of " + scores.bytes()
                     + " bytes, needs " + needed);
@@ -101,13 +113,19 @@ public final class AttentionNode extends Node {
     /**
      * @param threads       workers of the pool
      * @param contextLength cache positions
+     * @param heads         query heads
+     * @param kvHeads       key/value heads
      * @param headDim       floats per head
      * @return scratch bytes the node needs: per worker one row of scores, or a block of score rows for
-     *         {@link CausalAttention}
+     *         {@link CausalAttention}, and then the parts of a step of fewer than {@link CausalAttention#ROWS} tokens
      */
-    public static long scoreBytes(int threads, int contextLength, int headDim) {
-        return KvCache.blocksKeys(headDim) ? threads * CausalAttention.scoreBytes(contextLength)
-                : 4L * threads * contextLength;
+    public static long scoreBytes(int threads, int contextLength, int heads, int kvHeads, int headDim) {
+        if (!KvCache.blocksKeys(headDim)) {
+            return 4L * threads * contextLength;
+        }
+        int chunks = (heads / kvHeads + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
+        long partRows = (long) (CausalAttention.ROWS - 1) * kvHeads * chunks * CausalAttention.ROWS * threads;
+        return threads * CausalAttention.scoreBytes(contextLength) + partRows * CausalAttention.partBytes(headDim);
     }
 
     @Override
@@ -132,7 +150,32 @@ public final class AttentionNode extends Node {
             blocks = (count + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
             pool.run(attendBlocks, blocks * heads);
         } else {
-            pool.run(attendGroups, count * kvHeads * chunks);
+            attendInParts(pool, count);
+        }
+    }
+
+    /**
+     * Parts of at least {@link #MIN_PART} positions, one per worker at most, all starting at whole key blocks; the
+     * shortest row (token 0) may leave the last part empty.
+     */
+    private void attendInParts(WorkerPool pool, int count) {
+        int longest = step.start() + count;
+        parts = Math.max(1, Math.min(Math.min(threads, pool.threads()), longest / MIN_PART));
+        partLength = CausalAttention.paddedPositions((longest + parts - 1) / parts);
+        parts = (longest + partLength - 1) / partLength;
+        pool.run(attendParts, count * kvHeads * chunks * parts);
+        long partStride = CausalAttention.ROWS * partBytes;
+        long headBytes = 4L * headDim;
+        for (int j = 0; j < count; j++) {
+            for (int h = 0; h < heads; h++) {
+                int g = h / group;
+                int inGroup = h - g * group;
+                int unit = ((j * kvHeads + g) * chunks + inGroup / CausalAttention.ROWS) * parts;
+                long first = scoresOffset + partsOffset
+                        + ((long) unit * CausalAttention.ROWS + inGroup % CausalAttention.ROWS) * partBytes;
+                CausalAttention.combine(arena, first, partStride, parts, headDim, arena,
+                        outOffset + headBytes * ((long) j * heads + h));
+            }
         }
     }
 
@@ -153,31 +196,39 @@ public final class AttentionNode extends Node {
             int rows = Math.min(CausalAttention.ROWS, count - j);
             int g = h / group;
             CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), qRowBytes,
-                    rows, start + j + 1, 1, kv, cache.keyHeadOffset(layer, g), kv, valueBase + 4L * g * headDim,
+                    rows, start + j + 1, kv, cache.keyHeadOffset(layer, g), kv, valueBase + 4L * g * headDim,
                     rowBytes, headDim, scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim,
                     outRowBytes);
         }
     }
 
-    /** Unit u: token {@code u / (kvHeads * chunks)}, KV head, and up to ROWS of the query heads sharing it. */
-    private void attendGroups(int from, int to, int worker) {
+    /**
+     * Unit u: part {@code u % parts} of token {@code u / (kvHeads * chunks * parts)}, KV head, and up to ROWS of the
+     * query heads sharing it; consecutive units are the parts of one head, so each worker keeps to its share of
+     * the positions from token to token.
+     */
+    private void attendParts(int from, int to, int worker) {
         MemorySegment kv = cache.segment();
         long rowBytes = cache.rowBytes();
         int start = step.start();
         long scratch = scoresOffset + worker * scoreBytesPerWorker;
         long headBytes = 4L * headDim;
-        int perToken = kvHeads * chunks;
+        int perToken = kvHeads * chunks * parts;
         for (int u = from; u < to; u++) {
             int j = u / perToken;
             int rest = u - j * perToken;
-            int g = rest / chunks;
-            int first = (rest - g * chunks) * CausalAttention.ROWS;
+            int c = rest % parts;
+            int set = rest / parts;
+            int g = set / chunks;
+            int first = (set - g * chunks) * CausalAttention.ROWS;
             int h = g * group + first;
             int rows = Math.min(CausalAttention.ROWS, group - first);
-            CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), headBytes,
-                    rows, start + j + 1, 0, kv, cache.keyHeadOffset(layer, g), kv, valueBase + g * headBytes,
+            int partFrom = c * partLength;
+            int partTo = Math.min(start + j + 1, partFrom + partLength);
+            CausalAttention.attendPart(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), headBytes,
+                    rows, partFrom, partTo, kv, cache.keyHeadOffset(layer, g), kv, valueBase + g * headBytes,
                     rowBytes, headDim, scale, arena, scratch, arena,
-                    outOffset + 4L * ((long) j * heads * headDim + (long) h * headDim), headBytes);
+                    scoresOffset + partsOffset + (long) u * CausalAttention.ROWS * partBytes);
         }
     }
 
