@@ -131,19 +131,26 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
             throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
         }
         int nb = k / QK_K;
-        long rowBytes = (long) nb * BLOCK_BYTES;
+        int rowBytes = GroupPacking.rowBytes(DType.Q4_K, k);
+        // Byte arrays rather than segment accessors, for the reason GroupPacking gives.
+        byte[] in = new byte[GROUP * rowBytes];
+        byte[] out = new byte[in.length];
         for (int g = 0; g < rows / GROUP; g++) {
-            long src0 = srcOffset + (long) g * GROUP * rowBytes;
-            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
+            long src0 = srcOffset + (long) g * in.length;
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, src0, in, 0, in.length);
             for (int b = 0; b < nb; b++) {
-                long out = dst0 + (long) b * GROUP_BLOCK_BYTES;
+                int o = b * GROUP_BLOCK_BYTES;
                 for (int r = 0; r < GROUP; r++) {
-                    long in = src0 + r * rowBytes + (long) b * BLOCK_BYTES;
-                    dst.set(SHORT, out + 2L * r, finiteHalf(src, in, "d"));
-                    dst.set(SHORT, out + DMIN + 2L * r, finiteHalf(src, in + 2, "dmin"));
-                    int u0 = src.get(INT, in + GGUF_SCALES);
-                    int u1 = src.get(INT, in + GGUF_SCALES + 4);
-                    int u2 = src.get(INT, in + GGUF_SCALES + 8);
+                    int i = r * rowBytes + b * BLOCK_BYTES;
+                    requireFiniteHalf(in, i, src0, "d");
+                    requireFiniteHalf(in, i + 2, src0, "dmin");
+                    out[o + 2 * r] = in[i];
+                    out[o + 2 * r + 1] = in[i + 1];
+                    out[o + DMIN + 2 * r] = in[i + 2];
+                    out[o + DMIN + 2 * r + 1] = in[i + 3];
+                    int u0 = GroupPacking.intAt(in, i + GGUF_SCALES);
+                    int u1 = GroupPacking.intAt(in, i + GGUF_SCALES + 4);
+                    int u2 = GroupPacking.intAt(in, i + GGUF_SCALES + 8);
                     for (int u = 0; u < 3; u++) {
                         int field = 0;
                         for (int j = 0; j < 4; j++) {
@@ -151,32 +158,30 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
                             int highMin = KQuantScales.min(u1, u2, 4 + j);
                             field |= (six | ((highMin >>> (2 * u)) & 3) << 6) << (8 * j);
                         }
-                        dst.set(INT, out + FIELD + (long) u * FIELD_INTS + 4L * r, field);
+                        GroupPacking.putInt(out, o + FIELD + u * FIELD_INTS + 4 * r, field);
                     }
                     for (int s = 0; s < SUB_BLOCKS; s++) {
                         // sub-block s is the low (even s) or high (odd s) nibbles of GGUF bytes 32 (s / 2) on
-                        long run = in + GGUF_QUANTS + 32L * (s / 2);
+                        int run = i + GGUF_QUANTS + 32 * (s / 2);
                         int shift = 4 * (s & 1);
                         for (int c = 0; c < 4; c++) {
-                            int low = (src.get(INT, run + 4L * c) >>> shift) & 0x0F0F0F0F;
-                            int high = (src.get(INT, run + HALF + 4L * c) >>> shift) & 0x0F0F0F0F;
-                            int quads = low | (high << 4);
-                            dst.set(INT, out + QUANTS + (long) s * SUB_BLOCK_BYTES + (long) c * CHUNK_BYTES + 4L * r,
-                                    GroupPacking.swapMiddleBytes(quads));
+                            int low = (GroupPacking.intAt(in, run + 4 * c) >>> shift) & 0x0F0F0F0F;
+                            int high = (GroupPacking.intAt(in, run + HALF + 4 * c) >>> shift) & 0x0F0F0F0F;
+                            GroupPacking.putInt(out, o + QUANTS + s * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r,
+                                    GroupPacking.swapMiddleBytes(low | (high << 4)));
                         }
                     }
                 }
             }
+            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) g * out.length, out.length);
         }
     }
 
-    private static short finiteHalf(MemorySegment src, long at, String what) {
-        short h = src.get(SHORT, at);
-        if (!Float.isFinite(Float.float16ToFloat(h))) {
-            throw new IllegalArgumentException("Q4_K super-block " + what + " at byte " + at + " is "
-                    + Float.float16ToFloat(h));
+    private static void requireFiniteHalf(byte[] in, int i, long src0, String what) {
+        float value = Float.float16ToFloat(GroupPacking.halfAt(in, i));
+        if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException("Q4_K super-block " + what + " at byte " + (src0 + i) + " is " + value);
         }
-        return h;
     }
 
     /** Row {@code lane} of the group at {@code group}, in scalar code (not on the engine's paths). */

@@ -96,16 +96,20 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
         GroupPacking.pack(DType.Q5_0, QS, CHUNKS, src, srcOffset, k, rows, dst, dstOffset);
         int nb = k / QK;
-        long rowBytes = (long) nb * BLOCK_BYTES;
+        int rowBytes = GroupPacking.rowBytes(DType.Q5_0, k);
+        byte[] in = new byte[GROUP * rowBytes];
+        byte[] out = new byte[in.length];
         for (int g = 0; g < rows / GROUP; g++) {
-            long src0 = srcOffset + (long) g * GROUP * rowBytes;
-            long dst0 = dstOffset + (long) g * GROUP * rowBytes;
+            long at = (long) g * in.length;
+            MemorySegment.copy(src, BYTE, srcOffset + at, in, 0, in.length);
+            MemorySegment.copy(dst, BYTE, dstOffset + at, out, 0, out.length);
             for (int b = 0; b < nb; b++) {
                 for (int r = 0; r < GROUP; r++) {
-                    int qh = src.get(INT, src0 + r * rowBytes + (long) b * BLOCK_BYTES + 2);
-                    dst.set(INT, dst0 + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES + 4L * r, highBitPlane(qh));
+                    int qh = GroupPacking.intAt(in, r * rowBytes + b * BLOCK_BYTES + 2);
+                    GroupPacking.putInt(out, b * GROUP_BLOCK_BYTES + SCALE_BYTES + 4 * r, highBitPlane(qh));
                 }
             }
+            MemorySegment.copy(out, 0, dst, BYTE, dstOffset + at, out.length);
         }
     }
 
