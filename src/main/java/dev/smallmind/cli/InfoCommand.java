@@ -1,5 +1,7 @@
 package dev.smallmind.cli;
 
+import dev.smallmind.tensor.DType;
+
 import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.Session;
 import dev.smallmind.generate.SessionOptions;
@@ -41,7 +43,7 @@ final class InfoCommand {
             try (LanguageModel lm = LanguageModel.open(mo.file(), mo.threads());
                  Session s = lm.newSession(mo.session())) {
                 ModelConfig c = lm.model().config();
-                long kv = KvCache.bytes(c.layers(), s.contextLength(), c.kvDim());
+                long kv = KvCache.bytes(c.layers(), s.contextLength(), c.kvHeads(), c.headDim(), mo.session().kvType());
                 long arena = Math.max(s.decodePlan().plan().peakBytes(), s.prefillPlan().plan().peakBytes());
                 if (!json) {
                     out.printf("%nmemory estimate: weights %s (mapped) + KV cache %s (ctx %d) + step arena %s%n",
@@ -102,7 +104,7 @@ final class InfoCommand {
             long dim = gguf.integer(arch + ".embedding_length", 0);
             long ctx = Math.min(gguf.integer(arch + ".context_length", 2048), SessionOptions.DEFAULT_CONTEXT_CAP);
             if (heads > 0 && layers > 0) {
-                long kv = KvCache.bytes((int) layers, (int) ctx, (int) (kvHeads * (dim / heads)));
+                long kv = KvCache.bytes((int) layers, (int) ctx, (int) kvHeads, (int) (dim / heads), DType.F16);
                 w.name("estimate").beginObject().field("weights_bytes", total).field("kv_cache_bytes", kv)
                         .field("context", ctx).endObject();
                 if (!json) {

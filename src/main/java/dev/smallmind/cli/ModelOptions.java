@@ -3,6 +3,7 @@ package dev.smallmind.cli;
 import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.SessionOptions;
 import dev.smallmind.parallel.WorkerPool;
+import dev.smallmind.tensor.DType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,9 +11,10 @@ import java.nio.file.Path;
 
 /**
  * The options every model command shares: {@code -m FILE}, {@code --threads N}, {@code --ctx N}, {@code -b N},
- * {@code --no-warmup} (skip {@link LanguageModel#warmUp()}).
+ * {@code --kv-type f16|f32} (the KV cache's element type, F16 by default as in llama.cpp), {@code --no-warmup}
+ * (skip {@link LanguageModel#warmUp()}).
  */
-record ModelOptions(Path file, int threads, int contextLength, int batch, boolean warmUp) {
+record ModelOptions(Path file, int threads, int contextLength, int batch, DType kvType, boolean warmUp) {
     /** The flag that skips the kernel warm-up; commands that take model options declare it. */
     static final String NO_WARMUP = "--no-warmup";
 
@@ -31,7 +33,13 @@ record ModelOptions(Path file, int threads, int contextLength, int batch, boolea
         if (batch < 1) {
             throw new UsageException("--batch must be >= 1, got " + batch);
         }
-        return new ModelOptions(file, threads, ctx, batch, !a.flag(NO_WARMUP));
+        String kv = a.string("--kv-type", null, "f16");
+        DType kvType = switch (kv) {
+            case "f16" -> DType.F16;
+            case "f32" -> DType.F32;
+            default -> throw new UsageException("--kv-type must be f16 or f32, got " + kv);
+        };
+        return new ModelOptions(file, threads, ctx, batch, kvType, !a.flag(NO_WARMUP));
     }
 
     LanguageModel open() throws IOException {
@@ -40,12 +48,12 @@ record ModelOptions(Path file, int threads, int contextLength, int batch, boolea
         }
         LanguageModel lm = LanguageModel.open(file, threads);
         if (warmUp) {
-            lm.warmUp();
+            lm.warmUp(session());
         }
         return lm;
     }
 
     SessionOptions session() {
-        return new SessionOptions(contextLength, batch);
+        return new SessionOptions(contextLength, batch, kvType);
     }
 }

@@ -33,7 +33,7 @@ final class PerplexityCommand {
             text = text.substring(0, text.length() - 1);
         }
         try (LanguageModel lm = mo.open();
-             Session session = lm.newSession(new SessionOptions(ctx, Math.min(mo.batch(), ctx)))) {
+             Session session = lm.newSession(new SessionOptions(ctx, Math.min(mo.batch(), ctx), mo.kvType()))) {
             int[] tokens = lm.tokenizer().encode(text, true, false);
             int chunks = tokens.length / ctx;
             ProgressBar bar = new ProgressBar(err, "perplexity", chunks);

@@ -4,6 +4,7 @@ import dev.smallmind.memory.JitActivity;
 import dev.smallmind.model.KernelWarmUp;
 import dev.smallmind.model.Model;
 import dev.smallmind.parallel.WorkerPool;
+import dev.smallmind.tensor.DType;
 import dev.smallmind.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -112,13 +113,27 @@ public final class LanguageModel implements AutoCloseable {
      * @return nanoseconds spent
      */
     public long warmUp() {
+        return warmUp(SessionOptions.DEFAULTS);
+    }
+
+    /**
+     * {@link #warmUp()} with the KV cache type the sessions will use: the attention kernels read an F16 or an F32
+     * cache through one code path, and a type the warm-up did not run meets a branch C2 compiled as never taken (a
+     * deoptimization, then interpreted code allocating megabytes per token until C2 compiles again); warming up with
+     * both types in one JVM made C2 compile them worse for both (the decode of 4 in 12 runs allocated 50-100 MB per
+     * token).
+     *
+     * @param options the sessions' options; only their KV cache type matters here
+     * @return nanoseconds spent
+     */
+    public long warmUp(SessionOptions options) {
         long start = System.nanoTime();
         KernelWarmUp.run(model);
-        warmUpDecode();
+        warmUpDecode(options.kvType());
         return System.nanoTime() - start;
     }
 
-    private void warmUpDecode() {
+    private void warmUpDecode(DType kvType) {
         int contextLength = model.config().contextLength();
         int steps = Math.min(WARMUP_DECODE_STEPS, contextLength - WARMUP_PROMPTS[0] - 1);
         int vocab = model.config().vocabSize();
@@ -127,8 +142,8 @@ public final class LanguageModel implements AutoCloseable {
                 new GenerationOptions(steps, SamplerSettings.defaults(1), List.of(), false)};
         int rehearsed = Math.min(contextLength, REHEARSAL_POSITIONS[REHEARSAL_POSITIONS.length - 1] + 1);
         try (Session s = newSession(new SessionOptions(Math.max(rehearsed, steps + WARMUP_PROMPTS[0] + 1),
-                WARMUP_PROMPTS[0]))) {
-            rehearse(s, rehearsed);
+                WARMUP_PROMPTS[0], kvType))) {
+            rehearse(s, rehearsed, REHEARSAL_RUNS);
             long deadline = System.nanoTime() + DECODE_WARMUP_SECONDS * 1_000_000_000L;
             for (int pass = 0; steps > 0; pass++) {
                 int[] prompt = new int[WARMUP_PROMPTS[pass % WARMUP_PROMPTS.length]];
@@ -148,13 +163,13 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    private void rehearse(Session s, int contextLength) {
+    private void rehearse(Session s, int contextLength, int runs) {
         int positions = 0;
         while (positions < REHEARSAL_POSITIONS.length && REHEARSAL_POSITIONS[positions] < contextLength) {
             positions++;
         }
         int perStep = positions * model.config().layers();
-        int repeats = (REHEARSAL_RUNS + perStep - 1) / perStep;
+        int repeats = (runs + perStep - 1) / perStep;
         for (int i = 0; i < positions; i++) {
             s.rehearseDecode(REHEARSAL_POSITIONS[i], repeats);
         }

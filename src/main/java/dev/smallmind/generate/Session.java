@@ -69,7 +69,7 @@ public final class Session implements AutoCloseable {
         this.region = new Region("session", Long.MAX_VALUE);
         try {
             this.step = new StepContext(batch, arena);
-            this.cache = new KvCache(region, c.layers(), ctx, c.kvHeads(), c.headDim());
+            this.cache = new KvCache(region, c.layers(), ctx, c.kvHeads(), c.headDim(), options.kvType());
             this.history = new int[ctx];
             this.rope = c.ropeDim() == 0 ? null : new RopeTable(region, ctx, c.ropeDim(), c.ropeBase(),
                     c.architecture().rope() == Architecture.Rope.NEOX ? RopePairing.NEOX : RopePairing.NORMAL);

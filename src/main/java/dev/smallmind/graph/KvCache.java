@@ -1,16 +1,20 @@
 package dev.smallmind.graph;
 
 import dev.smallmind.kernels.CausalAttention;
+import dev.smallmind.tensor.DType;
 import dev.smallmind.memory.Region;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * Keys and values of every layer for every position of one sequence, F32, off-heap in one segment. Values of layer
- * {@code l} are rows of {@code kvDim} floats per position at {@link #valueOffset(int)}. Keys are rows likewise,
+ * Keys and values of every layer for every position of one sequence, off-heap in one segment. Values of layer
+ * {@code l} are rows of {@code kvDim} elements per position at {@link #valueOffset(int)}. Keys are rows likewise,
  * or, when {@link #keysBlocked()} (head sizes of whole vectors), each KV head's keys in blocks of one vector of
  * positions ({@link CausalAttention#storeKey}'s layout) at {@link #keyHeadOffset(int, int)}, so attention needs
- * no horizontal sum per score, in decode as in prompt steps. Owned by a session; allocated once from the session's region.
+ * no horizontal sum per score, in decode as in prompt steps. A blocked cache holds F16 by default, as
+ * llama.cpp's does ({@code -ctk f16}): decode at depth reads the whole cache every token, and at half the bytes
+ * attention took 0.6-0.7x the time; F32 on request. Row caches (head sizes that are not whole vectors, tiny models)
+ * are F32. Owned by a session; allocated once from the session's region.
  */
 public final class KvCache {
     private final MemorySegment segment;
@@ -20,6 +24,7 @@ public final class KvCache {
     private final int headDim;
     private final int kvDim;
     private final boolean keysBlocked;
+    private final int elementBytes;
     private final long keyBytes;
     private final long valueBytes;
 
@@ -29,17 +34,19 @@ public final class KvCache {
      * @param contextLength positions held
      * @param kvHeads       key/value heads
      * @param headDim       floats per head
+     * @param type          {@link DType#F16} or {@link DType#F32}: the element type of a blocked cache
      */
-    public KvCache(Region region, int layers, int contextLength, int kvHeads, int headDim) {
+    public KvCache(Region region, int layers, int contextLength, int kvHeads, int headDim, DType type) {
         this.layers = layers;
         this.contextLength = contextLength;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.kvDim = Math.multiplyExact(kvHeads, headDim);
         this.keysBlocked = blocksKeys(headDim);
-        this.keyBytes = keyBytes(contextLength, kvDim);
-        this.valueBytes = Math.multiplyExact(4L * kvDim, contextLength);
-        this.segment = region.allocate(bytes(layers, contextLength, kvDim));
+        this.elementBytes = elementBytes(headDim, type);
+        this.keyBytes = keyBytes(contextLength, kvDim, elementBytes);
+        this.valueBytes = Math.multiplyExact((long) elementBytes * kvDim, contextLength);
+        this.segment = region.allocate(bytes(layers, contextLength, kvHeads, headDim, type));
     }
 
     /**
@@ -50,18 +57,30 @@ public final class KvCache {
         return CausalAttention.supports(headDim);
     }
 
-    private static long keyBytes(int contextLength, int kvDim) {
-        return Math.multiplyExact(4L * kvDim, CausalAttention.paddedPositions(contextLength));
+    private static int elementBytes(int headDim, DType type) {
+        if (type != DType.F16 && type != DType.F32) {
+            throw new IllegalArgumentException("KV cache type must be F16 or F32, got " + type);
+        }
+        return blocksKeys(headDim) && type == DType.F16 ? CausalAttention.HALF_BYTES : Float.BYTES;
+    }
+
+    private static long keyBytes(int contextLength, int kvDim, int elementBytes) {
+        return Math.multiplyExact((long) elementBytes * kvDim, CausalAttention.paddedPositions(contextLength));
     }
 
     /**
      * @param layers        transformer blocks
      * @param contextLength positions
-     * @param kvDim         key width per layer
+     * @param kvHeads       key/value heads
+     * @param headDim       floats per head (whether the cache is blocked, and so of {@code type}, depends on it)
+     * @param type          {@link DType#F16} or {@link DType#F32}
      * @return bytes a cache of this shape takes (keys are sized for the blocked layout, a few positions more)
      */
-    public static long bytes(int layers, int contextLength, int kvDim) {
-        long layer = Math.addExact(keyBytes(contextLength, kvDim), Math.multiplyExact(4L * kvDim, contextLength));
+    public static long bytes(int layers, int contextLength, int kvHeads, int headDim, DType type) {
+        int elementBytes = elementBytes(headDim, type);
+        int kvDim = Math.multiplyExact(kvHeads, headDim);
+        long layer = Math.addExact(keyBytes(contextLength, kvDim, elementBytes),
+                Math.multiplyExact((long) elementBytes * kvDim, contextLength));
         return Math.multiplyExact(layer, layers);
     }
 
@@ -89,7 +108,8 @@ public final class KvCache {
      * @return byte offset of that head's keys: blocked, the start of its blocks; rows, its part of position 0's row
      */
     public long keyHeadOffset(int layer, int kvHead) {
-        long head = keysBlocked ? CausalAttention.keyBlockBytes(headDim, contextLength) : 4L * headDim;
+        long head = keysBlocked ? CausalAttention.keyBlockBytes(headDim, contextLength, elementBytes)
+                : 4L * headDim;
         return keyOffset(layer) + kvHead * head;
     }
 
@@ -103,7 +123,12 @@ public final class KvCache {
 
     /** @return bytes between consecutive positions of values (and of keys when they are rows) */
     public long rowBytes() {
-        return 4L * kvDim;
+        return (long) elementBytes * kvDim;
+    }
+
+    /** @return bytes of one cached element: {@link CausalAttention#HALF_BYTES} (F16) or 4 (F32) */
+    public int elementBytes() {
+        return elementBytes;
     }
 
     /** @return floats per head */

@@ -1,9 +1,14 @@
 package dev.smallmind.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -19,13 +24,32 @@ import java.nio.ByteOrder;
  * in position order, as {@link Attention#attend}. Only the order of the dot product's sum differs from it. Decode
  * steps attend in parts over ranges of positions ({@link #attendPart}, {@link #combine}): there the normalization
  * comes after the weighted sum, once per part. Scalar twin: {@link AttentionReference}, row by row.
+ *
+ * <p>Keys and values are F16 or F32, as the cache was made ({@code eb}: bytes per element, {@link #storeKey},
+ * {@link #storeValues}); F16 is widened to floats as it is loaded (four vector operations per 16 values; the Vector
+ * API has no half-precision conversion) and every product and sum stays F32. Decode at depth reads the whole cache
+ * every token, from DRAM, and half the bytes took 0.6-0.8x the time. A value beyond F16's range (65504) is refused
+ * at store, naming it, rather than kept as an infinity. One JVM should run one of the two widths: with both in
+ * their profile C2 compiled these loops into allocating code (LanguageModel#warmUp(SessionOptions)).
  */
 public final class CausalAttention {
     /** Query rows per call. */
     public static final int ROWS = 4;
+    /** Bytes of an F16 cache element. */
+    public static final int HALF_BYTES = 2;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** One float vector's worth of F16 values. */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * 16));
+    /** Sign (bit 31), exponent and mantissa (bits 13-27) of a sign-extended half shifted left by 13. */
+    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFF_E000);
+    private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
+    /** Half exponent bias 15 to float bias 127 (exact for normal and subnormal halves; no infinities are stored). */
+    private static final FloatVector REBIAS = FloatVector.broadcast(F, 0x1p112f);
+    private static final float HALF_MAX = 65504f;
     private static final ByteOrder LE = F32.ORDER;
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private CausalAttention() {
     }
@@ -49,10 +73,11 @@ public final class CausalAttention {
     /**
      * @param headDim   floats per head
      * @param positions cache positions
+     * @param eb        bytes per element: {@link #HALF_BYTES} (F16) or 4 (F32)
      * @return bytes of the key blocks of one head for that many positions
      */
-    public static long keyBlockBytes(int headDim, int positions) {
-        return 4L * headDim * paddedPositions(positions);
+    public static long keyBlockBytes(int headDim, int positions, int eb) {
+        return (long) eb * headDim * paddedPositions(positions);
     }
 
     /**
@@ -64,9 +89,9 @@ public final class CausalAttention {
     }
 
     /**
-     * Writes one position's key of one head into its block: element d of position p goes to float
+     * Writes one position's key of one head into its block, as F16: element d of position p goes to element
      * {@code (p / L * headDim + d) * L + p % L} (L = vector lanes), so a block of L positions is {@code headDim}
-     * consecutive vectors.
+     * consecutive vectors' worth.
      *
      * @param key      the key, headDim floats
      * @param keyOff   its byte offset
@@ -74,19 +99,73 @@ public final class CausalAttention {
      * @param position cache position
      * @param kt       blocked keys of this head
      * @param ktOff    their byte offset (position 0)
+     * @param eb       bytes per cache element: {@link #HALF_BYTES} (F16) or 4 (F32)
+     * @throws IllegalArgumentException when an F16 element is beyond F16's range (or not a number)
      */
     public static void storeKey(MemorySegment key, long keyOff, int headDim, int position, MemorySegment kt,
-                                long ktOff) {
+                                long ktOff, int eb) {
         requireSupported(headDim);
         if (position < 0) {
             throw new IllegalArgumentException("negative cache position " + position);
         }
-        long dst = ktOff + 4L * ((long) position / LANES * headDim * LANES + position % LANES);
+        long dst = ktOff + (long) eb * ((long) position / LANES * headDim * LANES + position % LANES);
         Operands.requireFloats("key", key, keyOff, headDim);
-        Operands.requireFloats("key block", kt, dst - 4L * (position % LANES), (long) headDim * LANES);
+        Operands.requireElements("key block", kt, dst - (long) eb * (position % LANES),
+                (long) headDim * LANES, eb);
         for (int d = 0; d < headDim; d++) {
-            kt.set(F32.LAYOUT, dst + 4L * d * LANES, key.get(F32.LAYOUT, keyOff + 4L * d));
+            float x = key.get(F32.LAYOUT, keyOff + 4L * d);
+            long at = dst + (long) eb * d * LANES;
+            if (eb == HALF_BYTES) {
+                kt.set(F16, at, half("key", x, d, position));
+            } else {
+                kt.set(F32.LAYOUT, at, x);
+            }
         }
+    }
+
+    /**
+     * Writes {@code n} values of one position as F16.
+     *
+     * @param x        the values, floats
+     * @param xOff     their byte offset
+     * @param n        how many
+     * @param position cache position (for the message)
+     * @param v        value cache
+     * @param vOff     byte offset of the first value
+     * @param eb       bytes per cache element: {@link #HALF_BYTES} (F16) or 4 (F32)
+     * @throws IllegalArgumentException when an F16 element is beyond F16's range (or not a number)
+     */
+    public static void storeValues(MemorySegment x, long xOff, int n, int position, MemorySegment v, long vOff, int eb) {
+        Operands.requireFloats("values", x, xOff, n);
+        Operands.requireElements("value row", v, vOff, n, eb);
+        if (eb != HALF_BYTES) {
+            MemorySegment.copy(x, xOff, v, vOff, 4L * n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            v.set(F16, vOff + (long) eb * i, half("value", x.get(F32.LAYOUT, xOff + 4L * i), i, position));
+        }
+    }
+
+    private static short half(String what, float x, int element, int position) {
+        if (!(Math.abs(x) <= HALF_MAX)) {
+            throw new IllegalArgumentException(what + " element " + element + " at cache position " + position
+                    + " is " + x + ", beyond the F16 range of the KV cache (65504)");
+        }
+        return Float.floatToFloat16(x);
+    }
+
+    /** {@link #LANES} cache elements at {@code at} as floats. */
+    private static FloatVector load(MemorySegment m, long at, int eb) {
+        return eb == HALF_BYTES ? widen(m, at) : FloatVector.fromMemorySegment(F, m, at, LE);
+    }
+
+    /** {@link #LANES} F16 values at {@code at}, widened to floats. */
+    private static FloatVector widen(MemorySegment m, long at) {
+        return ((FloatVector) ((IntVector) ShortVector.fromMemorySegment(H, m, at, LE)
+                .convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, THIRTEEN).lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
+                .reinterpretShape(F, 0)).lanewise(VectorOperators.MUL, REBIAS);
     }
 
     /**
@@ -110,11 +189,12 @@ public final class CausalAttention {
      * @param out         result rows; must not overlap the inputs or the scratch
      * @param outOff      byte offset of row 0
      * @param outRowBytes bytes between result rows
+     * @param eb          bytes per cache element: {@link #HALF_BYTES} (F16) or 4 (F32)
      */
     public static void attendRows(MemorySegment q, long qOff, long qRowBytes, int rows, int firstLen,
                                   MemorySegment kt, long ktOff, MemorySegment v, long vBase, long vRowBytes,
                                   int headDim, float scale, MemorySegment scores, long scoresOff,
-                                  MemorySegment out, long outOff, long outRowBytes) {
+                                  MemorySegment out, long outOff, long outRowBytes, int eb) {
         requireSupported(headDim);
         if (rows < 1 || rows > ROWS) {
             throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
@@ -124,9 +204,9 @@ public final class CausalAttention {
         int stride = paddedPositions(maxLen);
         Operands.requireFloats("q", q, qOff, headDim);
         Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
-        Operands.requireFloats("key blocks", kt, ktOff, (long) headDim * stride);
-        Operands.requireFloats("V[0]", v, vBase, headDim);
-        Operands.requireFloats("V[len - 1]", v, vBase + (maxLen - 1) * vRowBytes, headDim);
+        Operands.requireElements("key blocks", kt, ktOff, (long) headDim * stride, eb);
+        Operands.requireElements("V[0]", v, vBase, headDim, eb);
+        Operands.requireElements("V[len - 1]", v, vBase + (maxLen - 1) * vRowBytes, headDim, eb);
         Operands.requireFloats("scores", scores, scoresOff, (long) ROWS * stride);
         Operands.requireFloats("out", out, outOff, headDim);
         Operands.requireFloats("out[rows - 1]", out, outOff + (rows - 1) * outRowBytes, headDim);
@@ -134,14 +214,14 @@ public final class CausalAttention {
         // row's length, up to the block's end, get scores that are never read (possibly from stale cache rows).
         if (rows == 1) {
             attendOneRow(q, qOff, firstLen, kt, ktOff, v, vBase, vRowBytes, headDim, scale, scores, scoresOff, out,
-                    outOff);
+                    outOff, eb);
             return;
         }
         long q1 = qOff + Math.min(1, rows - 1) * qRowBytes;
         long q2 = qOff + Math.min(2, rows - 1) * qRowBytes;
         long q3 = qOff + Math.min(3, rows - 1) * qRowBytes;
         long rowBytes = 4L * stride;
-        scores(q, qOff, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes);
+        scores(q, qOff, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes, eb);
         for (int r = 0; r < rows; r++) {
             long row = scoresOff + r * rowBytes;
             int len = firstLen + r;
@@ -161,26 +241,7 @@ public final class CausalAttention {
         long o1 = outOff + Math.min(1, rows - 1) * outRowBytes;
         long o2 = outOff + Math.min(2, rows - 1) * outRowBytes;
         long o3 = outOff + Math.min(3, rows - 1) * outRowBytes;
-        for (int d = 0; d < headDim; d += LANES) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            long vd = vBase + 4L * d;
-            for (int p = 0; p < maxLen; p++) {
-                FloatVector vp = FloatVector.fromMemorySegment(F, v, vd + p * vRowBytes, LE);
-                long sp = 4L * p;
-                a0 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, scoresOff + sp)), a0);
-                a1 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)), a1);
-                a2 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)), a2);
-                a3 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)), a3);
-            }
-            long od = 4L * d;
-            a0.intoMemorySegment(out, outOff + od, LE);
-            a1.intoMemorySegment(out, o1 + od, LE);
-            a2.intoMemorySegment(out, o2 + od, LE);
-            a3.intoMemorySegment(out, o3 + od, LE);
-        }
+        weightedSums(scores, scoresOff, s1, s2, s3, v, vBase, vRowBytes, headDim, maxLen, out, outOff, o1, o2, o3, eb);
     }
 
     /**
@@ -220,11 +281,12 @@ public final class CausalAttention {
      * @param part       where the parts go: row r's {@code o} at {@code partOff + r * partBytes(headDim)}, then
      *                   {@code m} and {@code l}
      * @param partOff    byte offset of row 0's part
+     * @param eb         bytes per cache element: {@link #HALF_BYTES} (F16) or 4 (F32)
      */
     public static void attendPart(MemorySegment q, long qOff, long qRowBytes, int rows, int from, int to,
                                   MemorySegment kt, long ktOff, MemorySegment v, long vBase, long vRowBytes,
                                   int headDim, float scale, MemorySegment scores, long scoresOff,
-                                  MemorySegment part, long partOff) {
+                                  MemorySegment part, long partOff, int eb) {
         requireSupported(headDim);
         if (rows < 1 || rows > ROWS) {
             throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
@@ -245,28 +307,27 @@ public final class CausalAttention {
         }
         int n = to - from;
         long rowBytes = 4L * paddedPositions(n);
-        long blocks = ktOff + (long) from / LANES * headDim * LANES * 4;
+        long blocks = ktOff + (long) from / LANES * headDim * LANES * eb;
         Operands.requireFloats("q", q, qOff, headDim);
         Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
-        Operands.requireFloats("key blocks", kt, blocks, (long) headDim * paddedPositions(n));
-        Operands.requireFloats("V[from]", v, vBase + from * vRowBytes, headDim);
-        Operands.requireFloats("V[to - 1]", v, vBase + (to - 1) * vRowBytes, headDim);
+        Operands.requireElements("key blocks", kt, blocks, (long) headDim * paddedPositions(n), eb);
+        Operands.requireElements("V[from]", v, vBase + from * vRowBytes, headDim, eb);
+        Operands.requireElements("V[to - 1]", v, vBase + (to - 1) * vRowBytes, headDim, eb);
         Operands.requireFloats("scores", scores, scoresOff, ROWS * rowBytes / 4);
         if (rows == 1) {
             // A head with a KV head of its own: four key blocks per pass instead of three repeated rows.
-            oneRowScores(q, qOff, n, kt, blocks, headDim, scale, scores, scoresOff);
+            oneRowScores(q, qOff, n, kt, blocks, headDim, scale, scores, scoresOff, eb);
             float max = Softmax.max(scores, scoresOff, n);
             double sum = Softmax.expInPlace(scores, scoresOff, n, max);
             part.set(F32.LAYOUT, partOff + 4L * headDim, max);
             part.set(F32.LAYOUT, partOff + 4L * headDim + 4, (float) sum);
-            Attention.weightedSum(v, vBase + from * vRowBytes, vRowBytes, headDim, n, scores, scoresOff, part,
-                    partOff);
+            weightedRow(scores, scoresOff, v, vBase + from * vRowBytes, vRowBytes, headDim, n, part, partOff, eb);
             return;
         }
         long q1 = qOff + Math.min(1, rows - 1) * qRowBytes;
         long q2 = qOff + Math.min(2, rows - 1) * qRowBytes;
         long q3 = qOff + Math.min(3, rows - 1) * qRowBytes;
-        scores(q, qOff, q1, q2, q3, kt, blocks, headDim, n, scale, scores, scoresOff, rowBytes);
+        scores(q, qOff, q1, q2, q3, kt, blocks, headDim, n, scale, scores, scoresOff, rowBytes, eb);
         for (int r = 0; r < rows; r++) {
             long row = scoresOff + r * rowBytes;
             float max = Softmax.max(scores, row, n);
@@ -281,22 +342,72 @@ public final class CausalAttention {
         long o1 = partOff + Math.min(1, rows - 1) * pb;
         long o2 = partOff + Math.min(2, rows - 1) * pb;
         long o3 = partOff + Math.min(3, rows - 1) * pb;
-        long vFrom = vBase + from * vRowBytes;
+        weightedSums(scores, scoresOff, s1, s2, s3, v, vBase + from * vRowBytes, vRowBytes, headDim, n, part, partOff,
+                o1, o2, o3, eb);
+    }
+
+    /**
+     * Four rows' weighted sums over {@code n} F16 value rows from {@code vd}, {@code headDim} floats each into
+     * {@code o0..o3}: two vectors of the head at a time, so eight FMA chains run side by side.
+     */
+    private static void weightedSums(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
+                                     long vd, long vRowBytes, int headDim, int n, MemorySegment out, long o0, long o1,
+                                     long o2, long o3, int eb) {
         int d = 0;
         for (; d + 2 * LANES <= headDim; d += 2 * LANES) {
-            weightedPair(scores, scoresOff, s1, s2, s3, v, vFrom + 4L * d, vRowBytes, n, part, partOff + 4L * d,
-                    o1 + 4L * d, o2 + 4L * d, o3 + 4L * d);
+            long vo = vd + (long) eb * d;
+            long od = 4L * d;
+            weightedPair(scores, s0, s1, s2, s3, v, vo, vRowBytes, n, out, o0 + od, o1 + od, o2 + od, o3 + od, eb);
         }
         if (d < headDim) {
-            weightedOne(scores, scoresOff, s1, s2, s3, v, vFrom + 4L * d, vRowBytes, n, part, partOff + 4L * d,
-                    o1 + 4L * d, o2 + 4L * d, o3 + 4L * d);
+            long vo = vd + (long) eb * d;
+            long od = 4L * d;
+            weightedOne(scores, s0, s1, s2, s3, v, vo, vRowBytes, n, out, o0 + od, o1 + od, o2 + od, o3 + od, eb);
+        }
+    }
+
+    /**
+     * One row's weighted sum over {@code n} F16 value rows from {@code vd} into {@code headDim} floats at
+     * {@code o}: four vectors of the head at a time (four FMA chains), then one at a time.
+     */
+    private static void weightedRow(MemorySegment scores, long s, MemorySegment v, long vd, long vRowBytes,
+                                    int headDim, int n, MemorySegment out, long o, int eb) {
+        int d = 0;
+        long e = eb;
+        for (; d + 4 * LANES <= headDim; d += 4 * LANES) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            long vo = vd + e * d;
+            for (int p = 0; p < n; p++) {
+                long row = vo + p * vRowBytes;
+                FloatVector w = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p));
+                a0 = load(v, row, eb).fma(w, a0);
+                a1 = load(v, row + e * LANES, eb).fma(w, a1);
+                a2 = load(v, row + 2 * e * LANES, eb).fma(w, a2);
+                a3 = load(v, row + 3 * e * LANES, eb).fma(w, a3);
+            }
+            long od = o + 4L * d;
+            a0.intoMemorySegment(out, od, LE);
+            a1.intoMemorySegment(out, od + 4L * LANES, LE);
+            a2.intoMemorySegment(out, od + 8L * LANES, LE);
+            a3.intoMemorySegment(out, od + 12L * LANES, LE);
+        }
+        for (; d < headDim; d += LANES) {
+            FloatVector a = FloatVector.zero(F);
+            long vo = vd + e * d;
+            for (int p = 0; p < n; p++) {
+                a = load(v, vo + p * vRowBytes, eb).fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p)), a);
+            }
+            a.intoMemorySegment(out, o + 4L * d, LE);
         }
     }
 
     /** Two vectors of four rows' weighted sums over {@code n} value rows from {@code vd}. */
     private static void weightedPair(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
                                      long vd, long vRowBytes, int n, MemorySegment out, long o0, long o1, long o2,
-                                     long o3) {
+                                     long o3, int eb) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector b0 = a0;
         FloatVector a1 = a0;
@@ -307,8 +418,8 @@ public final class CausalAttention {
         FloatVector b3 = a0;
         for (int p = 0; p < n; p++) {
             long row = vd + p * vRowBytes;
-            FloatVector va = FloatVector.fromMemorySegment(F, v, row, LE);
-            FloatVector vb = FloatVector.fromMemorySegment(F, v, row + 4L * LANES, LE);
+            FloatVector va = load(v, row, eb);
+            FloatVector vb = load(v, row + (long) eb * LANES, eb);
             long sp = 4L * p;
             FloatVector w0 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp));
             FloatVector w1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp));
@@ -337,13 +448,13 @@ public final class CausalAttention {
     /** One vector of four rows' weighted sums over {@code n} value rows from {@code vd}. */
     private static void weightedOne(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
                                     long vd, long vRowBytes, int n, MemorySegment out, long o0, long o1, long o2,
-                                    long o3) {
+                                    long o3, int eb) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (int p = 0; p < n; p++) {
-            FloatVector vp = FloatVector.fromMemorySegment(F, v, vd + p * vRowBytes, LE);
+            FloatVector vp = load(v, vd + p * vRowBytes, eb);
             long sp = 4L * p;
             a0 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp)), a0);
             a1 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)), a1);
@@ -414,18 +525,18 @@ public final class CausalAttention {
      */
     private static void attendOneRow(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff,
                                      MemorySegment v, long vBase, long vRowBytes, int headDim, float scale,
-                                     MemorySegment scores, long scoresOff, MemorySegment out, long outOff) {
-        oneRowScores(q, qOff, len, kt, ktOff, headDim, scale, scores, scoresOff);
+                                     MemorySegment scores, long scoresOff, MemorySegment out, long outOff, int eb) {
+        oneRowScores(q, qOff, len, kt, ktOff, headDim, scale, scores, scoresOff, eb);
         float max = Softmax.max(scores, scoresOff, len);
         double sum = Softmax.expInPlace(scores, scoresOff, len, max);
         ElementWise.scale(scores, scoresOff, (float) (1.0 / sum), scores, scoresOff, len);
-        Attention.weightedSum(v, vBase, vRowBytes, headDim, len, scores, scoresOff, out, outOff);
+        weightedRow(scores, scoresOff, v, vBase, vRowBytes, headDim, len, out, outOff, eb);
     }
 
     /** One row's scores over {@code len} positions of the key blocks from {@code ktOff}. */
     private static void oneRowScores(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff, int headDim,
-                                     float scale, MemorySegment scores, long scoresOff) {
-        long blockBytes = 4L * headDim * LANES;
+                                     float scale, MemorySegment scores, long scoresOff, int eb) {
+        long blockBytes = (long) eb * headDim * LANES;
         int blocks = (len + LANES - 1) / LANES;
         int b = 0;
         for (; b + 4 <= blocks; b += 4) {
@@ -439,11 +550,11 @@ public final class CausalAttention {
             FloatVector a3 = a0;
             for (int d = 0; d < headDim; d++) {
                 FloatVector qd = FloatVector.broadcast(F, q.get(F32.LAYOUT, qOff + 4L * d));
-                long kd = 4L * d * LANES;
-                a0 = qd.fma(FloatVector.fromMemorySegment(F, kt, k0 + kd, LE), a0);
-                a1 = qd.fma(FloatVector.fromMemorySegment(F, kt, k1 + kd, LE), a1);
-                a2 = qd.fma(FloatVector.fromMemorySegment(F, kt, k2 + kd, LE), a2);
-                a3 = qd.fma(FloatVector.fromMemorySegment(F, kt, k3 + kd, LE), a3);
+                long kd = (long) eb * d * LANES;
+                a0 = qd.fma(load(kt, k0 + kd, eb), a0);
+                a1 = qd.fma(load(kt, k1 + kd, eb), a1);
+                a2 = qd.fma(load(kt, k2 + kd, eb), a2);
+                a3 = qd.fma(load(kt, k3 + kd, eb), a3);
             }
             long s = scoresOff + 4L * b * LANES;
             a0.mul(scale).intoMemorySegment(scores, s, LE);
@@ -456,7 +567,7 @@ public final class CausalAttention {
             FloatVector a = FloatVector.zero(F);
             for (int d = 0; d < headDim; d++) {
                 a = FloatVector.broadcast(F, q.get(F32.LAYOUT, qOff + 4L * d))
-                        .fma(FloatVector.fromMemorySegment(F, kt, k0 + 4L * d * LANES, LE), a);
+                        .fma(load(kt, k0 + (long) eb * d * LANES, eb), a);
             }
             a.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b * LANES, LE);
         }
@@ -465,8 +576,8 @@ public final class CausalAttention {
     /** Scores of four query rows, one vector of positions at a time, into score rows {@code rowBytes} apart. */
     private static void scores(MemorySegment q, long q0, long q1, long q2, long q3, MemorySegment kt, long ktOff,
                                int headDim, int maxLen, float scale, MemorySegment scores, long scoresOff,
-                               long rowBytes) {
-        long blockBytes = 4L * headDim * LANES;
+                               long rowBytes, int eb) {
+        long blockBytes = (long) eb * headDim * LANES;
         for (int p = 0; p < maxLen; p += LANES) {
             long block = ktOff + (long) p / LANES * blockBytes;
             FloatVector a0 = FloatVector.zero(F);
@@ -474,7 +585,7 @@ public final class CausalAttention {
             FloatVector a2 = a0;
             FloatVector a3 = a0;
             for (int d = 0; d < headDim; d++) {
-                FloatVector kd = FloatVector.fromMemorySegment(F, kt, block + 4L * d * LANES, LE);
+                FloatVector kd = load(kt, block + (long) eb * d * LANES, eb);
                 long qd = 4L * d;
                 a0 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q0 + qd)).fma(kd, a0);
                 a1 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q1 + qd)).fma(kd, a1);

@@ -27,6 +27,24 @@ final class Operands {
     }
 
     /**
+     * @param name         operand name used in the message
+     * @param segment      memory holding the operand
+     * @param offset       byte offset of the first element
+     * @param count        number of elements the kernel will touch
+     * @param elementBytes bytes per element (2 for F16, 4 for F32)
+     * @throws IllegalArgumentException when {@code [offset, offset + elementBytes * count)} is not inside the
+     *                                  segment
+     */
+    static void requireElements(String name, MemorySegment segment, long offset, long count, int elementBytes) {
+        if (offset < 0 || count < 0 || count > (Long.MAX_VALUE - offset) / elementBytes
+                || offset + count * elementBytes > segment.byteSize()) {
+            throw new IllegalArgumentException(name + ": " + count + " elements of " + elementBytes
+                    + " bytes at byte offset " + offset + " do not fit in a segment of " + segment.byteSize()
+                    + " bytes");
+        }
+    }
+
+    /**
      * @param name  what the count counts, used in the message
      * @param count a length that must be positive
      * @throws IllegalArgumentException when {@code count < 1}

@@ -147,8 +147,8 @@ class BenchCommandTest {
         }
         assertTrue(v.get("mem.small-f32.prefill.arena_peak") >= v.get("mem.small-f32.decode.arena_peak"),
                 "a batch of tokens needs at least the arena of one token");
-        // small preset: 6 layers, 6 KV heads of 48 dims, keys and values, F32
-        assertEquals(6 * 2 * 288 * 4, v.get("mem.small-f32.kv_per_token"));
+        // small preset: 6 layers, 6 KV heads of 48 dims, keys and values, F16 (the default cache)
+        assertEquals(6 * 2 * 288 * 2, v.get("mem.small-f32.kv_per_token"));
         assertPositive(v, "mem.small-f32.rss_loaded");
         assertTrue(v.get("mem.small-f32.rss_after_run") >= v.get("mem.small-f32.weights") / 2,
                 "after a generation most of the weights are resident");

@@ -2,6 +2,7 @@ package dev.smallmind.generate;
 
 import dev.smallmind.SharedData;
 import dev.smallmind.model.Golden;
+import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ class GoldenPerplexityTest {
 
     private static Perplexity.Result run(String model, int ctx, int[] expectedTokens) throws Exception {
         try (LanguageModel lm = LanguageModel.open(SharedData.require(model), 2);
-             Session s = lm.newSession(new SessionOptions(ctx, ctx))) {
+             Session s = lm.newSession(new SessionOptions(ctx, ctx, DType.F32))) {
             int[] tokens = lm.tokenizer().encode(text(), true, false);
             assertArrayEquals(expectedTokens, tokens, "llama-perplexity's token ids");
             return Perplexity.compute(s, tokens, ctx, lm.tokenizer().bos(), done -> { });

@@ -58,6 +58,29 @@ class ZeroGcDecodeTest {
     }
 
     /**
+     * The same over a blocked F16 cache (stories260K's heads of 8 keep an F32 row cache): mini-f32, heads of 32,
+     * two query heads per KV head, its whole context of 512 on two threads, so decode attends in one part and then
+     * in two.
+     */
+    @Test
+    void decodingOverAnF16CacheCollectsNoGarbage() throws Exception {
+        try (LanguageModel lm = LanguageModel.open(SharedData.require("models/synthetic/mini-f32.gguf"), 2);
+             Session session = lm.newSession(new SessionOptions(512, 64))) {
+            int[] prompt = lm.tokenizer().encode("Once upon a time", true, true);
+            int tokens = 512 - prompt.length;
+            GenerationOptions options = new GenerationOptions(tokens, SamplerSettings.GREEDY, List.of(), false);
+            warmUp(session, prompt, options);
+            GenerationResult r = session.generate(prompt, options, TokenSink.NONE);
+            assertEquals(tokens, r.tokens().length);
+            DecodeMemory m = r.memory();
+            System.out.printf("decode of %d tokens over an F16 cache: %d GC collections, %.1f heap bytes/token%n",
+                    m.tokens(), m.gcCollections(), m.heapBytesPerToken());
+            assertEquals(0, m.gcCollections(), "garbage collections during decode");
+            assertTrue(m.heapBytesPerToken() < 1024, "heap bytes per token: " + m.heapBytesPerToken());
+        }
+    }
+
+    /**
      * A 136-token prompt step of a mini model (head size 32: the blocked attention; 48 + 48 + 40 tokens: full GEMM
      * panels, and a partial one through both of its kernels, 32 + 8; F32, and the decoded-panel path of Q4_0, Q8_0,
      * Q5_0 and Q4_K, interleaved at load) reaches an allocation-free steady state. Until C2 has compiled a kernel its

@@ -54,7 +54,7 @@ class ArchitectureForwardTest {
             expected = new ReferenceTransformer(gguf, config).logits(tokens);
         }
         try (LanguageModel lm = LanguageModel.open(file, 2);
-             Session session = lm.newSession(new SessionOptions(128, 4))) {
+             Session session = lm.newSession(new SessionOptions(128, 4, DType.F32))) {
             double[] worst = new double[1];
             session.score(tokens, (index, logits, offset) -> {
                 for (int v = 0; v < 32000; v += 7) {

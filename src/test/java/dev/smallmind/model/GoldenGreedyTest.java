@@ -7,6 +7,7 @@ import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.Session;
 import dev.smallmind.generate.SessionOptions;
 import dev.smallmind.generate.TokenSink;
+import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -26,7 +27,7 @@ class GoldenGreedyTest {
         Map<String, Object> g = Golden.load("stories260K.greedy.json");
         for (int threads : new int[] {1, 2}) {
             try (LanguageModel lm = LanguageModel.open(SharedData.require("models/stories260K.gguf"), threads);
-                 Session session = lm.newSession(new SessionOptions(512, 16))) {
+                 Session session = lm.newSession(new SessionOptions(512, 16, DType.F32))) {
                 for (Object c : (List<?>) g.get("cases")) {
                     Map<?, ?> kase = (Map<?, ?>) c;
                     int[] prompt = lm.tokenizer().encode((String) kase.get("prompt"), true, true);

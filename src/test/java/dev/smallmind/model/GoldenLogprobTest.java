@@ -5,6 +5,7 @@ import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.LogProbs;
 import dev.smallmind.generate.Session;
 import dev.smallmind.generate.SessionOptions;
+import dev.smallmind.tensor.DType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Teacher-forced fidelity against llama.cpp: feed each golden case's prompt and generated ids, and at every
  * generated position compare the log-probabilities of llama.cpp's top-5 tokens, and the top-1 id where the golden
- * margin makes it meaningful. Tolerances are those ../shared/golden/README.md derives from measured spreads.
+ * margin makes it meaningful. Tolerances are those ../shared/golden/README.md derives from measured spreads. The
+ * golden files come from an F32 KV cache ({@code -ctk f32 -ctv f32}), so the engine runs one too; its default F16
+ * cache is held to llama.cpp's own measured spread between its F16 defaults and F32.
  */
 class GoldenLogprobTest {
 
@@ -39,9 +42,28 @@ class GoldenLogprobTest {
     })
     void teacherForcedLogprobsMatchLlamaCpp(String golden, String model, double tolerance, double idMargin)
             throws Exception {
+        matches(golden, model, DType.F32, tolerance, idMargin);
+    }
+
+    /**
+     * The F16 cache on the F32 models: tolerance {@code max_abs_dlogprob} of {@code llama_defaults_vs_primary} in
+     * ../shared/golden/tolerance.json (llama.cpp's F16 cache and flash attention against its F32 cache), and top-1
+     * ids where the golden margin exceeds it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "mini-f32.greedy.json,            models/synthetic/mini-f32.gguf,           6.35e-4",
+            "mini-mqa-f32.greedy.json,        models/synthetic/mini-mqa-f32.gguf,       6.33e-4",
+    })
+    void f16CacheStaysWithinLlamaCppsOwnF16Spread(String golden, String model, double tolerance) throws Exception {
+        matches(golden, model, DType.F16, tolerance, tolerance);
+    }
+
+    private static void matches(String golden, String model, DType kvType, double tolerance, double idMargin)
+            throws Exception {
         Map<String, Object> g = Golden.load(golden);
         try (LanguageModel lm = LanguageModel.open(SharedData.require(model), 2);
-             Session session = lm.newSession(new SessionOptions(512, 64))) {
+             Session session = lm.newSession(new SessionOptions(512, 64, kvType))) {
             List<String> failures = new ArrayList<>();
             double worst = 0;
             int idChecks = 0;
@@ -88,8 +110,8 @@ class GoldenLogprobTest {
                 worst = Math.max(worst, caseWorst[0]);
                 idChecks += caseIds[0];
             }
-            System.out.printf("%s: max |dlogprob| %.3g (tolerance %.0g), %d top-1 checks%n", golden, worst, tolerance,
-                    idChecks);
+            System.out.printf("%s, %s KV cache: max |dlogprob| %.3g (tolerance %.3g), %d top-1 checks%n", golden,
+                    kvType, worst, tolerance, idChecks);
             assertTrue(failures.isEmpty(), failures.size() + " mismatches, first: "
                     + failures.subList(0, Math.min(5, failures.size())));
             assertTrue(idChecks > 0, "no position had a margin large enough to check the top-1 id");

@@ -48,6 +48,7 @@ public final class AttentionNode extends Node {
     private final int threads;
     private final long partsOffset;
     private final long partBytes;
+    private final long valueHeadBytes;
     private final RangeTask attendBlocks = this::attendBlocks;
     private final RangeTask attendParts = this::attendParts;
     private int blocks;
@@ -103,6 +104,7 @@ public final class AttentionNode extends Node {
         this.scoreBytesPerWorker = blocked ? CausalAttention.scoreBytes(ctx) : 4L * ctx;
         this.partsOffset = threads * scoreBytesPerWorker;
         this.partBytes = blocked ? CausalAttention.partBytes(headDim) : 0;
+        this.valueHeadBytes = cache.elementBytes() * headDim;
         long needed = scoreBytes(threads, ctx, heads, kvHeads, headDim);
         if (scores.bytes() < needed) {
             throw new IllegalArgumentException("node '" + name + "': score scratch of " + scores.bytes()
@@ -196,9 +198,9 @@ public final class AttentionNode extends Node {
             int rows = Math.min(CausalAttention.ROWS, count - j);
             int g = h / group;
             CausalAttention.attendRows(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), qRowBytes,
-                    rows, start + j + 1, kv, cache.keyHeadOffset(layer, g), kv, valueBase + 4L * g * headDim,
+                    rows, start + j + 1, kv, cache.keyHeadOffset(layer, g), kv, valueBase + valueHeadBytes * g,
                     rowBytes, headDim, scale, arena, scratch, arena, outOffset + j * outRowBytes + 4L * h * headDim,
-                    outRowBytes);
+                    outRowBytes, cache.elementBytes());
         }
     }
 
@@ -226,9 +228,9 @@ public final class AttentionNode extends Node {
             int partFrom = c * partLength;
             int partTo = Math.min(start + j + 1, partFrom + partLength);
             CausalAttention.attendPart(arena, qOffset + 4L * ((long) j * queryStride + (long) h * headDim), headBytes,
-                    rows, partFrom, partTo, kv, cache.keyHeadOffset(layer, g), kv, valueBase + g * headBytes,
+                    rows, partFrom, partTo, kv, cache.keyHeadOffset(layer, g), kv, valueBase + valueHeadBytes * g,
                     rowBytes, headDim, scale, arena, scratch, arena,
-                    scoresOffset + partsOffset + (long) u * CausalAttention.ROWS * partBytes);
+                    scoresOffset + partsOffset + (long) u * CausalAttention.ROWS * partBytes, cache.elementBytes());
         }
     }
 

@@ -84,12 +84,18 @@ public final class KvStoreNode extends Node {
                 int headDim = cache.headDim();
                 for (int g = 0; g < cache.kvHeads(); g++) {
                     CausalAttention.storeKey(arena, key + 4L * g * headDim, headDim, (int) position, dst,
-                            cache.keyHeadOffset(layer, g));
+                            cache.keyHeadOffset(layer, g), cache.elementBytes());
                 }
             } else {
                 MemorySegment.copy(arena, key, dst, keyBase + position * rowBytes, rowBytes);
             }
-            MemorySegment.copy(arena, valuesOffset + 4L * j * stride, dst, valueBase + position * rowBytes, rowBytes);
+            long values = valuesOffset + 4L * j * stride;
+            if (cache.keysBlocked()) {
+                CausalAttention.storeValues(arena, values, cache.kvHeads() * cache.headDim(), (int) position, dst,
+                        valueBase + position * rowBytes, cache.elementBytes());
+            } else {
+                MemorySegment.copy(arena, values, dst, valueBase + position * rowBytes, rowBytes);
+            }
         }
     }
 }
