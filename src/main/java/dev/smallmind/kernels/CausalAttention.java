@@ -162,10 +162,12 @@ public final class CausalAttention {
 
     /** {@link #LANES} F16 values at {@code at}, widened to floats. */
     private static FloatVector widen(MemorySegment m, long at) {
-        return ((FloatVector) ((IntVector) ShortVector.fromMemorySegment(H, m, at, LE)
+        // The product's receiver is the constant, whose class C2 knows: called on the reinterpreted vector, the
+        // multiplication (and the caller's FMA on the result) stayed a virtual, allocating call in the one-row path.
+        return REBIAS.lanewise(VectorOperators.MUL, (FloatVector) ((IntVector) ShortVector.fromMemorySegment(H, m, at, LE)
                 .convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, THIRTEEN).lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
-                .reinterpretShape(F, 0)).lanewise(VectorOperators.MUL, REBIAS);
+                .reinterpretShape(F, 0));
     }
 
     /**
@@ -383,10 +385,10 @@ public final class CausalAttention {
             for (int p = 0; p < n; p++) {
                 long row = vo + p * vRowBytes;
                 FloatVector w = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p));
-                a0 = load(v, row, eb).fma(w, a0);
-                a1 = load(v, row + e * LANES, eb).fma(w, a1);
-                a2 = load(v, row + 2 * e * LANES, eb).fma(w, a2);
-                a3 = load(v, row + 3 * e * LANES, eb).fma(w, a3);
+                a0 = w.fma(load(v, row, eb), a0);
+                a1 = w.fma(load(v, row + e * LANES, eb), a1);
+                a2 = w.fma(load(v, row + 2 * e * LANES, eb), a2);
+                a3 = w.fma(load(v, row + 3 * e * LANES, eb), a3);
             }
             long od = o + 4L * d;
             a0.intoMemorySegment(out, od, LE);
@@ -398,7 +400,7 @@ public final class CausalAttention {
             FloatVector a = FloatVector.zero(F);
             long vo = vd + e * d;
             for (int p = 0; p < n; p++) {
-                a = load(v, vo + p * vRowBytes, eb).fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p)), a);
+                a = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p)).fma(load(v, vo + p * vRowBytes, eb), a);
             }
             a.intoMemorySegment(out, o + 4L * d, LE);
         }
@@ -425,14 +427,14 @@ public final class CausalAttention {
             FloatVector w1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp));
             FloatVector w2 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp));
             FloatVector w3 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp));
-            a0 = va.fma(w0, a0);
-            b0 = vb.fma(w0, b0);
-            a1 = va.fma(w1, a1);
-            b1 = vb.fma(w1, b1);
-            a2 = va.fma(w2, a2);
-            b2 = vb.fma(w2, b2);
-            a3 = va.fma(w3, a3);
-            b3 = vb.fma(w3, b3);
+            a0 = w0.fma(va, a0);
+            b0 = w0.fma(vb, b0);
+            a1 = w1.fma(va, a1);
+            b1 = w1.fma(vb, b1);
+            a2 = w2.fma(va, a2);
+            b2 = w2.fma(vb, b2);
+            a3 = w3.fma(va, a3);
+            b3 = w3.fma(vb, b3);
         }
         long second = 4L * LANES;
         a0.intoMemorySegment(out, o0, LE);
@@ -456,10 +458,10 @@ public final class CausalAttention {
         for (int p = 0; p < n; p++) {
             FloatVector vp = load(v, vd + p * vRowBytes, eb);
             long sp = 4L * p;
-            a0 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp)), a0);
-            a1 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)), a1);
-            a2 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)), a2);
-            a3 = vp.fma(FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)), a3);
+            a0 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp)).fma(vp, a0);
+            a1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)).fma(vp, a1);
+            a2 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)).fma(vp, a2);
+            a3 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)).fma(vp, a3);
         }
         a0.intoMemorySegment(out, o0, LE);
         a1.intoMemorySegment(out, o1, LE);
@@ -521,7 +523,7 @@ public final class CausalAttention {
 
     /**
      * One row (a head that shares its KV head with no other): four blocks of positions per pass over the query, so
-     * four FMA chains run side by side; then {@link Attention}'s weighted sum, which walks V row by row.
+     * four FMA chains run side by side; then the weighted sum over V row by row, four vectors of the head at once.
      */
     private static void attendOneRow(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff,
                                      MemorySegment v, long vBase, long vRowBytes, int headDim, float scale,
@@ -538,12 +540,17 @@ public final class CausalAttention {
                                      float scale, MemorySegment scores, long scoresOff, int eb) {
         long blockBytes = (long) eb * headDim * LANES;
         int blocks = (len + LANES - 1) / LANES;
-        int b = 0;
-        for (; b + 4 <= blocks; b += 4) {
+        int last = blocks - 1;
+        // Past the last block the pass repeats it, and stores the same bits again: a separate loop for the last one
+        // to three blocks ran too rarely for C2 to inline its loads, which then allocated on every call.
+        for (int b = 0; b < blocks; b += 4) {
+            int b1 = Math.min(b + 1, last);
+            int b2 = Math.min(b + 2, last);
+            int b3 = Math.min(b + 3, last);
             long k0 = ktOff + b * blockBytes;
-            long k1 = k0 + blockBytes;
-            long k2 = k1 + blockBytes;
-            long k3 = k2 + blockBytes;
+            long k1 = ktOff + b1 * blockBytes;
+            long k2 = ktOff + b2 * blockBytes;
+            long k3 = ktOff + b3 * blockBytes;
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
@@ -556,20 +563,10 @@ public final class CausalAttention {
                 a2 = qd.fma(load(kt, k2 + kd, eb), a2);
                 a3 = qd.fma(load(kt, k3 + kd, eb), a3);
             }
-            long s = scoresOff + 4L * b * LANES;
-            a0.mul(scale).intoMemorySegment(scores, s, LE);
-            a1.mul(scale).intoMemorySegment(scores, s + 4L * LANES, LE);
-            a2.mul(scale).intoMemorySegment(scores, s + 8L * LANES, LE);
-            a3.mul(scale).intoMemorySegment(scores, s + 12L * LANES, LE);
-        }
-        for (; b < blocks; b++) {
-            long k0 = ktOff + b * blockBytes;
-            FloatVector a = FloatVector.zero(F);
-            for (int d = 0; d < headDim; d++) {
-                a = FloatVector.broadcast(F, q.get(F32.LAYOUT, qOff + 4L * d))
-                        .fma(load(kt, k0 + (long) eb * d * LANES, eb), a);
-            }
-            a.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b * LANES, LE);
+            a0.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b * LANES, LE);
+            a1.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b1 * LANES, LE);
+            a2.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b2 * LANES, LE);
+            a3.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b3 * LANES, LE);
         }
     }
 
