@@ -131,7 +131,7 @@ public final class Attention {
      * out = sum_p s[p] * V[p], walking V row by row (cache rows are often a whole page apart: 8 KV heads of 128
      * floats), four positions per pass over {@code out}, whose chunks stay in L1 between passes.
      */
-    static void weightedSum(MemorySegment v, long vBase, long vRowBytes, int headDim, int len,
+    private static void weightedSum(MemorySegment v, long vBase, long vRowBytes, int headDim, int len,
                                     MemorySegment scores, long scoresOff, MemorySegment out, long outOff) {
         int dBound = F.loopBound(headDim);
         FloatVector zero = FloatVector.zero(F);
