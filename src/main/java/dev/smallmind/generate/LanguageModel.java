@@ -81,7 +81,7 @@ public final class LanguageModel implements AutoCloseable {
     public static LanguageModel open(Path path, int threads) throws IOException {
         WorkerPool pool = new WorkerPool(threads);
         try {
-            Model model = Model.open(path);
+            Model model = Model.open(path, pool);
             try {
                 return new LanguageModel(model, Tokenizer.fromGguf(model.gguf()), pool);
             } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.smallmind.model;
 
 import dev.smallmind.model.gguf.GgufFile;
+import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.Tensor;
 
 import java.io.IOException;
@@ -28,7 +29,7 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Maps and validates a GGUF model.
+     * Maps and validates a GGUF model, interleaving its projections on the calling thread.
      *
      * @param path the file
      * @return the model
@@ -36,6 +37,22 @@ public final class Model implements AutoCloseable {
      * @throws ModelLoadException when it is a valid GGUF that cannot be run (names what and why)
      */
     public static Model open(Path path) throws IOException {
+        try (WorkerPool caller = new WorkerPool(1)) {
+            return open(path, caller);
+        }
+    }
+
+    /**
+     * Maps and validates a GGUF model, interleaving its projections over {@code pool}'s threads (the rearranging,
+     * not the mapping, is most of a Q4_0 or Q8_0 model's load time).
+     *
+     * @param path the file
+     * @param pool threads for the interleaving; the model does not keep it
+     * @return the model
+     * @throws IOException        when the file cannot be read
+     * @throws ModelLoadException when it is a valid GGUF that cannot be run (names what and why)
+     */
+    public static Model open(Path path, WorkerPool pool) throws IOException {
         long t0 = System.nanoTime();
         GgufFile gguf = GgufFile.open(path);
         try {
@@ -51,7 +68,7 @@ public final class Model implements AutoCloseable {
             ModelConfig config = ModelConfig.fromGguf(gguf, (int) embd.shape().dim(0));
             Arena interleaved = Arena.ofShared();
             try {
-                ModelWeights weights = ModelWeights.bind(gguf, config).interleaved(interleaved, gguf);
+                ModelWeights weights = ModelWeights.bind(gguf, config).interleaved(interleaved, gguf, pool);
                 return new Model(gguf, config, weights, System.nanoTime() - t0, interleaved);
             } catch (RuntimeException e) {
                 interleaved.close();

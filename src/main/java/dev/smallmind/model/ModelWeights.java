@@ -4,6 +4,7 @@ import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.memory.Alignment;
 import dev.smallmind.model.gguf.GgufFile;
+import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Shape;
 import dev.smallmind.tensor.Tensor;
@@ -85,32 +86,39 @@ public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tens
      * ({@link MatmulKernels#forProjection} is an {@link InterleavedWeights}) copied into {@code arena} in that
      * kernel's layout, where its rows make whole groups. The token embedding stays as mapped (its lookups read
      * GGUF rows), so a tied output gets a copy of its own. The mapped pages a copy was made from are released
-     * ({@link GgufFile#releasePages}), so resident memory does not hold the weights twice.
+     * ({@link GgufFile#releasePages}), so resident memory does not hold the weights twice. Each matrix's groups are
+     * split over {@code pool}'s threads.
      *
      * @param arena where the copies live (as long as the model)
      * @param gguf  the file the weights are views of
+     * @param pool  threads to rearrange with
      * @return the weights the graph runs
      * @throws ModelLoadException naming the tensor when its data cannot be interleaved (a scale that is not finite)
      */
-    public ModelWeights interleaved(Arena arena, GgufFile gguf) {
-        UnaryOperator<Tensor> interleave = t -> interleave(t, arena, gguf);
+    public ModelWeights interleaved(Arena arena, GgufFile gguf, WorkerPool pool) {
+        UnaryOperator<Tensor> interleave = t -> interleave(t, arena, gguf, pool);
         LayerWeights[] interleavedLayers = new LayerWeights[layers.length];
         for (int l = 0; l < layers.length; l++) {
             interleavedLayers[l] = layers[l].withProjections(interleave);
         }
         return new ModelWeights(tokenEmbedding, positionEmbedding, outputNorm, outputNormBias,
-                interleave(output, arena, gguf), interleavedLayers);
+                interleave(output, arena, gguf, pool), interleavedLayers);
     }
 
-    private static Tensor interleave(Tensor t, Arena arena, GgufFile gguf) {
+    private static Tensor interleave(Tensor t, Arena arena, GgufFile gguf, WorkerPool pool) {
         if (!(MatmulKernels.forProjection(t.type()) instanceof InterleavedWeights kernel)
                 || !t.isContiguous() || t.shape().rank() != 2 || t.shape().dim(0) % kernel.groupRows() != 0) {
             return t;
         }
         long bytes = Tensor.byteSize(t.type(), t.shape());
         MemorySegment copy = arena.allocate(bytes, Alignment.BYTES);
+        int k = (int) t.shape().last();
+        int groupRows = kernel.groupRows();
+        int groups = (int) (t.shape().dim(0) / groupRows);
+        long groupBytes = bytes / groups;
         try {
-            kernel.pack(t.segment(), t.offset(), (int) t.shape().last(), (int) t.shape().dim(0), copy, 0);
+            pool.run((from, to, worker) -> kernel.pack(t.segment(), t.offset() + from * groupBytes, k,
+                    (to - from) * groupRows, copy, from * groupBytes), groups);
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(gguf.path() + ": tensor '" + t.name() + "': " + e.getMessage());
         }

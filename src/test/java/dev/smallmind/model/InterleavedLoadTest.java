@@ -4,24 +4,30 @@ import dev.smallmind.SharedData;
 import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.model.gguf.GgufFile;
+import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
+import dev.smallmind.tensor.Tensor;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Opening a Q4_0, Q8_0, Q5_0 or Q4_K model interleaves its projections where the kernel exists, and a bad block scale
- * is named.
+ * Opening a Q4_0, Q8_0, Q5_0 or Q4_K model interleaves its projections where the kernel exists, the same bytes
+ * whether one thread packs them or several, and a bad block scale is named.
  */
 class InterleavedLoadTest {
     @ParameterizedTest
@@ -40,7 +46,48 @@ class InterleavedLoadTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
             "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
-    void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(DType type, String file, @TempDir Path dir)
+    void twoThreadsPackTheBytesOneThreadPacks(DType type, String file) throws IOException {
+        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
+                "no interleaved " + type + " kernel in this JVM");
+        Path path = SharedData.require(file);
+        try (Model one = Model.open(path);
+             WorkerPool two = new WorkerPool(2);
+             Model split = Model.open(path, two)) {
+            List<Tensor> expected = projections(one);
+            List<Tensor> actual = projections(split);
+            assertEquals(expected.size(), actual.size());
+            int interleaved = 0;
+            for (int i = 0; i < expected.size(); i++) {
+                Tensor e = expected.get(i);
+                Tensor a = actual.get(i);
+                long bytes = Tensor.byteSize(e.type(), e.shape());
+                assertEquals(e.interleaved(), a.interleaved(), e.name());
+                assertEquals(-1, MemorySegment.mismatch(e.segment(), e.offset(), e.offset() + bytes,
+                        a.segment(), a.offset(), a.offset() + bytes), e.name() + ": first differing byte");
+                interleaved += e.interleaved() && e.shape().dim(0) > 16 ? 1 : 0;
+            }
+            assertTrue(interleaved > 0, "no interleaved matrix of two or more groups to split");
+        }
+    }
+
+    private static List<Tensor> projections(Model model) {
+        List<Tensor> all = new ArrayList<>();
+        for (LayerWeights layer : model.weights().layers()) {
+            layer.withProjections(t -> {
+                all.add(t);
+                return t;
+            });
+        }
+        all.add(model.weights().output());
+        return all;
+    }
+
+    /** A bad scale in the first group's first row, or in the last block of the last group, which the second thread packs. */
+    @ParameterizedTest
+    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf, 1", "Q8_0, models/synthetic/mini-q8_0.gguf, 1",
+            "Q5_0, models/synthetic/mini-q5_0.gguf, 1", "Q4_K, models/synthetic/mini-q4_k_m.gguf, 1",
+            "Q4_0, models/synthetic/mini-q4_0.gguf, 2", "Q4_K, models/synthetic/mini-q4_k_m.gguf, 2"})
+    void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(DType type, String file, int threads, @TempDir Path dir)
             throws IOException {
         assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
                 "no interleaved " + type + " kernel in this JVM");
@@ -48,14 +95,19 @@ class InterleavedLoadTest {
         Files.copy(SharedData.require(file), copy);
         long scale;
         try (GgufFile gguf = GgufFile.open(copy)) {
-            scale = gguf.dataOffset() + gguf.tensorInfo("blk.1.ffn_up.weight").offset() + type.blockBytes() * 5L;
+            Tensor up = gguf.tensor("blk.1.ffn_up.weight");
+            long block = threads == 1 ? type.blockBytes() * 5L : up.shape().dim(0) * up.rowBytes() - type.blockBytes();
+            scale = gguf.dataOffset() + gguf.tensorInfo("blk.1.ffn_up.weight").offset() + block;
         }
         try (RandomAccessFile f = new RandomAccessFile(copy.toFile(), "rw")) {
             f.seek(scale);
             f.write(new byte[] {0x00, 0x7E});
         }
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> Model.open(copy).close());
-        assertTrue(e.getMessage().contains("blk.1.ffn_up.weight") && e.getMessage().contains("NaN"),
-                e.getMessage());
+        ModelLoadException e;
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            e = assertThrows(ModelLoadException.class, () -> Model.open(copy, pool).close());
+        }
+        assertTrue(e.getMessage().contains("blk.1.ffn_up.weight") && e.getMessage().contains("NaN")
+                && e.getMessage().contains("at byte " + scale), e.getMessage());
     }
 }
