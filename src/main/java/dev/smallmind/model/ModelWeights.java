@@ -2,7 +2,7 @@ package dev.smallmind.model;
 
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.InterleavedWeights;
-import dev.smallmind.memory.Alignment;
+import dev.smallmind.memory.UnzeroedMemory;
 import dev.smallmind.model.gguf.GgufFile;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -83,7 +83,8 @@ public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tens
 
     /**
      * The same weights with every projection matrix whose type has an interleaving kernel
-     * ({@link MatmulKernels#forProjection} is an {@link InterleavedWeights}) copied into {@code arena} in that
+     * ({@link MatmulKernels#forProjection} is an {@link InterleavedWeights}) copied into {@code arena} (memory nobody
+     * zeroes first, {@link dev.smallmind.memory.UnzeroedMemory}: the packing writes every byte) in that
      * kernel's layout, where its rows make whole groups. The token embedding stays as mapped (its lookups read
      * GGUF rows), so a tied output gets a copy of its own. The mapped pages a copy was made from are released
      * ({@link GgufFile#releasePages}), so resident memory does not hold the weights twice. Each matrix's groups are
@@ -111,7 +112,7 @@ public record ModelWeights(Tensor tokenEmbedding, Tensor positionEmbedding, Tens
             return t;
         }
         long bytes = Tensor.byteSize(t.type(), t.shape());
-        MemorySegment copy = arena.allocate(bytes, Alignment.BYTES);
+        MemorySegment copy = UnzeroedMemory.allocate(arena, bytes);
         int k = (int) t.shape().last();
         int groupRows = kernel.groupRows();
         int groups = (int) (t.shape().dim(0) / groupRows);

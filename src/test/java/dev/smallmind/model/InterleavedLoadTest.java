@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,6 +68,28 @@ class InterleavedLoadTest {
                 interleaved += e.interleaved() && e.shape().dim(0) > 16 ? 1 : 0;
             }
             assertTrue(interleaved > 0, "no interleaved matrix of two or more groups to split");
+        }
+    }
+
+    /** The interleaved copies live in memory nobody zeroed ({@code UnzeroedMemory}): packing must write every byte. */
+    @ParameterizedTest
+    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
+            "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
+    void packingWritesEveryByteOfItsDestination(DType type, String file) throws IOException {
+        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
+                "no interleaved " + type + " kernel in this JVM");
+        InterleavedWeights kernel = (InterleavedWeights) MatmulKernels.forProjection(type);
+        try (GgufFile gguf = GgufFile.open(SharedData.require(file)); Arena arena = Arena.ofConfined()) {
+            Tensor up = gguf.tensor("blk.0.ffn_up.weight");
+            assertEquals(type, up.type());
+            long bytes = Tensor.byteSize(up.type(), up.shape());
+            MemorySegment a = arena.allocate(bytes).fill((byte) 0xAA);
+            MemorySegment b = arena.allocate(bytes).fill((byte) 0x55);
+            int k = (int) up.shape().last();
+            int rows = (int) up.shape().dim(0);
+            kernel.pack(up.segment(), up.offset(), k, rows, a, 0);
+            kernel.pack(up.segment(), up.offset(), k, rows, b, 0);
+            assertEquals(-1, a.mismatch(b), "first byte the packing left as it was");
         }
     }
 
