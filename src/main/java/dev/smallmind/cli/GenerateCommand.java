@@ -23,7 +23,11 @@ final class GenerateCommand {
         boolean json = a.flag("--json");
         GenerationOptions options = new GenerationOptions(n, sampler, a.all("--stop"), true);
         a.finish();
+        long opening = System.nanoTime();
         try (LanguageModel lm = mo.open(); Session session = lm.newSession(mo.session())) {
+            // mo.open() is the open and then the warm-up, if any
+            double loadMs = lm.openNanos() / 1e6;
+            double warmUpMs = mo.warmUp() ? (System.nanoTime() - opening - lm.openNanos()) / 1e6 : 0;
             TokenSink sink = json ? TokenSink.NONE : (bytes, off, len) -> {
                 out.write(bytes, off, len);
                 out.flush();
@@ -31,10 +35,11 @@ final class GenerateCommand {
             int[] promptIds = lm.tokenizer().encode(prompt, true, true);
             GenerationResult r = session.generate(promptIds, options, sink);
             if (json) {
-                out.println(toJson(r, sampler.seed()));
+                out.println(toJson(r, sampler.seed(), loadMs, warmUpMs));
             } else {
                 out.println();
-                err.printf("%d prompt tokens, %.1f tok/s prefill, ttft %.1f ms, %d tokens, %.1f tok/s decode, %s%n",
+                err.printf("loaded in %.0f ms, warm-up %.0f ms; %d prompt tokens, %.1f tok/s prefill, ttft %.1f ms, "
+                                + "%d tokens, %.1f tok/s decode, %s%n", loadMs, warmUpMs,
                         r.promptTokens().length, r.timings().prefillTokensPerSecond(), r.timings().firstTokenMillis(),
                         r.tokens().length, r.timings().decodeTokensPerSecond(), r.finishReason().label());
             }
@@ -42,7 +47,7 @@ final class GenerateCommand {
         return 0;
     }
 
-    private static String toJson(GenerationResult r, long seed) {
+    private static String toJson(GenerationResult r, long seed, double loadMs, double warmUpMs) {
         JsonWriter w = JsonWriter.create().beginObject();
         w.name("prompt_tokens").beginArray();
         for (int id : r.promptTokens()) {
@@ -61,6 +66,8 @@ final class GenerateCommand {
         w.field("gc_collections", r.memory().gcCollections());
         w.field("heap_bytes_per_token", r.memory().heapBytesPerToken());
         w.field("seed", seed);
+        w.field("load_ms", loadMs);
+        w.field("warmup_ms", warmUpMs);
         return w.endObject().toString();
     }
 }

@@ -63,11 +63,13 @@ public final class LanguageModel implements AutoCloseable {
     private final Model model;
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
+    private final long openNanos;
 
-    private LanguageModel(Model model, Tokenizer tokenizer, WorkerPool pool) {
+    private LanguageModel(Model model, Tokenizer tokenizer, WorkerPool pool, long openNanos) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.pool = pool;
+        this.openNanos = openNanos;
     }
 
     /**
@@ -79,11 +81,13 @@ public final class LanguageModel implements AutoCloseable {
      * @throws dev.smallmind.model.gguf.GgufFormatException when it is not a valid GGUF (names the offset)
      */
     public static LanguageModel open(Path path, int threads) throws IOException {
+        long start = System.nanoTime();
         WorkerPool pool = new WorkerPool(threads);
         try {
             Model model = Model.open(path, pool);
             try {
-                return new LanguageModel(model, Tokenizer.fromGguf(model.gguf()), pool);
+                Tokenizer tokenizer = Tokenizer.fromGguf(model.gguf());
+                return new LanguageModel(model, tokenizer, pool, System.nanoTime() - start);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
@@ -196,6 +200,14 @@ public final class LanguageModel implements AutoCloseable {
     /** @return the engine's worker pool */
     public WorkerPool pool() {
         return pool;
+    }
+
+    /**
+     * @return nanoseconds {@link #open} took: the worker threads, mapping and validating the file, binding and
+     *         interleaving the weights ({@link Model#loadNanos}), building the tokenizer; not the warm-up
+     */
+    public long openNanos() {
+        return openNanos;
     }
 
     /** Stops the workers and unmaps the file; close sessions first. */

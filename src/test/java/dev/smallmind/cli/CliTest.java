@@ -55,8 +55,14 @@ class CliTest {
             assertTrue(((Number) j.get(k)).doubleValue() >= 0, k);
         }
         assertTrue(j.containsKey("gc_collections"));
+        assertTrue(((Number) j.get("load_ms")).doubleValue() > 0, "load_ms " + j.get("load_ms"));
+        assertTrue(((Number) j.get("warmup_ms")).doubleValue() > 0, "warmup_ms " + j.get("warmup_ms"));
         Run text = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "64", "--temp", "0");
         assertEquals(golden.get("generated_text") + "\n", text.out());
+        assertTrue(text.err().matches("(?s).*loaded in \\d+ ms, warm-up \\d+ ms; 5 prompt tokens, .*"), text.err());
+        Run cold = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "4", "--temp", "0", "--json",
+                "--no-warmup");
+        assertEquals(0.0, ((Number) cold.json().get("warmup_ms")).doubleValue(), "no warm-up was run");
     }
 
     @Test
