@@ -9,7 +9,9 @@ import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Tensor;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,12 +34,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * whether one thread packs them or several, and a bad block scale is named.
  */
 class InterleavedLoadTest {
-    @ParameterizedTest
-    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
-            "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
-    void projectionsAreInterleavedAndTheEmbeddingIsNot(DType type, String file) throws IOException {
+    /** One model per weight type with an interleaving kernel. */
+    static Stream<Arguments> models() {
+        return Stream.of(Arguments.of(DType.Q4_0, "models/synthetic/mini-q4_0.gguf"),
+                Arguments.of(DType.Q8_0, "models/synthetic/mini-q8_0.gguf"),
+                Arguments.of(DType.Q5_0, "models/synthetic/mini-q5_0.gguf"),
+                Arguments.of(DType.Q4_K, "models/synthetic/mini-q4_k_m.gguf"));
+    }
+
+    private static void assumeInterleaved(DType type) {
         assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
                 "no interleaved " + type + " kernel in this JVM");
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void projectionsAreInterleavedAndTheEmbeddingIsNot(DType type, String file) throws IOException {
+        assumeInterleaved(type);
         try (Model model = Model.open(SharedData.require(file))) {
             LayerWeights layer = model.weights().layers()[0];
             assertTrue(layer.q().interleaved() && layer.gate().interleaved() && layer.down().interleaved());
@@ -45,11 +59,9 @@ class InterleavedLoadTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
-            "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
+    @MethodSource("models")
     void twoThreadsPackTheBytesOneThreadPacks(DType type, String file) throws IOException {
-        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
-                "no interleaved " + type + " kernel in this JVM");
+        assumeInterleaved(type);
         Path path = SharedData.require(file);
         try (Model one = Model.open(path);
              WorkerPool two = new WorkerPool(2);
@@ -73,11 +85,9 @@ class InterleavedLoadTest {
 
     /** The interleaved copies live in memory nobody zeroed ({@code UnzeroedMemory}): packing must write every byte. */
     @ParameterizedTest
-    @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf", "Q8_0, models/synthetic/mini-q8_0.gguf",
-            "Q5_0, models/synthetic/mini-q5_0.gguf", "Q4_K, models/synthetic/mini-q4_k_m.gguf"})
+    @MethodSource("models")
     void packingWritesEveryByteOfItsDestination(DType type, String file) throws IOException {
-        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
-                "no interleaved " + type + " kernel in this JVM");
+        assumeInterleaved(type);
         InterleavedWeights kernel = (InterleavedWeights) MatmulKernels.forProjection(type);
         try (GgufFile gguf = GgufFile.open(SharedData.require(file)); Arena arena = Arena.ofConfined()) {
             Tensor up = gguf.tensor("blk.0.ffn_up.weight");
@@ -112,8 +122,7 @@ class InterleavedLoadTest {
             "Q4_0, models/synthetic/mini-q4_0.gguf, 2", "Q4_K, models/synthetic/mini-q4_k_m.gguf, 2"})
     void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(DType type, String file, int threads, @TempDir Path dir)
             throws IOException {
-        assumeTrue(MatmulKernels.forProjection(type) instanceof InterleavedWeights,
-                "no interleaved " + type + " kernel in this JVM");
+        assumeInterleaved(type);
         Path copy = dir.resolve("bad-scale.gguf");
         Files.copy(SharedData.require(file), copy);
         long scale;
