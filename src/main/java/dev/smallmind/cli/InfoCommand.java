@@ -37,7 +37,7 @@ final class InfoCommand {
         }
         JsonWriter w = JsonWriter.create().beginObject();
         try (GgufFile gguf = GgufFile.open(mo.file())) {
-            header(gguf, out, w, json);
+            header(gguf, mo.session().kvType(), out, w, json);
         }
         if (plan) {
             try (LanguageModel lm = LanguageModel.open(mo.file(), mo.threads());
@@ -46,8 +46,9 @@ final class InfoCommand {
                 long kv = KvCache.bytes(c.layers(), s.contextLength(), c.kvHeads(), c.headDim(), mo.session().kvType());
                 long arena = Math.max(s.decodePlan().plan().peakBytes(), s.prefillPlan().plan().peakBytes());
                 if (!json) {
-                    out.printf("%nmemory estimate: weights %s (mapped) + KV cache %s (ctx %d) + step arena %s%n",
-                            mib(lm.model().fileBytes()), mib(kv), s.contextLength(), mib(arena));
+                    out.printf("%nmemory estimate: weights %s (mapped) + KV cache %s (ctx %d, %s) + step arena %s%n",
+                            mib(lm.model().fileBytes()), mib(kv), s.contextLength(),
+                            KvCache.storedType(c.headDim(), mo.session().kvType()), mib(arena));
                 }
                 w.name("memory").beginObject().field("weights_bytes", lm.model().fileBytes())
                         .field("kv_cache_bytes", kv).field("context", s.contextLength())
@@ -64,7 +65,7 @@ final class InfoCommand {
         return 0;
     }
 
-    private static void header(GgufFile gguf, PrintStream out, JsonWriter w, boolean json) {
+    private static void header(GgufFile gguf, DType kvType, PrintStream out, JsonWriter w, boolean json) {
         w.field("file", gguf.path().toString()).field("version", gguf.version())
                 .field("bytes", gguf.fileSize()).field("data_offset", gguf.dataOffset());
         w.name("metadata").beginObject();
@@ -104,12 +105,14 @@ final class InfoCommand {
             long dim = gguf.integer(arch + ".embedding_length", 0);
             long ctx = Math.min(gguf.integer(arch + ".context_length", 2048), SessionOptions.DEFAULT_CONTEXT_CAP);
             if (heads > 0 && layers > 0) {
-                long kv = KvCache.bytes((int) layers, (int) ctx, (int) kvHeads, (int) (dim / heads), DType.F16);
+                int headDim = (int) (dim / heads);
+                long kv = KvCache.bytes((int) layers, (int) ctx, (int) kvHeads, headDim, kvType);
+                DType stored = KvCache.storedType(headDim, kvType);
                 w.name("estimate").beginObject().field("weights_bytes", total).field("kv_cache_bytes", kv)
-                        .field("context", ctx).endObject();
+                        .field("kv_type", stored.name()).field("context", ctx).endObject();
                 if (!json) {
-                    out.printf("  estimate: weights %s mapped, KV cache %s at ctx %d (F32), plus the step arena"
-                            + " (--plan)%n", mib(total), mib(kv), ctx);
+                    out.printf("  estimate: weights %s mapped, KV cache %s at ctx %d (%s), plus the step arena"
+                            + " (--plan)%n", mib(total), mib(kv), ctx, stored);
                 }
             }
         }

@@ -57,11 +57,21 @@ public final class KvCache {
         return CausalAttention.supports(headDim);
     }
 
-    private static int elementBytes(int headDim, DType type) {
+    /**
+     * @param headDim floats per head
+     * @param type    the type asked for, F16 or F32
+     * @return the type such a cache stores: F16 only where its keys are blocked ({@link #blocksKeys}), else F32
+     * @throws IllegalArgumentException for another type
+     */
+    public static DType storedType(int headDim, DType type) {
         if (type != DType.F16 && type != DType.F32) {
             throw new IllegalArgumentException("KV cache type must be F16 or F32, got " + type);
         }
-        return blocksKeys(headDim) && type == DType.F16 ? CausalAttention.HALF_BYTES : Float.BYTES;
+        return blocksKeys(headDim) ? type : DType.F32;
+    }
+
+    private static int elementBytes(int headDim, DType type) {
+        return storedType(headDim, type) == DType.F16 ? CausalAttention.HALF_BYTES : Float.BYTES;
     }
 
     private static long keyBytes(int contextLength, int kvDim, int elementBytes) {

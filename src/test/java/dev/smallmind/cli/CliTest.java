@@ -110,6 +110,21 @@ class CliTest {
         double reuse = ((Number) plan.get("reuse_ratio")).doubleValue();
         assertTrue(reuse > 0 && reuse < 1, "reuse " + reuse);
         assertTrue(((Number) plan.get("peak_bytes")).longValue() <= ((Number) plan.get("total_bytes")).longValue());
+        Map<?, ?> rowCache = (Map<?, ?>) j.get("estimate");
+        assertEquals("F32", rowCache.get("kv_type"), "stories260K's 8-float heads keep an F32 row cache");
+    }
+
+    /** The header's estimate names the cache type it counted, the default F16 or --kv-type's. */
+    @Test
+    void infoEstimatesTheKvCacheOfTheTypeAskedFor() {
+        String mini = SharedData.require("models/synthetic/mini-f32.gguf").toString();
+        Map<?, ?> f16 = (Map<?, ?>) run("info", "-m", mini, "--json").json().get("estimate");
+        Map<?, ?> f32 = (Map<?, ?>) run("info", "-m", mini, "--kv-type", "f32", "--json").json().get("estimate");
+        assertEquals("F16", f16.get("kv_type"));
+        assertEquals("F32", f32.get("kv_type"));
+        assertEquals(2 * ((Number) f16.get("kv_cache_bytes")).longValue(), ((Number) f32.get("kv_cache_bytes")).longValue());
+        Run text = run("info", "-m", mini);
+        assertTrue(text.out().contains(" (F16), plus the step arena"), text.out());
     }
 
     @Test
