@@ -258,18 +258,15 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            // The product and the FMA are called on a vector of known class (a broadcast, then its product):
-            // called on the reinterpreted or converted vector, C2 at times compiled the FMA as a call into the
-            // Java fallback for good, one 80-byte array per block (docs/architecture.md, "Several models in one
-            // JVM"). Products commute exactly, so the results are the same bits.
-            FloatVector d = FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b))
-                    .lanewise(VectorOperators.MUL, (FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
-                            .lanewise(VectorOperators.LSHL, THIRTEEN)
-                            .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
-                                    .lanewise(VectorOperators.LSHL, SIXTEEN))
-                            .reinterpretShape(F, 0));
-            d.lanewise(VectorOperators.FMA, (FloatVector) sum.convertShape(VectorOperators.I2F, F, 0),
-                    FloatVector.fromMemorySegment(F, y, yo, LE)).intoMemorySegment(y, yo, LE);
+            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
+                    .reinterpretShape(F, 0))
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
+            ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0))
+                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                    .intoMemorySegment(y, yo, LE);
         }
     }
 }
