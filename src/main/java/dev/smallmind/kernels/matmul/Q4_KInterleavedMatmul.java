@@ -89,13 +89,14 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Q8_K activations in column order: element {@code e} of a super-block at int16 position {@code e}. */
     private static final byte[] COLUMN_ORDER = columnOrder();
+    private static final boolean SUPPORTED = ChunkTranspose.preferred() && S.length() == 2 * GROUP;
 
     /**
      * @return whether this JVM's vectors suit the kernel: 512 bits, one int lane per row of a group, else models
      *         run {@link Q4_KMatmul}
      */
     public static boolean supported() {
-        return ChunkTranspose.preferred() && S.length() == 2 * GROUP;
+        return SUPPORTED;
     }
 
     @Override
@@ -279,9 +280,17 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
         }
     }
 
+    /**
+     * @throws UnsupportedOperationException where {@link #supported()} does not hold: the products assume one int lane
+     *                                       per row of a group and would be wrong with narrower vectors
+     */
     @Override
     void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k, MemorySegment y,
                  long yo) {
+        if (!SUPPORTED) {
+            throw new UnsupportedOperationException("the interleaved Q4_K product needs 512-bit vectors; this JVM's "
+                    + "are " + S.vectorBitSize() + " bits (models run Q4_KMatmul here)");
+        }
         dot(w, scales, nb, SUB_BLOCKS, act, ar, y, yo);
         subtractMins(w, scales, nb, act, ar, y, yo);
     }

@@ -13,6 +13,8 @@ import java.lang.foreign.ValueLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The interleaved Q4_K kernel over rows packed from GGUF rows: products against {@link Q4_KMatmulReference} over the
@@ -29,6 +31,28 @@ class Q4_KInterleavedMatmulTest {
     private final Q4_KInterleavedMatmul kernel = new Q4_KInterleavedMatmul();
     private final MatmulKernel reference = new Q4_KMatmulReference();
 
+    private static void assumeProducts() {
+        assumeTrue(Q4_KInterleavedMatmul.supported(), "the interleaved Q4_K product needs 512-bit vectors; this JVM's"
+                + " are " + jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() + " bits");
+    }
+
+    @Test
+    void narrowerVectorsAreRefusedRatherThanMultipliedWrongly() {
+        assumeFalse(Q4_KInterleavedMatmul.supported(), "this JVM's vectors suit the kernel");
+        int k = 256;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment gguf = KQuantTestData.weights(arena, TYPE, GROUP, k, 0, 5);
+            MemorySegment w = packed(arena, gguf, 0, GROUP, k, 0);
+            MemorySegment x = KQuantTestData.floats(arena, k, 0, 6);
+            MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
+            kernel.prepare(x, 0, k, 0, 1, prep, 0);
+            MemorySegment y = arena.allocate(4L * GROUP, 64);
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> kernel.multiply(w, 0, k, prep, 0, 1, y, 0, GROUP, 0, GROUP));
+            assertTrue(e.getMessage().contains("512-bit"), e.getMessage());
+        }
+    }
+
     private MemorySegment packed(Arena arena, MemorySegment gguf, long ggufOffset, int n, int k, long offset) {
         MemorySegment p = arena.allocate(offset + TYPE.rowBytes(k) * n, 64);
         kernel.pack(gguf, ggufOffset, k, n, p, offset);
@@ -44,6 +68,7 @@ class Q4_KInterleavedMatmulTest {
     @ParameterizedTest(name = "k={0} t={1}")
     @CsvSource({"256, 1", "256, 3", "768, 17", "2048, 1", "2048, 5", "4352, 2"})
     void matchesTheReferenceOverGgufRows(int k, int t) {
+        assumeProducts();
         int n = 3 * GROUP;
         int yStride = n + 5;
         long ggufOff = 40;
@@ -92,6 +117,7 @@ class Q4_KInterleavedMatmulTest {
 
     @Test
     void aRangeOfGroupsWritesOnlyItsRows() {
+        assumeProducts();
         int n = 4 * GROUP;
         int k = 512;
         try (Arena arena = Arena.ofShared()) {
