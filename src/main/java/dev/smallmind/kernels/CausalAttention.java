@@ -349,67 +349,70 @@ public final class CausalAttention {
     }
 
     /**
-     * Four rows' weighted sums over {@code n} F16 value rows from {@code vd}, {@code headDim} floats each into
-     * {@code o0..o3}: two vectors of the head at a time, so eight FMA chains run side by side.
+     * Four rows' weighted sums over {@code n} value rows from {@code vd}, {@code headDim} floats each into
+     * {@code o0..o3}: two vectors of the head at a time, so eight FMA chains run side by side. With an odd number of
+     * vectors the last pass takes the last vector twice and stores the same bits twice (see {@link #weightedRow}).
      */
     private static void weightedSums(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
                                      long vd, long vRowBytes, int headDim, int n, MemorySegment out, long o0, long o1,
                                      long o2, long o3, int eb) {
-        int d = 0;
-        for (; d + 2 * LANES <= headDim; d += 2 * LANES) {
-            long vo = vd + (long) eb * d;
-            long od = 4L * d;
-            weightedPair(scores, s0, s1, s2, s3, v, vo, vRowBytes, n, out, o0 + od, o1 + od, o2 + od, o3 + od, eb);
-        }
-        if (d < headDim) {
-            long vo = vd + (long) eb * d;
-            long od = 4L * d;
-            weightedOne(scores, s0, s1, s2, s3, v, vo, vRowBytes, n, out, o0 + od, o1 + od, o2 + od, o3 + od, eb);
+        int last = headDim / LANES - 1;
+        for (int c = 0; c <= last; c += 2) {
+            long vo = vd + (long) eb * LANES * c;
+            long od = 4L * LANES * c;
+            int next = Math.min(c + 1, last) - c;
+            weightedPair(scores, s0, s1, s2, s3, v, vo, (long) eb * LANES * next, vRowBytes, n, out, o0 + od, o1 + od,
+                    o2 + od, o3 + od, 4L * LANES * next, eb);
         }
     }
 
     /**
-     * One row's weighted sum over {@code n} F16 value rows from {@code vd} into {@code headDim} floats at
-     * {@code o}: four vectors of the head at a time (four FMA chains), then one at a time.
+     * One row's weighted sum over {@code n} value rows from {@code vd} into {@code headDim} floats at {@code o}: four
+     * vectors of the head at a time (four FMA chains). Past the head's last vector a pass repeats it and stores the
+     * same bits again, as {@link #oneRowScores} does with key blocks: with a loop of its own for the last one to three
+     * vectors (a head of 48 floats at 256 bits), C2 compiled that loop's cache load as a call, past the node count
+     * after which it inlines only the Vector API's own methods, and the vector the call returned was allocated on
+     * every step (480 KB per token on the small preset; docs/architecture.md, "No vector crosses a call").
      */
     private static void weightedRow(MemorySegment scores, long s, MemorySegment v, long vd, long vRowBytes,
                                     int headDim, int n, MemorySegment out, long o, int eb) {
-        int d = 0;
-        long e = eb;
-        for (; d + 4 * LANES <= headDim; d += 4 * LANES) {
+        int last = headDim / LANES - 1;
+        long e = (long) eb * LANES;
+        for (int c = 0; c <= last; c += 4) {
+            int k1 = Math.min(c + 1, last) - c;
+            int k2 = Math.min(c + 2, last) - c;
+            int k3 = Math.min(c + 3, last) - c;
+            long x1 = e * k1;
+            long x2 = e * k2;
+            long x3 = e * k3;
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
             FloatVector a3 = a0;
-            long vo = vd + e * d;
+            long vo = vd + e * c;
             for (int p = 0; p < n; p++) {
                 long row = vo + p * vRowBytes;
                 FloatVector w = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p));
                 a0 = w.fma(load(v, row, eb), a0);
-                a1 = w.fma(load(v, row + e * LANES, eb), a1);
-                a2 = w.fma(load(v, row + 2 * e * LANES, eb), a2);
-                a3 = w.fma(load(v, row + 3 * e * LANES, eb), a3);
+                a1 = w.fma(load(v, row + x1, eb), a1);
+                a2 = w.fma(load(v, row + x2, eb), a2);
+                a3 = w.fma(load(v, row + x3, eb), a3);
             }
-            long od = o + 4L * d;
+            long od = o + 4L * LANES * c;
             a0.intoMemorySegment(out, od, LE);
-            a1.intoMemorySegment(out, od + 4L * LANES, LE);
-            a2.intoMemorySegment(out, od + 8L * LANES, LE);
-            a3.intoMemorySegment(out, od + 12L * LANES, LE);
-        }
-        for (; d < headDim; d += LANES) {
-            FloatVector a = FloatVector.zero(F);
-            long vo = vd + e * d;
-            for (int p = 0; p < n; p++) {
-                a = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p)).fma(load(v, vo + p * vRowBytes, eb), a);
-            }
-            a.intoMemorySegment(out, o + 4L * d, LE);
+            a1.intoMemorySegment(out, od + 4L * LANES * k1, LE);
+            a2.intoMemorySegment(out, od + 4L * LANES * k2, LE);
+            a3.intoMemorySegment(out, od + 4L * LANES * k3, LE);
         }
     }
 
-    /** Two vectors of four rows' weighted sums over {@code n} value rows from {@code vd}. */
+    /**
+     * Two vectors of four rows' weighted sums over {@code n} value rows from {@code vd}: the second vector's values
+     * {@code second} bytes after the first's, its sums {@code outSecond} bytes after the first's.
+     */
     private static void weightedPair(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
-                                     long vd, long vRowBytes, int n, MemorySegment out, long o0, long o1, long o2,
-                                     long o3, int eb) {
+                                     long vd, long second, long vRowBytes, int n, MemorySegment out, long o0, long o1,
+                                     long o2, long o3, long outSecond, int eb) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector b0 = a0;
         FloatVector a1 = a0;
@@ -421,7 +424,7 @@ public final class CausalAttention {
         for (int p = 0; p < n; p++) {
             long row = vd + p * vRowBytes;
             FloatVector va = load(v, row, eb);
-            FloatVector vb = load(v, row + (long) eb * LANES, eb);
+            FloatVector vb = load(v, row + second, eb);
             long sp = 4L * p;
             FloatVector w0 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp));
             FloatVector w1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp));
@@ -436,37 +439,14 @@ public final class CausalAttention {
             a3 = w3.fma(va, a3);
             b3 = w3.fma(vb, b3);
         }
-        long second = 4L * LANES;
         a0.intoMemorySegment(out, o0, LE);
-        b0.intoMemorySegment(out, o0 + second, LE);
+        b0.intoMemorySegment(out, o0 + outSecond, LE);
         a1.intoMemorySegment(out, o1, LE);
-        b1.intoMemorySegment(out, o1 + second, LE);
+        b1.intoMemorySegment(out, o1 + outSecond, LE);
         a2.intoMemorySegment(out, o2, LE);
-        b2.intoMemorySegment(out, o2 + second, LE);
+        b2.intoMemorySegment(out, o2 + outSecond, LE);
         a3.intoMemorySegment(out, o3, LE);
-        b3.intoMemorySegment(out, o3 + second, LE);
-    }
-
-    /** One vector of four rows' weighted sums over {@code n} value rows from {@code vd}. */
-    private static void weightedOne(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
-                                    long vd, long vRowBytes, int n, MemorySegment out, long o0, long o1, long o2,
-                                    long o3, int eb) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        for (int p = 0; p < n; p++) {
-            FloatVector vp = load(v, vd + p * vRowBytes, eb);
-            long sp = 4L * p;
-            a0 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp)).fma(vp, a0);
-            a1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp)).fma(vp, a1);
-            a2 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp)).fma(vp, a2);
-            a3 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp)).fma(vp, a3);
-        }
-        a0.intoMemorySegment(out, o0, LE);
-        a1.intoMemorySegment(out, o1, LE);
-        a2.intoMemorySegment(out, o2, LE);
-        a3.intoMemorySegment(out, o3, LE);
+        b3.intoMemorySegment(out, o3 + outSecond, LE);
     }
 
     /**

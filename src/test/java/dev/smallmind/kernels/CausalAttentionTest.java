@@ -152,7 +152,7 @@ class CausalAttentionTest {
     @Test
     void everyRowMatchesTheReferenceOverItsOwnPrefix() {
         long seed = 300;
-        for (int headDim : new int[] {LANES, 2 * LANES, 64, 128}) {
+        for (int headDim : new int[] {LANES, 2 * LANES, 3 * LANES, 6 * LANES, 64, 128}) {
             for (int rows = 1; rows <= CausalAttention.ROWS; rows++) {
                 for (int firstLen : new int[] {1, 2, LANES - 1, LANES, 17, 67, 300}) {
                     Case c = Case.random(headDim, rows, firstLen, 1, seed++);
@@ -167,7 +167,7 @@ class CausalAttentionTest {
     @Test
     void partsOfTheContextCombineToTheReference() {
         long seed = 700;
-        for (int headDim : new int[] {LANES, 2 * LANES, 3 * LANES, 64, 128}) {
+        for (int headDim : new int[] {LANES, 2 * LANES, 3 * LANES, 5 * LANES, 6 * LANES, 64, 128}) {
             for (int rows = 1; rows <= CausalAttention.ROWS; rows++) {
                 for (int len : new int[] {1, LANES + 1, 67, 300}) {
                     for (int parts = 1; parts <= 3; parts++) {
