@@ -30,7 +30,7 @@ final class BenchCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = new Args(argv, Set.of("--json", "--quick"));
         String model = a.string("--model", "-m", null);
-        return model == null ? report(a, out, err) : table(a, Path.of(model), out);
+        return model == null ? report(a, out, err) : table(a, Path.of(model), out, err);
     }
 
     private int report(Args a, PrintStream out, PrintStream err) throws IOException {
@@ -92,7 +92,7 @@ final class BenchCommand {
         return Report.figures(Files.readString(file, StandardCharsets.UTF_8));
     }
 
-    private int table(Args a, Path file, PrintStream out) throws IOException {
+    private int table(Args a, Path file, PrintStream out, PrintStream err) throws IOException {
         int prompt = a.integer("--n-prompt", "-p", 128);
         int gen = a.integer("--n-gen", "-n", 64);
         int reps = a.integer("--repetitions", "-r", 3);
@@ -122,6 +122,7 @@ final class BenchCommand {
         for (int t : threads) {
             try (LanguageModel lm = LanguageModel.open(file, t)) {
                 lm.warmUp();
+                ModelOptions.warnIfUnsettled(lm, err);
                 if (type == null) {
                     type = lm.model().weights().layers()[0].down().type().ggmlName();
                     w.field("model", file.getFileName().toString()).field("type", type);

@@ -36,7 +36,7 @@ final class ChatCommand {
         a.finish();
         GenerationOptions options = new GenerationOptions(n, sampler, List.of(), true);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (LanguageModel lm = mo.open(); Session session = lm.newSession(mo.session())) {
+        try (LanguageModel lm = mo.open(err); Session session = lm.newSession(mo.session())) {
             ChatTemplate template = ChatTemplate.fromGguf(lm.model().gguf());
             List<ChatMessage> messages = new ArrayList<>();
             if (system != null) {

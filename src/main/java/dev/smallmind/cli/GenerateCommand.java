@@ -24,8 +24,8 @@ final class GenerateCommand {
         GenerationOptions options = new GenerationOptions(n, sampler, a.all("--stop"), true);
         a.finish();
         long opening = System.nanoTime();
-        try (LanguageModel lm = mo.open(); Session session = lm.newSession(mo.session())) {
-            // mo.open() is the open and then the warm-up, if any
+        try (LanguageModel lm = mo.open(err); Session session = lm.newSession(mo.session())) {
+            // mo.open(err) is the open and then the warm-up, if any
             double loadMs = lm.openNanos() / 1e6;
             double warmUpMs = mo.warmUp() ? (System.nanoTime() - opening - lm.openNanos()) / 1e6 : 0;
             TokenSink sink = json ? TokenSink.NONE : (bytes, off, len) -> {

@@ -6,6 +6,7 @@ import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -42,15 +43,27 @@ record ModelOptions(Path file, int threads, int contextLength, int batch, DType 
         return new ModelOptions(file, threads, ctx, batch, kvType, !a.flag(NO_WARMUP));
     }
 
-    LanguageModel open() throws IOException {
+    /** Opens the model and warms it up unless told not to, warning on {@code err} when the warm-up did not settle. */
+    LanguageModel open(PrintStream err) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new UsageException("no such model file: " + file);
         }
         LanguageModel lm = LanguageModel.open(file, threads);
         if (warmUp) {
             lm.warmUp(session());
+            warnIfUnsettled(lm, err);
         }
         return lm;
+    }
+
+    /** Tells the user their JVM met the JIT lottery {@link LanguageModel#warmUpSettled()} describes. */
+    static void warnIfUnsettled(LanguageModel lm, PrintStream err) {
+        if (!lm.warmUpSettled()) {
+            err.printf("smallmind: warning: the warm-up did not settle: its last generation still allocated %.0f heap "
+                    + "bytes per token, so the JIT has compiled some vector code of this process into allocating "
+                    + "calls; expect slower, allocating decode (a new process rarely meets it again)%n",
+                    lm.warmUpHeapBytesPerToken());
+        }
     }
 
     SessionOptions session() {

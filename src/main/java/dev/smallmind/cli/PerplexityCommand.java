@@ -32,7 +32,7 @@ final class PerplexityCommand {
         if (text.endsWith("\n")) {
             text = text.substring(0, text.length() - 1);
         }
-        try (LanguageModel lm = mo.open();
+        try (LanguageModel lm = mo.open(err);
              Session session = lm.newSession(new SessionOptions(ctx, Math.min(mo.batch(), ctx), mo.kvType()))) {
             int[] tokens = lm.tokenizer().encode(text, true, false);
             int chunks = tokens.length / ctx;

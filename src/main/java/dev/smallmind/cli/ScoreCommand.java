@@ -24,7 +24,7 @@ final class ScoreCommand {
         }
         boolean json = a.flag("--json");
         a.finish();
-        try (LanguageModel lm = mo.open(); Session session = lm.newSession(mo.session())) {
+        try (LanguageModel lm = mo.open(err); Session session = lm.newSession(mo.session())) {
             int vocab = session.vocabSize();
             for (int id : ids) {
                 if (id < 0 || id >= vocab) {

@@ -9,6 +9,7 @@ import dev.smallmind.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -64,6 +65,9 @@ public final class LanguageModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final WorkerPool pool;
     private final long openNanos;
+    /** Heap bytes per token of the last warm-up generation; NaN until {@link #warmUp} has run one. */
+    private double warmUpBytesPerToken = Double.NaN;
+    private boolean warmUpSettled;
 
     private LanguageModel(Model model, Tokenizer tokenizer, WorkerPool pool, long openNanos) {
         this.model = model;
@@ -105,7 +109,9 @@ public final class LanguageModel implements AutoCloseable {
      * kernels first got hot inside the graph; and their many-token products, with the F32 GEMM, until C2 has
      * compiled the GEMM (a first 91-token prompt took 1.7-2.6 s instead of 0.3 s without). Then a throwaway session rehearses decode steps at positions from 0 to 1023, running the
      * cheap nodes (norms, attention, activations) thousands of times over all positions so C2 compiles them, with
-     * every attention path in their profile, however few layers the model has. Then it generates, greedy and
+     * every attention path in their profile, however few layers the model has, and then a prompt step of a whole
+     * batch the same way (the prompt path's attention: at 256 bits stories260K's first 100-token prompt otherwise ran
+     * it C1-compiled, 5-6 MB of boxed vectors). Then it generates, greedy and
      * sampled in turn from prompts of 20, 5 and 1 tokens, until a generation's decode allocates less than
      * {@value #SETTLED_BYTES_PER_TOKEN} bytes of heap per token (interpreted or C1-compiled Vector API code boxes
      * every vector it touches; the steady state is 0), or under {@value #QUIET_BYTES_PER_TOKEN} bytes with no
@@ -131,13 +137,44 @@ public final class LanguageModel implements AutoCloseable {
      * @return nanoseconds spent
      */
     public long warmUp(SessionOptions options) {
+        return warmUp(options, Duration.ofSeconds(DECODE_WARMUP_SECONDS));
+    }
+
+    /**
+     * {@link #warmUp(SessionOptions)} with another limit for its generations: they stop at the first one that
+     * allocates no more (then {@link #warmUpSettled()}) or at the first to end after {@code decodeLimit}.
+     *
+     * @param options     the sessions' options; only their KV cache type matters here
+     * @param decodeLimit longest the warm-up generations run (one generation at least)
+     * @return nanoseconds spent
+     */
+    public long warmUp(SessionOptions options, Duration decodeLimit) {
         long start = System.nanoTime();
         KernelWarmUp.run(model);
-        warmUpDecode(options.kvType());
+        warmUpSettled = warmUpDecode(options.kvType(), decodeLimit.toNanos());
         return System.nanoTime() - start;
     }
 
-    private void warmUpDecode(DType kvType) {
+    /**
+     * Whether the last {@link #warmUp} ended on a generation that allocated (next to) nothing, its purpose. When it
+     * stopped at its time limit instead, C2 has likely compiled some vector code of this JVM into allocating calls
+     * before the warm-up's generations, which then stay (docs/architecture.md, "Several models in one JVM"):
+     * requests will allocate about {@link #warmUpHeapBytesPerToken()} per token and run slower. A new JVM rarely
+     * meets it again; a service can check this after warm-up and restart.
+     *
+     * @return false before any warm-up and after one that did not settle
+     */
+    public boolean warmUpSettled() {
+        return warmUpSettled;
+    }
+
+    /** @return heap bytes per decoded token of the last warm-up generation, NaN before any warm-up */
+    public double warmUpHeapBytesPerToken() {
+        return warmUpBytesPerToken;
+    }
+
+    /** @return whether a generation settled before {@code limitNanos} ran out */
+    private boolean warmUpDecode(DType kvType, long limitNanos) {
         int contextLength = model.config().contextLength();
         int steps = Math.min(WARMUP_DECODE_STEPS, contextLength - WARMUP_PROMPTS[0] - 1);
         int vocab = model.config().vocabSize();
@@ -148,7 +185,8 @@ public final class LanguageModel implements AutoCloseable {
         try (Session s = newSession(new SessionOptions(Math.max(rehearsed, steps + WARMUP_PROMPTS[0] + 1),
                 WARMUP_PROMPTS[0], kvType))) {
             rehearse(s, rehearsed, REHEARSAL_RUNS);
-            long deadline = System.nanoTime() + DECODE_WARMUP_SECONDS * 1_000_000_000L;
+            s.rehearsePrompt((REHEARSAL_RUNS + model.config().layers() - 1) / model.config().layers());
+            long deadline = System.nanoTime() + limitNanos;
             for (int pass = 0; steps > 0; pass++) {
                 int[] prompt = new int[WARMUP_PROMPTS[pass % WARMUP_PROMPTS.length]];
                 for (int i = 0; i < prompt.length; i++) {
@@ -158,13 +196,17 @@ public final class LanguageModel implements AutoCloseable {
                 long compiling = JitActivity.millis();
                 GenerationResult r = s.generate(prompt, kinds[pass % kinds.length], TokenSink.NONE);
                 double bytes = r.memory().heapBytesPerToken();
+                warmUpBytesPerToken = bytes;
                 boolean jitQuiet = JitActivity.millis() == compiling;
-                if (pass > 0 && (bytes < SETTLED_BYTES_PER_TOKEN || jitQuiet && bytes < QUIET_BYTES_PER_TOKEN)
-                        || System.nanoTime() - deadline > 0) {
-                    return;
+                if (pass > 0 && (bytes < SETTLED_BYTES_PER_TOKEN || jitQuiet && bytes < QUIET_BYTES_PER_TOKEN)) {
+                    return true;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
                 }
             }
         }
+        return true;
     }
 
     private void rehearse(Session s, int contextLength, int runs) {

@@ -190,6 +190,21 @@ public final class Session implements AutoCloseable {
         decode.graph().rehearse(pool, repeats);
     }
 
+    /**
+     * A warm-up prompt step of a whole batch at position 0 ({@link dev.smallmind.graph.Graph#rehearse}), as
+     * {@link #rehearseDecode} for decode steps: a few warm-up prompts call the prompt path's attention and norms too
+     * rarely for C2, so the first long request would run them C1-compiled, boxing every vector.
+     *
+     * @param repeats runs of each node that is not a matrix product
+     */
+    void rehearsePrompt(int repeats) {
+        step.begin(0, batch);
+        for (int r = 0; r < batch; r++) {
+            step.setToken(r, 0);
+        }
+        prefill.graph().rehearse(pool, repeats);
+    }
+
     /** @return segment holding the logits of the last evaluated token (borrowed) */
     public MemorySegment logits() {
         return lastLogits;

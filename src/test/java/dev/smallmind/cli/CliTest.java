@@ -2,7 +2,10 @@ package dev.smallmind.cli;
 
 import dev.smallmind.SharedData;
 import dev.smallmind.json.Json;
+import dev.smallmind.graph.KvCache;
 import dev.smallmind.model.Golden;
+import dev.smallmind.tensor.DType;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,11 +84,20 @@ class CliTest {
         assertEquals(5, top.size());
         List<?> last = (List<?>) top.get(4);
         List<?> expected = (List<?>) ((List<?>) golden.get("top_logprobs")).get(0);
+        // The golden top-5 came from llama.cpp with an F32 KV cache. Where stories260K's 8-float heads are whole
+        // vectors (256 bits and less) the default cache is F16, and llama.cpp's own F16-cache run moved its
+        // logprobs by up to the spread tolerance.json measured; an F32 row cache matches to 1e-4. (--kv-type f32
+        // here would warm both cache types up in this JVM, which C2 compiles worse for both: LanguageModel.warmUp.)
+        double tolerance = KvCache.storedType(8, DType.F16) == DType.F16
+                ? ((Number) ((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) Golden.load("tolerance.json")
+                        .get("runs")).get("stories260K")).get("llama_defaults_vs_primary")).get("summary"))
+                        .get("max_abs_dlogprob")).doubleValue()
+                : 1e-4;
         for (int i = 0; i < 5; i++) {
             List<?> pair = (List<?>) last.get(i);
             List<?> exp = (List<?>) expected.get(i);
             assertEquals(((Number) exp.get(0)).intValue(), ((Number) pair.get(0)).intValue());
-            assertEquals(((Number) exp.get(1)).doubleValue(), ((Number) pair.get(1)).doubleValue(), 1e-4);
+            assertEquals(((Number) exp.get(1)).doubleValue(), ((Number) pair.get(1)).doubleValue(), tolerance);
         }
     }
 
@@ -110,8 +122,11 @@ class CliTest {
         double reuse = ((Number) plan.get("reuse_ratio")).doubleValue();
         assertTrue(reuse > 0 && reuse < 1, "reuse " + reuse);
         assertTrue(((Number) plan.get("peak_bytes")).longValue() <= ((Number) plan.get("total_bytes")).longValue());
-        Map<?, ?> rowCache = (Map<?, ?>) j.get("estimate");
-        assertEquals("F32", rowCache.get("kv_type"), "stories260K's 8-float heads keep an F32 row cache");
+        Map<?, ?> estimate = (Map<?, ?>) j.get("estimate");
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(8 % lanes == 0 ? "F16" : "F32", estimate.get("kv_type"), "stories260K's 8-float heads are "
+                + (8 % lanes == 0 ? "whole vectors of " : "less than a vector of ") + lanes + " floats: "
+                + (8 % lanes == 0 ? "an F16 blocked cache" : "an F32 row cache"));
     }
 
     /** The header's estimate names the cache type it counted, the default F16 or --kv-type's. */
@@ -153,7 +168,9 @@ class CliTest {
             Run r = run(c);
             assertEquals(2, r.code(), String.join(" ", c) + " -> " + r.err());
             assertTrue(r.err().startsWith("smallmind: "), r.err());
-            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            // A warm-up that did not settle adds its warning line (LanguageModel.warmUpSettled); the error is one line
+            assertEquals(1, r.err().strip().lines().filter(line -> !line.startsWith("smallmind: warning: ")).count(),
+                    "one line: " + r.err());
             assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
         }
     }

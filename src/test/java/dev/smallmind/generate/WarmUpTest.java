@@ -4,10 +4,13 @@ import dev.smallmind.SharedData;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link LanguageModel#warmUp()} runs generations on its own throwaway session and the kernels on scratch memory:
@@ -32,6 +35,18 @@ class WarmUpTest {
                 assertArrayEquals(moreAgain, more, "the session opened before the warm-up continued differently");
             }
             assertEquals(MORE.maxTokens(), more.length);
+        }
+    }
+
+    @Test
+    void aWarmUpThatRunsOutOfTimeSaysItDidNotSettle() throws IOException {
+        try (LanguageModel lm = LanguageModel.open(SharedData.require("models/stories260K.gguf"), 1)) {
+            assertFalse(lm.warmUpSettled(), "no warm-up has run");
+            assertTrue(Double.isNaN(lm.warmUpHeapBytesPerToken()));
+            lm.warmUp(SessionOptions.DEFAULTS, Duration.ZERO);
+            assertFalse(lm.warmUpSettled(), "a warm-up needs two generations to settle; this one had time for one");
+            assertTrue(lm.warmUpHeapBytesPerToken() >= 0, "the one generation's allocation is kept: "
+                    + lm.warmUpHeapBytesPerToken());
         }
     }
 
