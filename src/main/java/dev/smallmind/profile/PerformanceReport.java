@@ -358,12 +358,19 @@ public final class PerformanceReport {
         return results;
     }
 
-    /** Runs one model; a model that cannot be loaded or run becomes a note, and the report goes on. */
+    /**
+     * Runs one model in a JVM of its own ({@link IsolatedInference}); a model that cannot be loaded or run becomes a
+     * note, and the report goes on.
+     */
     private void model(String name, Path file, InferenceBench.Workload w, Section.Builder notes,
                        List<InferenceBench.ModelResult> results) {
         try {
-            results.add(InferenceBench.run(name, file, settings.threads(), w,
-                    () -> progress.step("inference " + name)));
+            IsolatedInference.Outcome o = IsolatedInference.run(name, file, settings.threads(), w,
+                    () -> progress.step("inference " + name));
+            results.add(o.result());
+            if (o.note() != null) {
+                notes.note(o.note());
+            }
         } catch (IOException | IllegalArgumentException | UnsupportedOperationException | IllegalStateException
                  | ModelLoadException | GgufFormatException e) {
             notes.note(name + " not measured: " + e.getMessage());
@@ -378,7 +385,8 @@ public final class PerformanceReport {
                 + "timed by the engine itself: prefill = prompt tokens per second of the batched prompt "
                 + "evaluation, decode = generated tokens per second (sampling included), TTFT = time from the "
                 + "call to the first generated token. Median of the repetitions, after warm-up generations until "
-                + "the decode speed stopped improving.");
+                + "the decode speed stopped improving. Each model runs in a JVM of its own, as a process serving it "
+                + "would.");
         for (InferenceBench.ModelResult r : models) {
             InferenceBench.Workload w = r.workload();
             b.append(r == models.get(0) ? "\n\n" : "\n").append("- ").append(r.name()).append(": ").append(r.shape())

@@ -1,6 +1,6 @@
 package dev.smallmind.generate;
 
-import dev.smallmind.ChildJvm;
+import dev.smallmind.profile.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

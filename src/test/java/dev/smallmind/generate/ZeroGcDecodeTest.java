@@ -1,6 +1,6 @@
 package dev.smallmind.generate;
 
-import dev.smallmind.ChildJvm;
+import dev.smallmind.profile.ChildJvm;
 import dev.smallmind.SharedData;
 import dev.smallmind.memory.HeapCounters;
 import dev.smallmind.model.Architecture;

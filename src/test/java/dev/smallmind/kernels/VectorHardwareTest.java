@@ -1,6 +1,6 @@
 package dev.smallmind.kernels;
 
-import dev.smallmind.ChildJvm;
+import dev.smallmind.profile.ChildJvm;
 import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
 

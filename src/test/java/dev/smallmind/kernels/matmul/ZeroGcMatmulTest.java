@@ -1,6 +1,6 @@
 package dev.smallmind.kernels.matmul;
 
-import dev.smallmind.ChildJvm;
+import dev.smallmind.profile.ChildJvm;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.Test;
