@@ -58,7 +58,7 @@ final class MarkdownReport {
                 b.append('\n');
             }
             for (String note : s.notes()) {
-                b.append("> Not measured: ").append(escape(note)).append("\n\n");
+                b.append("> Note: ").append(escape(note)).append("\n\n");
             }
         }
         b.append("## Trend\n\n");

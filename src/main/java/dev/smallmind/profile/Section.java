@@ -12,7 +12,7 @@ import java.util.List;
  * @param about   one paragraph saying what was measured and how
  * @param figures numbers in the order they are shown
  * @param charts  bar charts of some of them
- * @param notes   measurements skipped and why
+ * @param notes   measurements skipped and why, and how figures were taken where a reader should know it
  */
 public record Section(String id, String title, String about, List<Figure> figures, List<BarChart> charts,
                      List<String> notes) {
@@ -62,7 +62,7 @@ public record Section(String id, String title, String about, List<Figure> figure
         }
 
         /**
-         * @param note why something was not measured; a note already present is not repeated
+         * @param note why something was not measured, or how it was; a note already present is not repeated
          * @return this
          */
         public Builder note(String note) {

@@ -47,7 +47,7 @@ class ReportWriterTest {
         assertTrue(text.contains("| GEMM F32 n=512, 2 threads | 253 GFLOPS | `gemm.f32.512.t2` |"), text);
         assertTrue(text.contains("## Matrix multiplication\n\nGEMM | matvec\n"), "heading and explanation");
         assertEquals("a \\| b \\[c\\]", MarkdownReport.escape("a | b [c]"), "table-breaking characters are escaped");
-        assertTrue(text.contains("> Not measured: matvec q4_K not measured: no kernel"));
+        assertTrue(text.contains("> Note: matvec q4_K not measured: no kernel"));
         assertTrue(text.contains("| mode | full |"));
         assertTrue(text.contains("| run time | 150 s |"));
         assertTrue(text.contains("The last 2 full run(s)"));
