@@ -41,16 +41,24 @@ class Q4_KInterleavedMatmulTest {
         assumeFalse(Q4_KInterleavedMatmul.supported(), "this JVM's vectors suit the kernel");
         int k = 256;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gguf = KQuantTestData.weights(arena, TYPE, GROUP, k, 0, 5);
-            MemorySegment w = packed(arena, gguf, 0, GROUP, k, 0);
-            MemorySegment x = KQuantTestData.floats(arena, k, 0, 6);
-            MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
-            kernel.prepare(x, 0, k, 0, 1, prep, 0);
+            OneToken o = oneToken(arena, GROUP, k, 5);
             MemorySegment y = arena.allocate(4L * GROUP, 64);
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                    () -> kernel.multiply(w, 0, k, prep, 0, 1, y, 0, GROUP, 0, GROUP));
+                    () -> kernel.multiply(o.w(), 0, k, o.prep(), 0, 1, y, 0, GROUP, 0, GROUP));
             assertTrue(e.getMessage().contains("512-bit"), e.getMessage());
         }
+    }
+
+    /** Packed weights of {@code n} random rows and one prepared random activation row. */
+    private record OneToken(MemorySegment w, MemorySegment prep) {
+    }
+
+    private OneToken oneToken(Arena arena, int n, int k, long seed) {
+        MemorySegment gguf = KQuantTestData.weights(arena, TYPE, n, k, 0, seed);
+        MemorySegment x = KQuantTestData.floats(arena, k, 0, seed + 1);
+        MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
+        kernel.prepare(x, 0, k, 0, 1, prep, 0);
+        return new OneToken(packed(arena, gguf, 0, n, k, 0), prep);
     }
 
     private MemorySegment packed(Arena arena, MemorySegment gguf, long ggufOffset, int n, int k, long offset) {
@@ -121,15 +129,11 @@ class Q4_KInterleavedMatmulTest {
         int n = 4 * GROUP;
         int k = 512;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gguf = KQuantTestData.weights(arena, TYPE, n, k, 0, 3);
-            MemorySegment w = packed(arena, gguf, 0, n, k, 0);
-            MemorySegment x = KQuantTestData.floats(arena, k, 0, 4);
-            MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
-            kernel.prepare(x, 0, k, 0, 1, prep, 0);
+            OneToken o = oneToken(arena, n, k, 3);
             MemorySegment whole = LegacyQuantMatmulTest.filled(arena, n, SENTINEL);
             MemorySegment part = LegacyQuantMatmulTest.filled(arena, n, SENTINEL);
-            kernel.multiply(w, 0, k, prep, 0, 1, whole, 0, n, 0, n);
-            kernel.multiply(w, 0, k, prep, 0, 1, part, 0, n, GROUP, 3 * GROUP);
+            kernel.multiply(o.w(), 0, k, o.prep(), 0, 1, whole, 0, n, 0, n);
+            kernel.multiply(o.w(), 0, k, o.prep(), 0, 1, part, 0, n, GROUP, 3 * GROUP);
             for (int i = 0; i < n; i++) {
                 float expected = i >= GROUP && i < 3 * GROUP ? whole.getAtIndex(ValueLayout.JAVA_FLOAT, i) : SENTINEL;
                 assertEquals(expected, part.getAtIndex(ValueLayout.JAVA_FLOAT, i), "row " + i);
