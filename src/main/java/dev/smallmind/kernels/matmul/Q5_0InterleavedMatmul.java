@@ -33,15 +33,10 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** The fp16 scales of {@link #ROWS} rows. */
     private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
-    // Shift counts and masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types").
+    // Masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types"); the int16 shifts by
+    // constant counts, which AVX2 has as one instruction each but not by a vector of counts (AVX-512 only).
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
     private static final ShortVector FIFTH_BIT = ShortVector.broadcast(S, (short) 0x10);
-    private static final ShortVector ONE = ShortVector.broadcast(S, (short) 1);
-    private static final ShortVector TWO = ShortVector.broadcast(S, (short) 2);
-    private static final ShortVector THREE = ShortVector.broadcast(S, (short) 3);
-    private static final ShortVector FOUR = ShortVector.broadcast(S, (short) 4);
-    private static final ShortVector EIGHT = ShortVector.broadcast(S, (short) 8);
-    private static final ShortVector TWELVE = ShortVector.broadcast(S, (short) 12);
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
@@ -242,60 +237,60 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
             // 4c + 3, first shifted to bit 4 for nibble 0; a quant is its nibble less 16 times its inverted bit.
             ShortVector h = ShortVector.fromMemorySegment(S, w, hb, LE);
             ShortVector v = ShortVector.fromMemorySegment(S, w, wb, LE);
-            ShortVector hc = h.lanewise(VectorOperators.LSHL, FOUR);
+            ShortVector hc = h.lanewise(VectorOperators.LSHL, 4);
             ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab)).reinterpretShape(S, 0));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 32)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 4)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 36)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wb + CHUNK_BYTES, LE);
             hc = h;
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 40)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 12)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 44)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wb + 2 * CHUNK_BYTES, LE);
-            hc = h.lanewise(VectorOperators.LSHR, FOUR);
+            hc = h.lanewise(VectorOperators.LSHR, 4);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 16)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 48)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 20)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 52)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wb + 3 * CHUNK_BYTES, LE);
-            hc = h.lanewise(VectorOperators.LSHR, EIGHT);
+            hc = h.lanewise(VectorOperators.LSHR, 8);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 24)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, ONE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 56)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, TWO).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, THREE).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0)));
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
             IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)

@@ -49,9 +49,11 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
     /** Per lane, the left shift that brings column {@code i % 4} of a chunk's int to the top byte. */
     private static final IntVector BYTE_TO_TOP = IntVector.fromArray(I, byteShifts(), 0);
     private static final IntVector TWENTY_FOUR = IntVector.broadcast(I, 24);
-    // Shift counts and masks as vectors rather than scalar operands: with scalar operands C2 left some vector
-    // operations as calls into the Vector API's Java fallback (docs/architecture.md, "Speculative types").
-    private static final ShortVector EIGHT = ShortVector.broadcast(S, (short) 8);
+    // Int shift counts as vectors rather than scalar operands: with scalar operands C2 left some vector operations as
+    // calls into the Vector API's Java fallback (docs/architecture.md, "Speculative types", before TypeProfileLevel=0
+    // was required). The int16 shifts in dot take constant counts: AVX2 shifts int16 lanes by a vector of counts only
+    // through a widening sequence (AVX-512 has it as one instruction), which made medium Q8_0 decode 21-22 instead of
+    // 47-48 tok/s on a Zen 3.
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
@@ -193,65 +195,65 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
             // and back, sign-extended) and the high bytes each times a broadcast activation pair, added in int16,
             // then each int32 lane's two halves widened and added to the rows' block sums.
             ShortVector v = ShortVector.fromMemorySegment(S, w, wb, LE);
-            IntVector p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            IntVector p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 4)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             IntVector sum = p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 12)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + 2 * CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 16)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 20)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + 3 * CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 24)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + 4 * CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 32)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 36)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + 5 * CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 40)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 44)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + 6 * CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 48)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 52)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             v = ShortVector.fromMemorySegment(S, w, wb + 7 * CHUNK_BYTES, LE);
-            p = (IntVector) v.lanewise(VectorOperators.LSHL, EIGHT).lanewise(VectorOperators.ASHR, EIGHT)
+            p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 56)).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, EIGHT)
+                    .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8)
                             .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0)))
                     .reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
