@@ -46,11 +46,21 @@ final class IsolatedInference {
         }
         InferenceBench.ModelResult second = measure(name, file, threads, w, () -> { });
         String again = allocation(second);
-        String note = name + ": the decode of its first JVM allocated " + allocating + ", the JIT lottery of "
-                + "docs/architecture.md (\"Several models in one JVM\"); " + (again == null
-                ? "the figures are from a second JVM, whose decode did not allocate"
-                : "a second JVM allocated " + again + " too; its figures are shown");
-        return new Outcome(second, note);
+        return new Outcome(second, note(name, allocating, again));
+    }
+
+    /**
+     * @param first  what the first JVM's decode allocated ({@link #allocation})
+     * @param second what the second one's did, or null
+     * @return the report's note on a model measured twice
+     */
+    static String note(String name, String first, String second) {
+        return second == null
+                ? name + ": the decode of its first JVM allocated " + first + ", the JIT lottery of "
+                + "docs/architecture.md (\"Several models in one JVM\"); the figures are from a second JVM, whose "
+                + "decode did not allocate"
+                : name + ": its decode allocated " + first + " in a first JVM and " + second + " in a second: "
+                + "code that allocates, not a lottery; the second JVM's figures are shown";
     }
 
     /** @return how much the decode of {@code r} allocated, or null when no thread count's decode did */

@@ -11,7 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ModelResultJsonTest {
+/**
+ * What a model measured in a JVM of its own hands back ({@link ModelResultJson}) and how the report names a decode
+ * that allocated ({@link IsolatedInference}).
+ */
+class IsolatedInferenceTest {
     private static InferenceBench.Run run(int threads, long gc, double heapPerToken) {
         return new InferenceBench.Run(threads, new Stats(3, 612.25, 600.1, 0.1 + 0.2, 1e-300, 9.87654321e17),
                 new Stats(3, 54.3, Double.NaN, 0, 7.0e-5, Double.MIN_VALUE), new Stats(1, 12, 12, 0, 12, 12), gc,
@@ -50,6 +54,16 @@ class ModelResultJsonTest {
                 "\"gc_collections\":\"none\"");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelResultJson.read(json));
         assertTrue(e.getMessage().contains("gc_collections"), e.getMessage());
+    }
+
+    @Test
+    void theNoteTellsALotteryFromCodeThatAllocates() {
+        String lottery = IsolatedInference.note("medium-q8_0", "18.6 MiB/token", null);
+        assertTrue(lottery.contains("JIT lottery") && lottery.contains("second JVM, whose decode did not allocate"),
+                lottery);
+        String both = IsolatedInference.note("small-f32", "720 KiB/token", "719 KiB/token");
+        assertTrue(both.contains("720 KiB/token in a first JVM and 719 KiB/token in a second")
+                && both.contains("not a lottery"), both);
     }
 
     @Test
