@@ -52,6 +52,12 @@ public final class KernelWarmUp {
         F32Matmul.PANEL + F32Matmul.PANEL / 8, 5};
     /** Weight rows of one prefill warm-up product: one decoded panel's worth. */
     private static final int PREFILL_ROWS = 64;
+    /**
+     * Rows of a second, short prefill product: fewer than one GEMM block (a block of four and a single row at
+     * every vector width). A worker's range ends that short where a fused node's part ends off the 16-row grain:
+     * stories260K's gate and up have 172 rows each, so the first worker of two gets the up part's first 4.
+     */
+    private static final int SHORT_RANGE_ROWS = 5;
     /** Shortest row of the prefill warm-up products (a K-quant row is one 256-element super-block). */
     private static final int PREFILL_K = 64;
     /**
@@ -139,7 +145,8 @@ public final class KernelWarmUp {
      * or two blocks) and made up: the GEMM's 4 x 64 micro-kernel is too big for C1 ("out of virtual registers"),
      * so it runs interpreted until C2 takes it, and short rows make those calls cheap enough to get there. (A
      * version small enough for C1's tier 2 but not its profiling tier 3 stayed C1 code for good: prompts ran 60
-     * times slower. Keep the micro-kernel out of C1's reach.)
+     * times slower, again with AVX2's 6 x 16 kernel as first written. Keep a micro-kernel out of C1's reach or
+     * within every tier's: the 6 x 16 one is two methods for that.)
      */
     private static void warmPrefill(MatmulKernel kernel, DType type, Arena arena) {
         int k = Math.max(PREFILL_K, type.blockSize());
@@ -184,12 +191,17 @@ public final class KernelWarmUp {
             gemm.prepare(rounded, 0, k, 0, t, packed, 0);
             kernel.decodeRows(w, 0, k, 0, PREFILL_ROWS, decoded, 0);
             gemm.multiply(decoded, 0, k, packed, 0, t, y, 0, PREFILL_ROWS, 0, PREFILL_ROWS);
+            gemm.multiply(decoded, 0, k, packed, 0, t, y, 0, PREFILL_ROWS, 0, SHORT_RANGE_ROWS);
         } else {
             boolean prepares = kernel.preparedBytes(t, k) > 0;
             if (prepares) {
                 kernel.prepare(x, 0, k, 0, t, prepared, 0);
             }
             kernel.multiply(w, 0, k, prepares ? prepared : x, 0, t, y, 0, PREFILL_ROWS, 0, PREFILL_ROWS);
+            if (kernel == gemm) {
+                // Other kernels may split rows only at their own groups (the interleaved ones at 16).
+                kernel.multiply(w, 0, k, prepares ? prepared : x, 0, t, y, 0, PREFILL_ROWS, 0, SHORT_RANGE_ROWS);
+            }
         }
     }
 }

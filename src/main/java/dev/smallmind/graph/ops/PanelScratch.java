@@ -13,8 +13,9 @@ import dev.smallmind.tensor.DType;
  *
  * <p>Why: the quantized kernels' block loops are bound by widening and converting quants (no int8 dot-product
  * instructions in the Vector API), at the same cost per weight whether one token or a hundred pass over it. The
- * F32 GEMM keeps 16 accumulators of 4 rows x one panel (64 tokens with 512-bit vectors) in registers and runs near the FMA peak. Decoding a panel
- * of rows once and multiplying it by every token costs one decode per weight and step, and because the kernel
+ * F32 GEMM keeps a block of rows x one panel of tokens in registers (4 x 64 with 512-bit vectors, 6 x 16 with
+ * AVX2) and runs near the FMA peak. Decoding a panel of rows once and multiplying it by every token costs one
+ * decode per weight and step, and because the kernel
  * rounds the activations as its own product would ({@link RoundedActivations}), the arithmetic is the same
  * products, only summed in another order.
  *

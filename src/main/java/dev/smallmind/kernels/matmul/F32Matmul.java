@@ -4,11 +4,13 @@ import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.tensor.DType;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -18,21 +20,21 @@ import java.nio.ByteOrder;
  *
  * <p>Vectors are the preferred width ({@code F}, 128 to 512 bits); everything below is written in vectors, so the
  * figures in tokens are for 512 bits (16 lanes) and halve at 256 and again at 128. The 512-bit code is the tuned one;
- * {@code static final} switches ({@code MASKED}, {@code SPLIT}) select what a narrower width needs, and C2 folds the
- * branches not taken.
+ * {@code static final} switches ({@code MASKED}, {@code SIX_ROWS}) select what a narrower width needs, and C2 folds
+ * the branches not taken.
  *
  * <p><b>One token ({@code t = 1}, decode):</b> a memory-bound matrix-vector product, one weight row at a time with
  * four independent accumulators (see {@link #dotRow}); the last step is masked (scalar at 128 bits).
  *
  * <p><b>Several tokens (prefill GEMM):</b> compute bound. {@link #prepare} packs the activations into panels of
  * {@link #PANEL} tokens (four vectors: 64 at 512 bits), stored k-major: for each {@code e < k}, the panel's values
- * {@code x[j][e]} are contiguous. The micro-kernel then keeps {@value #ROWS} weight rows x {@code PANEL} tokens of
+ * {@code x[j][e]} are contiguous. The micro-kernel then keeps four weight rows x {@code PANEL} tokens of
  * outputs in 16 vector registers and, per {@code e}, broadcasts one weight of each row and loads four panel
  * vectors: 16 FMAs for 8 loads, no lane reductions; at the end a 4 x 16 register transpose turns each token's
  * four outputs into one masked 4-lane store. (Panels of 48 tokens, 12 FMAs for 7 loads, ran pp128 20-35% slower
  * side by side in one JVM.) A partial last panel of 33 or more tokens takes the full kernel; 17-32 and 1-16
- * tokens take narrower ones. With AVX2's 16 vector registers the 16 accumulators run as two passes of 8
- * ({@code SPLIT}). This is the classic register-blocked SGEMM shape; the
+ * tokens take narrower ones. With AVX2's 16 vector registers the kernel is six rows x two vectors instead
+ * ({@link #panel6x2}, panels of 16 tokens). This is the classic register-blocked SGEMM shape; the
  * dot-product form (vectors along {@code k}, as for one token) measured about a third slower, mostly from the lane
  * reductions and from weight and activation rows a multiple of 4 KB apart competing for the same L1 sets.
  * Panels are walked in groups of about {@value #TILE_BYTES} bytes, which stay in L2 while every weight-row block
@@ -49,16 +51,27 @@ public final class F32Matmul implements MatmulKernel {
     private static final int LANES = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Two floats, the outputs of two weight rows for one token, as one store. */
+    private static final ValueLayout.OfLong PAIR = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /**
-     * Weight rows per micro-kernel: splitting rows across workers at multiples of this (the pool's grain) keeps
-     * every row in a full block. Any split gives the same bits; this one is the fastest.
+     * Whether the micro-kernel is {@link #panel6x2}, six weight rows x two vectors of tokens in 12 accumulators: on
+     * x86 at 256 bits (AVX2), whose 16 vector registers do not hold {@link #panel4x4}'s 16 accumulators. It is the
+     * shape of BLIS's Haswell kernel (6 x 16). Single-thread probe on a Zen 3 (k = 576, 1536 rows, 96 tokens,
+     * inner loops only): 88-94 GFLOPS, against 55-68 for four rows x two vectors and about 40 for four x three or
+     * three x four (13 or more live vectors: C2 spills). AVX-512 and ARM (NEON, SVE) have 32 registers and keep
+     * four rows x four vectors; 128 bits on x86 (SSE, no vector FMA in C2) keeps them too, unmeasured.
      */
-    public static final int ROWS = 4;
+    private static final boolean SIX_ROWS = LANES == 8 && !"aarch64".equals(System.getProperty("os.arch"));
     /**
-     * Tokens per activation panel: four vectors, so 64 with 512-bit vectors, 32 with 256 and 16 with 128. What
-     * {@link #preparedBytes} rounds the token count up to.
+     * Weight rows per micro-kernel, 6 or 4 ({@link #SIX_ROWS}): splitting rows across workers at multiples of this
+     * keeps every row in a full block, though any split gives the same bits.
      */
-    public static final int PANEL = 4 * LANES;
+    public static final int ROWS = SIX_ROWS ? 6 : 4;
+    /**
+     * Tokens per activation panel, what {@link #preparedBytes} rounds the token count up to: four vectors, so 64
+     * with 512-bit vectors and 16 with 128; two with {@link #SIX_ROWS}, 16 tokens, one 64-byte line per element.
+     */
+    public static final int PANEL = (SIX_ROWS ? 2 : 4) * LANES;
     private static final long PANEL_STEP = 4L * PANEL;
     /**
      * Whether masked vector loads and stores run as instructions at this width: AVX and AVX-512 have them; SSE and
@@ -67,14 +80,6 @@ public final class F32Matmul implements MatmulKernel {
      * stored whole (one token each at 4 lanes) and the one-token tail is summed in scalar.
      */
     private static final boolean MASKED = LANES > 4;
-    /**
-     * Whether {@link #panel4x4} runs its 16 accumulators as two passes of 8 over halves of the panel: with AVX2
-     * (256 bits on x86), whose 16 vector registers left 12 of the accumulators on the stack. AVX-512 and ARM (NEON,
-     * SVE) have 32 registers. Not at 128 bits on x86 either, where C2 has no vector FMA (SSE, or AVX without AVX2):
-     * there, with two passes, C1 compiled this method at tier 2 but not at tier 3, and a method left in tier-2 code
-     * stays there, boxing every vector (see KernelWarmUp); with one pass both tiers compile it, and C2 takes over.
-     */
-    private static final boolean SPLIT = LANES == 8 && !"aarch64".equals(System.getProperty("os.arch"));
     // Two-step 4 x LANES transpose: interleave rows pairwise (token pairs), then pairs of pairs (token quads).
     private static final VectorShuffle<Float> PAIR_LO = shuffle(0, 1);
     private static final VectorShuffle<Float> PAIR_HI = shuffle(LANES / 2, 1);
@@ -93,6 +98,12 @@ public final class F32Matmul implements MatmulKernel {
     private static final VectorMask<Float> QUARTER_1 = VectorMask.fromLong(F, 0x00F0L);
     private static final VectorMask<Float> QUARTER_2 = VectorMask.fromLong(F, 0x0F00L);
     private static final VectorMask<Float> QUARTER_3 = VectorMask.fromLong(F, 0xF000L);
+    /**
+     * Per thread, room for {@link #panel6x2}'s 12 accumulators. A thread-local lookup per product allocates
+     * nothing once each worker has made its first.
+     */
+    private static final ThreadLocal<MemorySegment> STAGING =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(12L * 4 * LANES, 64));
     /** Elements of {@code k} packed per pass of {@link #prepare}. */
     static final int PREPARE_CHUNK = 64;
     /** Target size of one group of panels kept in L2. */
@@ -194,7 +205,21 @@ public final class F32Matmul implements MatmulKernel {
         for (int j0 = 0; j0 < t; j0 += tile) {
             int j1 = Math.min(t, j0 + tile);
             int i = rowFrom;
-            for (; i + ROWS <= rowTo; i += ROWS) {
+            if (SIX_ROWS && rowTo - rowFrom >= 6) {
+                MemorySegment staging = STAGING.get();
+                // A range that is not a multiple of 6 ends with a block that overlaps the one before it: its rows
+                // are computed again to the same bits, where a block of four and single rows ran slower kernels.
+                for (; i < rowTo; i += 6) {
+                    int block = Math.min(i, rowTo - 6);
+                    long wRow = wOffset + block * rowBytes;
+                    for (int j = j0; j < j1; j += PANEL) {
+                        panel6x2(w, wRow, rowBytes, p, pOffset + j / PANEL * panelBytes, PANEL_STEP, k, staging);
+                        storeStaged(staging, y, yOffset + j * yRowBytes + 4L * block, yRowBytes,
+                                Math.min(PANEL, j1 - j));
+                    }
+                }
+            }
+            for (; i + 4 <= rowTo; i += 4) {
                 long wRow = wOffset + i * rowBytes;
                 for (int j = j0; j < j1; j += PANEL) {
                     long panel = pOffset + j / PANEL * panelBytes;
@@ -221,6 +246,145 @@ public final class F32Matmul implements MatmulKernel {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Six weight rows times a panel of two vectors of tokens ({@link #SIX_ROWS}): 12 FMAs per 8 loads. The 12
+     * accumulators go to {@code staging} as they are, and {@link #storeStaged} writes them out. Storing from the
+     * accumulators directly needed more than AVX2's 16 registers right after the loop (the shuffle constants beside
+     * the 12), and C2 then kept one accumulator on the stack inside the loop: 35-40 GFLOPS against 76-78 this way
+     * (Zen 3, one thread, k = 576, 1536 rows, 128 tokens). Two methods, not one: at 1822 bytecodes C1's profiling
+     * tier could not compile the whole, and a method that stops at tier 2 never reaches C2 (architecture.md).
+     *
+     * @param step    {@link #PANEL_STEP}, passed in so that C2, compiling this method on its own (it is too big to
+     *                inline), does not know it: with the constant it unrolls the loop, the loads it hoists push
+     *                accumulators onto the stack, and the loop ran at 39-40 GFLOPS against 88-91 (the same loop
+     *                keeping the panel's bounds checks, for want of a constant stride, is not unrolled)
+     * @param staging 12 vectors of this thread's own: row r's tokens at {@code 2 r} vectors
+     */
+    private static void panel6x2(MemorySegment w, long w0, long rowBytes, MemorySegment p, long p0, long step,
+                                 int k, MemorySegment staging) {
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long w4 = w3 + rowBytes;
+        long w5 = w4 + rowBytes;
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a40 = a00;
+        FloatVector a41 = a00;
+        FloatVector a50 = a00;
+        FloatVector a51 = a00;
+        for (int e = 0; e < k; e++) {
+            long pe = p0 + e * step;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, p, pe, LE);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, p, pe + 4 * LANES, LE);
+            FloatVector b = FloatVector.broadcast(F, w.get(FLOAT, w0 + 4L * e));
+            a00 = b.fma(x0, a00);
+            a01 = b.fma(x1, a01);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w1 + 4L * e));
+            a10 = b.fma(x0, a10);
+            a11 = b.fma(x1, a11);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e));
+            a20 = b.fma(x0, a20);
+            a21 = b.fma(x1, a21);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w3 + 4L * e));
+            a30 = b.fma(x0, a30);
+            a31 = b.fma(x1, a31);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w4 + 4L * e));
+            a40 = b.fma(x0, a40);
+            a41 = b.fma(x1, a41);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w5 + 4L * e));
+            a50 = b.fma(x0, a50);
+            a51 = b.fma(x1, a51);
+        }
+        a00.intoMemorySegment(staging, 0, LE);
+        a01.intoMemorySegment(staging, 4 * LANES, LE);
+        a10.intoMemorySegment(staging, 8 * LANES, LE);
+        a11.intoMemorySegment(staging, 12 * LANES, LE);
+        a20.intoMemorySegment(staging, 16 * LANES, LE);
+        a21.intoMemorySegment(staging, 20 * LANES, LE);
+        a30.intoMemorySegment(staging, 24 * LANES, LE);
+        a31.intoMemorySegment(staging, 28 * LANES, LE);
+        a40.intoMemorySegment(staging, 32 * LANES, LE);
+        a41.intoMemorySegment(staging, 36 * LANES, LE);
+        a50.intoMemorySegment(staging, 40 * LANES, LE);
+        a51.intoMemorySegment(staging, 44 * LANES, LE);
+    }
+
+    /**
+     * Writes {@link #panel6x2}'s staged outputs to {@code y}: each pair of rows interleaved per token, one long per
+     * token and pair (a partial panel float by float). Written out, not as loops over rows and vectors: as loops,
+     * the kernel ran at 56-72 GFLOPS from one JVM to the next, written out at 76-78 (measured with this code
+     * still inside {@link #panel6x2}).
+     */
+    private static void storeStaged(MemorySegment staging, MemorySegment y, long y0, long yRowBytes, int tokens) {
+        if (tokens < PANEL) {
+            for (int l = 0; l < tokens; l++) {
+                for (int r = 0; r < 6; r++) {
+                    y.set(FLOAT, y0 + l * yRowBytes + 4L * r, staging.get(FLOAT, 8L * LANES * r + 4L * l));
+                }
+            }
+            return;
+        }
+        FloatVector even;
+        FloatVector odd;
+        LongVector lo;
+        LongVector hi;
+        even = FloatVector.fromMemorySegment(F, staging, 0 * 4 * LANES, LE);
+        odd = FloatVector.fromMemorySegment(F, staging, 2 * 4 * LANES, LE);
+        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+        for (int q = 0; q < LANES / 2; q++) {
+            y.set(PAIR, y0 + (q) * yRowBytes + 0, lo.lane(q));
+            y.set(PAIR, y0 + (LANES / 2 + q) * yRowBytes + 0, hi.lane(q));
+        }
+        even = FloatVector.fromMemorySegment(F, staging, 1 * 4 * LANES, LE);
+        odd = FloatVector.fromMemorySegment(F, staging, 3 * 4 * LANES, LE);
+        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+        for (int q = 0; q < LANES / 2; q++) {
+            y.set(PAIR, y0 + (LANES + q) * yRowBytes + 0, lo.lane(q));
+            y.set(PAIR, y0 + (LANES + LANES / 2 + q) * yRowBytes + 0, hi.lane(q));
+        }
+        even = FloatVector.fromMemorySegment(F, staging, 4 * 4 * LANES, LE);
+        odd = FloatVector.fromMemorySegment(F, staging, 6 * 4 * LANES, LE);
+        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+        for (int q = 0; q < LANES / 2; q++) {
+            y.set(PAIR, y0 + (q) * yRowBytes + 8, lo.lane(q));
+            y.set(PAIR, y0 + (LANES / 2 + q) * yRowBytes + 8, hi.lane(q));
+        }
+        even = FloatVector.fromMemorySegment(F, staging, 5 * 4 * LANES, LE);
+        odd = FloatVector.fromMemorySegment(F, staging, 7 * 4 * LANES, LE);
+        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+        for (int q = 0; q < LANES / 2; q++) {
+            y.set(PAIR, y0 + (LANES + q) * yRowBytes + 8, lo.lane(q));
+            y.set(PAIR, y0 + (LANES + LANES / 2 + q) * yRowBytes + 8, hi.lane(q));
+        }
+        even = FloatVector.fromMemorySegment(F, staging, 8 * 4 * LANES, LE);
+        odd = FloatVector.fromMemorySegment(F, staging, 10 * 4 * LANES, LE);
+        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+        for (int q = 0; q < LANES / 2; q++) {
+            y.set(PAIR, y0 + (q) * yRowBytes + 16, lo.lane(q));
+            y.set(PAIR, y0 + (LANES / 2 + q) * yRowBytes + 16, hi.lane(q));
+        }
+        even = FloatVector.fromMemorySegment(F, staging, 9 * 4 * LANES, LE);
+        odd = FloatVector.fromMemorySegment(F, staging, 11 * 4 * LANES, LE);
+        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+        for (int q = 0; q < LANES / 2; q++) {
+            y.set(PAIR, y0 + (LANES + q) * yRowBytes + 16, lo.lane(q));
+            y.set(PAIR, y0 + (LANES + LANES / 2 + q) * yRowBytes + 16, hi.lane(q));
         }
     }
 
@@ -252,79 +416,32 @@ public final class F32Matmul implements MatmulKernel {
         FloatVector a31 = a00;
         FloatVector a32 = a00;
         FloatVector a33 = a00;
-        if (SPLIT) {
-            // Tokens 0 to 2 LANES - 1, then the rest: 8 accumulators in registers at a time (the first 8 wait on the
-            // stack during the second loop), the weights read twice. The loops count panel bytes, not e: C2 does not
-            // unroll a loop of a stride above 32 with AVX2, and unrolled, the loads it hoisted pushed accumulators
-            // onto the stack. On Zen 4 at 256 bits (busy host): one pass of 16, 44-48 GFLOPS; two passes counting
-            // e, 44-55; these, 57-63. (With unrolling off in C2 they ran at about 80: counting e keeps the weights'
-            // bounds checks out of the loop, counting bytes does not, their offsets not being multiples of it.)
-            // An int counter: k * PANEL_STEP fits up to k = 2^24.
-            int rowEnd = k * (int) PANEL_STEP;
-            long we = 0;
-            for (int o = 0; o < rowEnd; o += (int) PANEL_STEP, we += 4) {
-                long pe = p0 + o;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, p, pe, LE);
-                FloatVector x1 = FloatVector.fromMemorySegment(F, p, pe + 4 * LANES, LE);
-                FloatVector b = FloatVector.broadcast(F, w.get(FLOAT, w0 + we));
-                a00 = b.fma(x0, a00);
-                a01 = b.fma(x1, a01);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w1 + we));
-                a10 = b.fma(x0, a10);
-                a11 = b.fma(x1, a11);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w2 + we));
-                a20 = b.fma(x0, a20);
-                a21 = b.fma(x1, a21);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w3 + we));
-                a30 = b.fma(x0, a30);
-                a31 = b.fma(x1, a31);
-            }
-            we = 0;
-            for (int o = 0; o < rowEnd; o += (int) PANEL_STEP, we += 4) {
-                long pe = p0 + o;
-                FloatVector x2 = FloatVector.fromMemorySegment(F, p, pe + 8 * LANES, LE);
-                FloatVector x3 = FloatVector.fromMemorySegment(F, p, pe + 12 * LANES, LE);
-                FloatVector b = FloatVector.broadcast(F, w.get(FLOAT, w0 + we));
-                a02 = b.fma(x2, a02);
-                a03 = b.fma(x3, a03);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w1 + we));
-                a12 = b.fma(x2, a12);
-                a13 = b.fma(x3, a13);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w2 + we));
-                a22 = b.fma(x2, a22);
-                a23 = b.fma(x3, a23);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w3 + we));
-                a32 = b.fma(x2, a32);
-                a33 = b.fma(x3, a33);
-            }
-        } else {
-            for (int e = 0; e < k; e++) {
-                long pe = p0 + e * PANEL_STEP;
-                FloatVector x0 = FloatVector.fromMemorySegment(F, p, pe, LE);
-                FloatVector x1 = FloatVector.fromMemorySegment(F, p, pe + 4 * LANES, LE);
-                FloatVector x2 = FloatVector.fromMemorySegment(F, p, pe + 8 * LANES, LE);
-                FloatVector x3 = FloatVector.fromMemorySegment(F, p, pe + 12 * LANES, LE);
-                FloatVector b = FloatVector.broadcast(F, w.get(FLOAT, w0 + 4L * e));
-                a00 = b.fma(x0, a00);
-                a01 = b.fma(x1, a01);
-                a02 = b.fma(x2, a02);
-                a03 = b.fma(x3, a03);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w1 + 4L * e));
-                a10 = b.fma(x0, a10);
-                a11 = b.fma(x1, a11);
-                a12 = b.fma(x2, a12);
-                a13 = b.fma(x3, a13);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e));
-                a20 = b.fma(x0, a20);
-                a21 = b.fma(x1, a21);
-                a22 = b.fma(x2, a22);
-                a23 = b.fma(x3, a23);
-                b = FloatVector.broadcast(F, w.get(FLOAT, w3 + 4L * e));
-                a30 = b.fma(x0, a30);
-                a31 = b.fma(x1, a31);
-                a32 = b.fma(x2, a32);
-                a33 = b.fma(x3, a33);
-            }
+        for (int e = 0; e < k; e++) {
+            long pe = p0 + e * PANEL_STEP;
+            FloatVector x0 = FloatVector.fromMemorySegment(F, p, pe, LE);
+            FloatVector x1 = FloatVector.fromMemorySegment(F, p, pe + 4 * LANES, LE);
+            FloatVector x2 = FloatVector.fromMemorySegment(F, p, pe + 8 * LANES, LE);
+            FloatVector x3 = FloatVector.fromMemorySegment(F, p, pe + 12 * LANES, LE);
+            FloatVector b = FloatVector.broadcast(F, w.get(FLOAT, w0 + 4L * e));
+            a00 = b.fma(x0, a00);
+            a01 = b.fma(x1, a01);
+            a02 = b.fma(x2, a02);
+            a03 = b.fma(x3, a03);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w1 + 4L * e));
+            a10 = b.fma(x0, a10);
+            a11 = b.fma(x1, a11);
+            a12 = b.fma(x2, a12);
+            a13 = b.fma(x3, a13);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w2 + 4L * e));
+            a20 = b.fma(x0, a20);
+            a21 = b.fma(x1, a21);
+            a22 = b.fma(x2, a22);
+            a23 = b.fma(x3, a23);
+            b = FloatVector.broadcast(F, w.get(FLOAT, w3 + 4L * e));
+            a30 = b.fma(x0, a30);
+            a31 = b.fma(x1, a31);
+            a32 = b.fma(x2, a32);
+            a33 = b.fma(x3, a33);
         }
         // Transpose in registers: for each token, the four rows' outputs become one 4-lane store, masked to its
         // quarter of the vector (at 4 lanes, the whole vector). Lane-by-lane stores cost as much as the whole k loop

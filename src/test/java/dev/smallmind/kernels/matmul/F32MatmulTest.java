@@ -32,7 +32,7 @@ class F32MatmulTest {
      * panel after two whole ones.
      */
     static IntStream panelBoundaryTokens() {
-        int lanes = F32Matmul.PANEL / 4;
+        int lanes = F32Matmul.F.length();
         return IntStream.of(2, lanes - 1, lanes, lanes + 1, 2 * lanes - 1, 2 * lanes, 2 * lanes + 1, 3 * lanes - 1,
                 3 * lanes, 3 * lanes + 1, 4 * lanes - 1, 4 * lanes, 4 * lanes + 1, 2 * F32Matmul.PANEL + 3 * lanes + 1)
                 .filter(t -> t > 1).distinct();
@@ -41,9 +41,13 @@ class F32MatmulTest {
     @ParameterizedTest
     @MethodSource("panelBoundaryTokens")
     void panelPathsMatchReferenceAtThisWidth(int t) {
-        // 7 rows: a block of four and three left over; k = 35 and 64: a masked tail and none.
+        // 7 rows: blocks of four and three single rows, or a block of six and one overlapping it by five; k = 35
+        // and 64: a masked tail and none. 16 rows: four blocks of four, or two of six and one overlapping by two.
+        // 5 rows: fewer than six, a block of four and a single row at every width.
         parity.checkAgainstReference(7, 35, t, 31L * t);
         parity.checkAgainstReference(7, 64, t, 37L * t);
+        parity.checkAgainstReference(16, 35, t, 43L * t);
+        parity.checkAgainstReference(5, 35, t, 47L * t);
         parity.checkSplits(9, 35, t, 41L * t);
     }
 
@@ -54,7 +58,9 @@ class F32MatmulTest {
         assertEquals(256, F32Matmul.species(256).vectorBitSize());
         assertEquals(128, F32Matmul.species(128).vectorBitSize());
         assertEquals(128, F32Matmul.species(64).vectorBitSize());
-        assertEquals(4 * F32Matmul.F.length(), F32Matmul.PANEL);
+        int lanes = F32Matmul.F.length();
+        assertEquals(F32Matmul.ROWS == 6 ? 2 * lanes : 4 * lanes, F32Matmul.PANEL);
+        assertEquals(F32Matmul.ROWS == 6, lanes == 8 && !"aarch64".equals(System.getProperty("os.arch")));
     }
 
     @ParameterizedTest
