@@ -321,9 +321,10 @@ public final class F32Matmul implements MatmulKernel {
 
     /**
      * Writes {@link #panel6x2}'s staged outputs to {@code y}: each pair of rows interleaved per token, one long per
-     * token and pair (a partial panel float by float). Written out, not as loops over rows and vectors: as loops,
-     * the kernel ran at 56-72 GFLOPS from one JVM to the next, written out at 76-78 (measured with this code
-     * still inside {@link #panel6x2}).
+     * token and pair (a partial panel float by float). In a method of its own the loops run as fast as the same
+     * code written out (Zen 3, one thread: 71-77 GFLOPS in 9 JVMs of 16, written out 71-76 in 6 of 8; the others
+     * met the spread described in performance.md, session 14); inside {@link #panel6x2} they did not (56-72
+     * against 76-78).
      */
     private static void storeStaged(MemorySegment staging, MemorySegment y, long y0, long yRowBytes, int tokens) {
         if (tokens < PANEL) {
@@ -334,57 +335,18 @@ public final class F32Matmul implements MatmulKernel {
             }
             return;
         }
-        FloatVector even;
-        FloatVector odd;
-        LongVector lo;
-        LongVector hi;
-        even = FloatVector.fromMemorySegment(F, staging, 0 * 4 * LANES, LE);
-        odd = FloatVector.fromMemorySegment(F, staging, 2 * 4 * LANES, LE);
-        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
-        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
-        for (int q = 0; q < LANES / 2; q++) {
-            y.set(PAIR, y0 + (q) * yRowBytes + 0, lo.lane(q));
-            y.set(PAIR, y0 + (LANES / 2 + q) * yRowBytes + 0, hi.lane(q));
-        }
-        even = FloatVector.fromMemorySegment(F, staging, 1 * 4 * LANES, LE);
-        odd = FloatVector.fromMemorySegment(F, staging, 3 * 4 * LANES, LE);
-        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
-        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
-        for (int q = 0; q < LANES / 2; q++) {
-            y.set(PAIR, y0 + (LANES + q) * yRowBytes + 0, lo.lane(q));
-            y.set(PAIR, y0 + (LANES + LANES / 2 + q) * yRowBytes + 0, hi.lane(q));
-        }
-        even = FloatVector.fromMemorySegment(F, staging, 4 * 4 * LANES, LE);
-        odd = FloatVector.fromMemorySegment(F, staging, 6 * 4 * LANES, LE);
-        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
-        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
-        for (int q = 0; q < LANES / 2; q++) {
-            y.set(PAIR, y0 + (q) * yRowBytes + 8, lo.lane(q));
-            y.set(PAIR, y0 + (LANES / 2 + q) * yRowBytes + 8, hi.lane(q));
-        }
-        even = FloatVector.fromMemorySegment(F, staging, 5 * 4 * LANES, LE);
-        odd = FloatVector.fromMemorySegment(F, staging, 7 * 4 * LANES, LE);
-        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
-        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
-        for (int q = 0; q < LANES / 2; q++) {
-            y.set(PAIR, y0 + (LANES + q) * yRowBytes + 8, lo.lane(q));
-            y.set(PAIR, y0 + (LANES + LANES / 2 + q) * yRowBytes + 8, hi.lane(q));
-        }
-        even = FloatVector.fromMemorySegment(F, staging, 8 * 4 * LANES, LE);
-        odd = FloatVector.fromMemorySegment(F, staging, 10 * 4 * LANES, LE);
-        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
-        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
-        for (int q = 0; q < LANES / 2; q++) {
-            y.set(PAIR, y0 + (q) * yRowBytes + 16, lo.lane(q));
-            y.set(PAIR, y0 + (LANES / 2 + q) * yRowBytes + 16, hi.lane(q));
-        }
-        even = FloatVector.fromMemorySegment(F, staging, 9 * 4 * LANES, LE);
-        odd = FloatVector.fromMemorySegment(F, staging, 11 * 4 * LANES, LE);
-        lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
-        hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
-        for (int q = 0; q < LANES / 2; q++) {
-            y.set(PAIR, y0 + (LANES + q) * yRowBytes + 16, lo.lane(q));
-            y.set(PAIR, y0 + (LANES + LANES / 2 + q) * yRowBytes + 16, hi.lane(q));
+        for (int r = 0; r < 6; r += 2) {
+            for (int v = 0; v < 2; v++) {
+                FloatVector even = FloatVector.fromMemorySegment(F, staging, 4L * LANES * (2 * r + v), LE);
+                FloatVector odd = FloatVector.fromMemorySegment(F, staging, 4L * LANES * (2 * r + 2 + v), LE);
+                LongVector lo = even.rearrange(PAIR_LO).blend(odd.rearrange(PAIR_LO), ODD).reinterpretAsLongs();
+                LongVector hi = even.rearrange(PAIR_HI).blend(odd.rearrange(PAIR_HI), ODD).reinterpretAsLongs();
+                long yv = y0 + v * LANES * yRowBytes + 4L * r;
+                for (int q = 0; q < LANES / 2; q++) {
+                    y.set(PAIR, yv + q * yRowBytes, lo.lane(q));
+                    y.set(PAIR, yv + (LANES / 2 + q) * yRowBytes, hi.lane(q));
+                }
+            }
         }
     }
 
