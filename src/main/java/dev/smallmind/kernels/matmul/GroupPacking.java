@@ -2,6 +2,8 @@ package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.tensor.DType;
 
+import jdk.incubator.vector.ShortVector;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -11,8 +13,8 @@ import java.nio.ByteOrder;
 /**
  * The packing shared by {@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul} and
  * {@link Q5_0InterleavedMatmul}: GGUF rows of a type whose 32-element blocks are an fp16 scale and then quant bytes
- * are rearranged, {@value #GROUP} rows at a time, into per
- * block the 16 scales, then one 64-byte chunk per 4 quant bytes, holding each row's 4 bytes at {@code 4r} in the
+ * are rearranged, {@link #GROUP} rows at a time, into per
+ * block the group's scales, then one chunk of {@code 4 * GROUP} bytes per 4 quant bytes, holding each row's 4 bytes at {@code 4r} in the
  * order {@code q[0], q[2], q[1], q[3]}. A group takes the bytes its GGUF rows took.
  *
  * <p>Packing copies a group's rows to the heap in one piece and moves bytes between arrays: through segment
@@ -20,8 +22,13 @@ import java.nio.ByteOrder;
  * 3.7 s, 0.85 s once C2 had compiled them).
  */
 final class GroupPacking {
-    /** Rows interleaved in one group. */
-    static final int GROUP = 16;
+    /**
+     * Rows interleaved in one group: the rows whose int16 lane pairs fill one preferred vector (16 at 512 bits, 8 at
+     * 256), so that a product streams each group once, every cache line of it whole. Groups of 16 at 256 bits were
+     * read as two halves of 8 rows, each pass over the group using half of every 64-byte line: medium Q8_0 decode on
+     * one Zen 3 thread 55-65 tok/s against 72-80 in groups of 8 (docs/performance.md, "Session 15").
+     */
+    static final int GROUP = Math.max(8, ShortVector.SPECIES_PREFERRED.length() / 2);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private GroupPacking() {
@@ -29,7 +36,7 @@ final class GroupPacking {
 
     /**
      * @param type Q4_0 or Q8_0
-     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@link #GROUP} or a block scale is
      *                                  not finite (its byte offset in {@code src} named)
      */
     static void pack(DType type, MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst,

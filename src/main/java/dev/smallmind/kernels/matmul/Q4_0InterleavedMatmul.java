@@ -15,12 +15,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q4_0 weights interleaved at load in groups of {@value #GROUP} rows, times activations rounded through Q8_0
+ * Q4_0 weights interleaved at load in groups of {@link #GROUP} rows, times activations rounded through Q8_0
  * blocks and kept as int16 ({@link Q8_0PairActivations}): the products are formed and summed in int16 lanes, like
  * llama.cpp's repacked Q4_0 kernels, instead of widening every nibble to a float ({@link Q4_0Matmul}).
  *
- * <p>Layout of a group, per block {@code b} (32 columns), 288 bytes as in GGUF: the 16 rows' fp16 scales, then 4
- * chunks of 64 bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quant bytes
+ * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (288 for 16 rows): the
+ * rows' fp16 scales, then 4 chunks of {@code 4 * GROUP} bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quant bytes
  * {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} then carries four nibbles:
  * columns {@code 4c+e}, {@code 4c+e+16}, {@code 4c+e+2} and {@code 4c+e+18} of row {@code r}, and each nibble
  * taken out of the whole vector pairs with one activation pair {@code (a[i], a[i+1])} broadcast to every row. So a
@@ -34,7 +34,7 @@ import java.nio.ByteOrder;
  * from: {@link Q4_0MatmulReference}.
  */
 public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
-    /** Rows interleaved in one group. */
+    /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -87,7 +87,7 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
     /**
      * Rearranges whole groups of GGUF rows into the interleaved layout.
      *
-     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@link #GROUP} or a block scale is
      *                                  not finite (its byte offset in {@code src} named)
      */
     @Override

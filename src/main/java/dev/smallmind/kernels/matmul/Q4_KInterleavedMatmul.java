@@ -14,7 +14,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q4_K weights interleaved at load in groups of {@value #GROUP} rows, times activations quantized to Q8_K and kept
+ * Q4_K weights interleaved at load in groups of {@link #GROUP} rows, times activations quantized to Q8_K and kept
  * as int16 in column order: {@link Q4_0InterleavedMatmul}'s int16 products, one 32-value sub-block at a time,
  * scaled by the sub-block's 6-bit scale and corrected by its 6-bit min as in ggml's {@code vec_dot_q4_K_q8_K}.
  *
@@ -36,7 +36,7 @@ import java.nio.ByteOrder;
  * are one int vector.
  */
 public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
-    /** Rows interleaved in one group. */
+    /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -123,7 +123,7 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     /**
      * Rearranges whole groups of GGUF rows into the interleaved layout.
      *
-     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a super-block's
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@link #GROUP} or a super-block's
      *                                  {@code d} or {@code dmin} is not finite (its byte offset in {@code src} named)
      */
     @Override

@@ -13,20 +13,20 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q5_0 weights interleaved at load in groups of {@value #GROUP} rows, times activations rounded through Q8_0
+ * Q5_0 weights interleaved at load in groups of {@link #GROUP} rows, times activations rounded through Q8_0
  * blocks and kept as int16 ({@link Q8_0PairActivations}): {@link Q4_0InterleavedMatmul}'s int16 products, with each
  * nibble's fifth bit taken from a plane of high bits laid out like a chunk.
  *
- * <p>Layout of a group, per block {@code b} (32 columns), 352 bytes as in GGUF: the 16 rows' fp16 scales; the high
- * bits, 4 bytes per row at {@code 4r}, where int16 lane {@code 2r + e}, bit {@code 4c + n}, is {@code 1 - h} for the
- * column that nibble {@code n} of lane {@code 2r + e} of chunk {@code c} holds; then the 4 chunks of nibbles exactly
- * as {@link Q4_0InterleavedMatmul} lays them out. A quant is {@code nibble - 16 (1 - h)}, in [-16, 15], so 16 products
+ * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (352 for 16 rows): the
+ * rows' fp16 scales; the high bits, 4 bytes per row at {@code 4r}, where int16 lane {@code 2r + e}, bit
+ * {@code 4c + n}, is {@code 1 - h} for the column that nibble {@code n} of lane {@code 2r + e} of chunk {@code c}
+ * holds; then the 4 chunks of nibbles exactly as {@link Q4_0InterleavedMatmul} lays them out. A quant is {@code nibble - 16 (1 - h)}, in [-16, 15], so 16 products
  * with int8 activations sum in int16 (at most 16 x 16 x 127 = 32512) with no correction term. Registered at 512
  * bits only: prefill decodes whole groups through {@link ChunkTranspose}, other ranges a row at a time in scalar
  * code. Scalar twin, over the GGUF rows these are packed from: {@link Q5_0MatmulReference}.
  */
 public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
-    /** Rows interleaved in one group. */
+    /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -84,7 +84,7 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     /**
      * Rearranges whole groups of GGUF rows into the interleaved layout.
      *
-     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@link #GROUP} or a block scale is
      *                                  not finite (its byte offset in {@code src} named)
      */
     @Override

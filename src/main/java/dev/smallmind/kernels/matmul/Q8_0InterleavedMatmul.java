@@ -15,13 +15,13 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q8_0 weights interleaved at load in groups of {@value #GROUP} rows, times activations rounded through Q8_0
+ * Q8_0 weights interleaved at load in groups of {@link #GROUP} rows, times activations rounded through Q8_0
  * blocks and kept as int16 ({@link Q8_0PairActivations}): two products at a time are formed and summed in int16
  * lanes and then widened, instead of converting every weight byte to a float ({@link Q8_0Matmul}), which costs
  * three vector operations per 16 weights where this costs about one per 6.
  *
- * <p>Layout of a group, per block {@code b} (32 columns), 544 bytes as in GGUF: the 16 rows' fp16 scales, then 8
- * chunks of 64 bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quants
+ * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (544 for 16 rows): the
+ * rows' fp16 scales, then 8 chunks of {@code 4 * GROUP} bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quants
  * {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} carries columns {@code 4c+e}
  * (low byte) and {@code 4c+2+e} (high byte) of row {@code r}: each byte taken out of the whole vector pairs with
  * one activation pair broadcast to every row, the two products of a lane sum in int16 (at most 2 x 128 x 127 =
@@ -33,7 +33,7 @@ import java.nio.ByteOrder;
  * {@link Q8_0MatmulReference}.
  */
 public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
-    /** Rows interleaved in one group. */
+    /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -85,7 +85,7 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
     /**
      * Rearranges whole groups of GGUF rows into the interleaved layout.
      *
-     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@value #GROUP} or a block scale is
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@link #GROUP} or a block scale is
      *                                  not finite (its byte offset in {@code src} named)
      */
     @Override

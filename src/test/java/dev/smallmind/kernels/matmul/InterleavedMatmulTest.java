@@ -25,7 +25,7 @@ class InterleavedMatmulTest {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final float SENTINEL = -12345.5f;
-    private static final int GROUP = 16;
+    private static final int GROUP = Q8_0InterleavedMatmul.GROUP;
 
     /** The interleaved kernels, one per weight type. */
     enum Kernel {
@@ -189,8 +189,8 @@ class InterleavedMatmulTest {
             InterleavedWeights packing = (InterleavedWeights) kernel;
             MemorySegment dst = arena.allocate(gguf.byteSize(), 64);
             IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
-                    () -> packing.pack(gguf, 0, k, GROUP + 8, dst, 0));
-            assertTrue(partial.getMessage().contains((GROUP + 8) + " rows"), partial.getMessage());
+                    () -> packing.pack(gguf, 0, k, GROUP + GROUP / 2, dst, 0));
+            assertTrue(partial.getMessage().contains((GROUP + GROUP / 2) + " rows"), partial.getMessage());
             long badBlock = kind.type.rowBytes(k) * (GROUP + 3) + kind.type.blockBytes();
             gguf.set(SHORT, badBlock, Float.floatToFloat16(Float.NaN));
             IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,

@@ -172,8 +172,8 @@ class Q4_KInterleavedMatmulTest {
             MemorySegment gguf = KQuantTestData.weights(arena, TYPE, 2 * GROUP, k, 0, 5);
             MemorySegment dst = arena.allocate(gguf.byteSize(), 64);
             IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
-                    () -> kernel.pack(gguf, 0, k, GROUP + 8, dst, 0));
-            assertTrue(partial.getMessage().contains((GROUP + 8) + " rows"), partial.getMessage());
+                    () -> kernel.pack(gguf, 0, k, GROUP + GROUP / 2, dst, 0));
+            assertTrue(partial.getMessage().contains((GROUP + GROUP / 2) + " rows"), partial.getMessage());
             long block = TYPE.rowBytes(k) * (GROUP + 3) + TYPE.blockBytes();
             gguf.set(SHORT, block + 2, Float.floatToFloat16(Float.POSITIVE_INFINITY));
             IllegalArgumentException dmin = assertThrows(IllegalArgumentException.class,
