@@ -13,9 +13,9 @@ import java.nio.ByteOrder;
 /**
  * The packing shared by {@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul} and
  * {@link Q5_0InterleavedMatmul}: GGUF rows of a type whose 32-element blocks are an fp16 scale and then quant bytes
- * are rearranged, {@link #GROUP} rows at a time, into per
- * block the group's scales, then one chunk of {@code 4 * GROUP} bytes per 4 quant bytes, holding each row's 4 bytes at {@code 4r} in the
- * order {@code q[0], q[2], q[1], q[3]}. A group takes the bytes its GGUF rows took.
+ * are rearranged, {@link #GROUP} rows at a time, into per block the group's scales, then one chunk of
+ * {@code 4 * GROUP} bytes per 4 quant bytes, holding each row's 4 bytes at {@code 4r} in the order
+ * {@code q[0], q[2], q[1], q[3]}. A group takes the bytes its GGUF rows took.
  *
  * <p>Packing copies a group's rows to the heap in one piece and moves bytes between arrays: through segment
  * accessors the loops ran interpreted and C1-compiled for most of a model's load (a large Q8_0 model packed in
@@ -26,7 +26,8 @@ final class GroupPacking {
      * Rows interleaved in one group: the rows whose int16 lane pairs fill one preferred vector (16 at 512 bits, 8 at
      * 256), so that a product streams each group once, every cache line of it whole. Groups of 16 at 256 bits were
      * read as two halves of 8 rows, each pass over the group using half of every 64-byte line: medium Q8_0 decode on
-     * one Zen 3 thread 55-65 tok/s against 72-80 in groups of 8 (docs/performance.md, "Session 15").
+     * one Zen 3 thread 49-65 tok/s (mean 56) against 56-77 (mean 67) in groups of 8 (docs/performance.md, "Session
+     * 15").
      */
     static final int GROUP = Math.max(8, ShortVector.SPECIES_PREFERRED.length() / 2);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);

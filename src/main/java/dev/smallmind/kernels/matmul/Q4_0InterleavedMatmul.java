@@ -19,14 +19,14 @@ import java.nio.ByteOrder;
  * blocks and kept as int16 ({@link Q8_0PairActivations}): the products are formed and summed in int16 lanes, like
  * llama.cpp's repacked Q4_0 kernels, instead of widening every nibble to a float ({@link Q4_0Matmul}).
  *
- * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (288 for 16 rows): the
- * rows' fp16 scales, then 4 chunks of {@code 4 * GROUP} bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quant bytes
- * {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} then carries four nibbles:
- * columns {@code 4c+e}, {@code 4c+e+16}, {@code 4c+e+2} and {@code 4c+e+18} of row {@code r}, and each nibble
- * taken out of the whole vector pairs with one activation pair {@code (a[i], a[i+1])} broadcast to every row. So a
- * vector of 2 x (lanes / 2) products belongs to lanes / 2 rows, 16 such products per lane sum in int16 (at most 16
- * x 15 x 127 = 30480), the two halves of each int32 lane give a row's block sum, and a group's results come out as
- * one float vector per lanes / 2 rows, no reduction across lanes. The group is one sequential stream of memory.
+ * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (288 for 16 rows): the rows'
+ * fp16 scales, then 4 chunks of {@code 4 * GROUP} bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r},
+ * the row's quant bytes {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} then carries
+ * four nibbles: columns {@code 4c+e}, {@code 4c+e+16}, {@code 4c+e+2} and {@code 4c+e+18} of row {@code r}, and each
+ * nibble taken out of the whole vector pairs with one activation pair {@code (a[i], a[i+1])} broadcast to every row. So
+ * a vector of 2 x (lanes / 2) products belongs to lanes / 2 rows, 16 such products per lane sum in int16 (at most 16 x
+ * 15 x 127 = 30480), the two halves of each int32 lane give a row's block sum, and a group's results come out as one
+ * float vector per lanes / 2 rows, no reduction across lanes. The group is one sequential stream of memory.
  *
  * <p>The nibbles stay unsigned (0..15): {@code sum (q - 8) a = sum q a - 8 sum a}, the second term prepared once per
  * activation block. The block sums are exact integers, so a row's result is {@code sum_b d_b * da_b * s_b} as in

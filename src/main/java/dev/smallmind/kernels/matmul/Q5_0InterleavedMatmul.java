@@ -20,8 +20,9 @@ import java.nio.ByteOrder;
  * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (352 for 16 rows): the
  * rows' fp16 scales; the high bits, 4 bytes per row at {@code 4r}, where int16 lane {@code 2r + e}, bit
  * {@code 4c + n}, is {@code 1 - h} for the column that nibble {@code n} of lane {@code 2r + e} of chunk {@code c}
- * holds; then the 4 chunks of nibbles exactly as {@link Q4_0InterleavedMatmul} lays them out. A quant is {@code nibble - 16 (1 - h)}, in [-16, 15], so 16 products
- * with int8 activations sum in int16 (at most 16 x 16 x 127 = 32512) with no correction term. Registered at 512
+ * holds; then the 4 chunks of nibbles exactly as {@link Q4_0InterleavedMatmul} lays them out. A quant is
+ * {@code nibble - 16 (1 - h)}, in [-16, 15], so 16 products with int8 activations sum in int16 (at most 16 x 16 x
+ * 127 = 32512) with no correction term. Registered at 512
  * bits only: prefill decodes whole groups through {@link ChunkTranspose}, other ranges a row at a time in scalar
  * code. Scalar twin, over the GGUF rows these are packed from: {@link Q5_0MatmulReference}.
  */

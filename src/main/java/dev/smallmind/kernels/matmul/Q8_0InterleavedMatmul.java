@@ -20,13 +20,13 @@ import java.nio.ByteOrder;
  * lanes and then widened, instead of converting every weight byte to a float ({@link Q8_0Matmul}), which costs
  * three vector operations per 16 weights where this costs about one per 6.
  *
- * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (544 for 16 rows): the
- * rows' fp16 scales, then 8 chunks of {@code 4 * GROUP} bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r}, the row's quants
- * {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} carries columns {@code 4c+e}
- * (low byte) and {@code 4c+2+e} (high byte) of row {@code r}: each byte taken out of the whole vector pairs with
- * one activation pair broadcast to every row, the two products of a lane sum in int16 (at most 2 x 128 x 127 =
- * 32512), and the two halves of each int32 lane, widened, add up into the row's block sum. A group's results come
- * out as one float vector per lanes / 2 rows, no reduction across lanes; the group is one sequential stream.
+ * <p>Layout of a group, per block {@code b} (32 columns), the bytes its GGUF blocks take (544 for 16 rows): the rows'
+ * fp16 scales, then 8 chunks of {@code 4 * GROUP} bytes; chunk {@code c} holds, for row {@code r} at byte {@code 4r},
+ * the row's quants {@code q[4c], q[4c+2], q[4c+1], q[4c+3]}. Read as int16 lanes, lane {@code 2r + e} carries columns
+ * {@code 4c+e} (low byte) and {@code 4c+2+e} (high byte) of row {@code r}: each byte taken out of the whole vector
+ * pairs with one activation pair broadcast to every row, the two products of a lane sum in int16 (at most 2 x 128 x 127
+ * = 32512), and the two halves of each int32 lane, widened, add up into the row's block sum. A group's results come out
+ * as one float vector per lanes / 2 rows, no reduction across lanes; the group is one sequential stream.
  *
  * <p>The block sums are exact integers, so a row's result is {@code sum_b d_b * da_b * s_b} as in ggml's
  * {@code vec_dot_q8_0_q8_0}, accumulated with FMAs. Scalar twin, over the GGUF rows these are packed from:
