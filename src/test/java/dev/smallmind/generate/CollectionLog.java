@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The collections the JVM reports while it is open, each with its collector, its cause and the heap pools it
- * emptied, so that a zero-GC test that fails says why ("Allocation Failure" with eden full, "Metadata GC
+ * The collections the JVM reports while it is open, each with its collector, its cause and every heap pool's use
+ * before it, so that a zero-GC test that fails says why ("Allocation Failure" with eden full, "Metadata GC
  * Threshold", ...). Notifications arrive on the JVM's notification thread, shortly after each collection.
  */
 final class CollectionLog implements NotificationListener, AutoCloseable {
