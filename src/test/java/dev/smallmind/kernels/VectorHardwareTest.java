@@ -20,8 +20,8 @@ class VectorHardwareTest {
     }
 
     /**
-     * An x86 JVM limited to AVX2 (as on a CPU without AVX-512) has every kernel and no warning; the interleaved Q5_0
-     * and Q4_K kernels are 512-bit only.
+     * An x86 JVM limited to AVX2 (as on a CPU without AVX-512) has every kernel, the interleaved ones included, and no
+     * warning.
      */
     @Test
     void anAvx2JvmRunsEveryKernel() throws IOException, InterruptedException {
@@ -30,8 +30,8 @@ class VectorHardwareTest {
         assertTrue(text.contains("no shortfall") && text.contains("Q4_0") && text.contains("Q6_K")
                 && text.contains("Q4_0 projections: Q4_0InterleavedMatmul")
                 && text.contains("Q8_0 projections: Q8_0InterleavedMatmul")
-                && text.contains("Q5_0 projections: Q5_0Matmul")
-                && text.contains("Q4_K projections: Q4_KMatmul"), text);
+                && text.contains("Q5_0 projections: Q5_0InterleavedMatmul")
+                && text.contains("Q4_K projections: Q4_KInterleavedMatmul"), text);
     }
 
     /**
@@ -45,10 +45,8 @@ class VectorHardwareTest {
         assertTrue(VectorHardware.exactVectorTyping(), "the tests run with -XX:TypeProfileLevel=0");
         assertEquals("Q4_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q4_0).getClass().getSimpleName());
         assertEquals("Q8_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q8_0).getClass().getSimpleName());
-        assertEquals(VectorHardware.preferredBits() == 512 ? "Q5_0InterleavedMatmul" : "Q5_0Matmul",
-                MatmulKernels.forProjection(DType.Q5_0).getClass().getSimpleName());
-        assertEquals(VectorHardware.preferredBits() == 512 ? "Q4_KInterleavedMatmul" : "Q4_KMatmul",
-                MatmulKernels.forProjection(DType.Q4_K).getClass().getSimpleName());
+        assertEquals("Q5_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q5_0).getClass().getSimpleName());
+        assertEquals("Q4_KInterleavedMatmul", MatmulKernels.forProjection(DType.Q4_K).getClass().getSimpleName());
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:TypeProfileLevel=111"), List.of(), 60);
         assertTrue(text.contains("Q4_0 projections: Q4_0Matmul") && text.contains("Q8_0 projections: Q8_0Matmul")
                 && text.contains("Q4_K projections: Q4_KMatmul"), text);

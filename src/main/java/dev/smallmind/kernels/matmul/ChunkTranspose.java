@@ -4,18 +4,27 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Index vectors that turn four chunks of a 16-row interleaved group (one int per row in each, as
+ * Index vectors that turn four chunks of an interleaved group (one int per row in each, as
  * {@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul}, {@link Q5_0InterleavedMatmul} and
- * {@link Q4_KInterleavedMatmul} lay them out) back into rows, at 512 bits:
- * {@code PAIRS.selectFrom(c0, c1)} pairs the chunks' ints of rows 0-7 ({@code c0[r], c1[r]}; indexes plus 8: rows
- * 8-15), {@code QUADS.selectFrom(pairs01, pairs23)} makes rows 0-3 of four ints each ({@code c0[r], c1[r], c2[r],
- * c3[r]}; plus 8: rows 4-7), and {@code SPREAD.selectFrom(quads)} repeats row 0's four ints over 16 lanes (plus
- * {@code 4n}: row n), one lane per byte of them. Offsets are added to the indexes rather than kept as more
- * constants, so that the decoding loops stay loops: written out, they outgrew C1's register allocator.
+ * {@link Q4_KInterleavedMatmul} lay them out) back into rows, at 256 or 512 bits, where a group has one row per int
+ * lane ({@code L} lanes, {@code L} rows):
+ * {@code PAIRS.selectFrom(c0, c1)} pairs the chunks' ints of the first {@code L / 2} rows ({@code c0[r], c1[r]};
+ * indexes plus {@link #HALF}: the other rows), {@code QUADS.selectFrom(pairs01, pairs23)} makes {@link #QUAD_ROWS}
+ * rows of four ints each ({@code c0[r], c1[r], c2[r], c3[r]}; plus {@link #HALF}: the next {@code QUAD_ROWS} rows of
+ * the pairs), and {@code SPREAD.selectFrom(quads)} repeats the first {@code L / 4} of row 0's four ints over the
+ * lanes (plus {@code 4n}: row {@code n}; plus {@code L / 4}: the rest at 256 bits, {@link #SPANS}), one lane per byte
+ * of them. Offsets are added to the indexes rather than kept as more constants, so that the decoding loops stay
+ * loops: written out, they outgrew C1's register allocator.
  */
 final class ChunkTranspose {
-    /** The species these indexes are for: 16 int lanes, one per row of a group. */
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    /** The species these indexes are for: the preferred one, one int lane per row of a group. */
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** Rows of a group that one quads vector holds, four ints each: 4 at 512 bits, 2 at 256. */
+    static final int QUAD_ROWS = I.length() / 4;
+    /** Spread vectors per row of a quads vector: its four ints over {@code L} lanes, 4 bytes an int. */
+    static final int SPANS = 4 / Math.max(1, QUAD_ROWS);
+    /** What {@link #PAIRS} and {@link #QUADS} are offset by to take the second half of their sources' rows. */
+    static final int HALF = I.length() / 2;
     static final IntVector PAIRS = IntVector.fromArray(I, interleaving(2), 0);
     static final IntVector QUADS = IntVector.fromArray(I, interleaving(4), 0);
     static final IntVector SPREAD = IntVector.fromArray(I, spreading(), 0);
@@ -30,9 +39,12 @@ final class ChunkTranspose {
     private ChunkTranspose() {
     }
 
-    /** @return whether this JVM's preferred int vectors are the 512-bit ones the indexes are for */
+    /**
+     * @return whether this JVM's preferred int vectors are ones the indexes are for: 256 or 512 bits, one lane per
+     *         row of a group
+     */
     static boolean preferred() {
-        return IntVector.SPECIES_PREFERRED.length() == I.length();
+        return (I.length() == 8 || I.length() == 16) && I.length() == GroupPacking.GROUP;
     }
 
     /** Runs of {@code width / 2} lanes from each of two sources in turn (a two-vector select's indexes). */

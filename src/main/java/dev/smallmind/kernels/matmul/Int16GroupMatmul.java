@@ -35,8 +35,8 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
     }
 
     /**
-     * Whole groups at 512 bits go through {@link #decodeGroups}, which transposes a group's chunks back into rows
-     * ({@link ChunkTranspose}); other ranges and widths a row at a time through {@link #decodeGroupRow}.
+     * Whole groups at 256 and 512 bits go through {@link #decodeGroups}, which transposes a group's chunks back into
+     * rows ({@link ChunkTranspose}); other ranges and widths a row at a time through {@link #decodeGroupRow}.
      */
     @Override
     public final void decodeRows(MemorySegment w, long wOffset, int k, int rowFrom, int rowTo, MemorySegment dst,
@@ -54,7 +54,7 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
     }
 
     /**
-     * Groups {@code [groupFrom, groupTo)} into rows of {@code k} floats from {@code dstOffset}, at 512 bits.
+     * Groups {@code [groupFrom, groupTo)} into rows of {@code k} floats from {@code dstOffset}, at 256 or 512 bits.
      *
      * @param wOffset byte offset of group 0
      */

@@ -123,9 +123,10 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
     }
 
     /**
-     * Groups {@code [groupFrom, groupTo)} at 512 bits: a block's four chunks are transposed back into rows by
-     * two-vector permutes ({@link ChunkTranspose}), and each row's 16 bytes spread over 16 lanes give its low and
-     * its high nibbles by per-lane shifts. Loops rather than written out, as in {@code Q8_0InterleavedMatmul}.
+     * Groups {@code [groupFrom, groupTo)}: a block's four chunks are transposed back into rows by two-vector
+     * permutes ({@link ChunkTranspose}), and each row's 16 bytes, spread over the lanes (in two spans at 256 bits),
+     * give its low and its high nibbles by per-lane shifts. Loops rather than written out, as in
+     * {@code Q8_0InterleavedMatmul}.
      */
     @Override
     void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
@@ -144,26 +145,29 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
                 IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
                 IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
                 long db = out + (long) b * QK * Float.BYTES;
-                for (int quarter = 0; quarter < 4; quarter++) {
+                for (int quad = 0; quad < 4; quad++) {
                     IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
-                            IntVector.broadcast(I, 8 * (quarter >> 1)));
+                            IntVector.broadcast(I, ChunkTranspose.HALF * (quad >> 1)));
                     IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
-                                    IntVector.broadcast(I, 8 * (quarter & 1)))
+                                    IntVector.broadcast(I, ChunkTranspose.HALF * (quad & 1)))
                             .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
-                    for (int part = 0; part < 4; part++) {
-                        int r = 4 * quarter + part;
-                        IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
-                                IntVector.broadcast(I, 4 * part)).selectFrom(quads);
+                    for (int part = 0; part < ChunkTranspose.QUAD_ROWS; part++) {
+                        int r = ChunkTranspose.QUAD_ROWS * quad + part;
                         FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
-                        long dr = db + r * rowFloats;
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
-                                .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
-                                .convert(VectorOperators.I2F, 0))
-                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
-                                .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
-                                .convert(VectorOperators.I2F, 0))
-                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                        for (int span = 0; span < ChunkTranspose.SPANS; span++) {
+                            IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                    IntVector.broadcast(I, 4 * part + ChunkTranspose.QUAD_ROWS * span)).selectFrom(quads);
+                            long dr = db + r * rowFloats + (long) span * F.length() * Float.BYTES;
+                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
+                                    .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
+                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
+                                    .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL, d)
+                                    .intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                        }
                     }
                 }
             }

@@ -31,9 +31,9 @@ import java.nio.ByteOrder;
  * <p>Per sub-block the 16 nibble products of an int16 lane sum to at most 16 x 15 x 127 = 30480; a row's sum
  * {@code s} (at most 32 x 15 x 127) times its scale (at most 63), and per super-block the sum of its mins times the
  * activations' sub-block sums (at most 8 x 63 x 32 x 127), are exact in int32 and below 2^24, so exact as floats;
- * each is added into the output with a fused multiply-add by {@code ad * d} or {@code -ad * dmin}. Results differ from {@link Q4_KMatmulReference},
- * which rounds once per super-block, only by float summation order. Registered at 512 bits, where a group's rows
- * are one int vector.
+ * each is added into the output with a fused multiply-add by {@code ad * d} or {@code -ad * dmin}. Results differ
+ * from {@link Q4_KMatmulReference}, which rounds once per super-block, only by float summation order. Registered at
+ * 256 and 512 bits, where a group's rows are one int vector.
  */
 public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
@@ -44,11 +44,10 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     /** The fp16 {@code d} or {@code dmin} of the group's rows. */
     private static final VectorSpecies<Short> HALVES =
             VectorSpecies.of(short.class, VectorShape.forBitSize(GROUP * 16));
-    // Shift counts and masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types").
+    // Masks and int shift counts as vectors rather than scalar operands (docs/architecture.md, "Speculative types");
+    // the int16 shifts take constant counts, one instruction each on AVX2, which has no int16 shift by a vector of
+    // counts (AVX-512 has).
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
-    private static final ShortVector FOUR = ShortVector.broadcast(S, (short) 4);
-    private static final ShortVector EIGHT = ShortVector.broadcast(S, (short) 8);
-    private static final ShortVector TWELVE = ShortVector.broadcast(S, (short) 12);
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
@@ -92,8 +91,8 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     private static final boolean SUPPORTED = ChunkTranspose.preferred() && S.length() == 2 * GROUP;
 
     /**
-     * @return whether this JVM's vectors suit the kernel: 512 bits, one int lane per row of a group, else models
-     *         run {@link Q4_KMatmul}
+     * @return whether this JVM's vectors suit the kernel: 256 or 512 bits, one int lane per row of a group, else
+     *         models run {@link Q4_KMatmul}
      */
     public static boolean supported() {
         return SUPPORTED;
@@ -250,29 +249,32 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
                     IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
                     IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
                     long db = out + ((long) b * QK_K + (long) s * QK) * Float.BYTES;
-                    for (int quarter = 0; quarter < 4; quarter++) {
+                    for (int quad = 0; quad < 4; quad++) {
                         IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
-                                IntVector.broadcast(I, 8 * (quarter >> 1)));
+                                IntVector.broadcast(I, ChunkTranspose.HALF * (quad >> 1)));
                         IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
-                                        IntVector.broadcast(I, 8 * (quarter & 1)))
+                                        IntVector.broadcast(I, ChunkTranspose.HALF * (quad & 1)))
                                 .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
-                        for (int part = 0; part < 4; part++) {
-                            int r = 4 * quarter + part;
-                            IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
-                                    IntVector.broadcast(I, 4 * part)).selectFrom(quads);
+                        for (int part = 0; part < ChunkTranspose.QUAD_ROWS; part++) {
+                            int r = ChunkTranspose.QUAD_ROWS * quad + part;
                             FloatVector scale = FloatVector.broadcast(F, rowScale(w, wb, r, s));
                             FloatVector min = FloatVector.broadcast(F, rowMin(w, wb, r, s));
-                            long dr = db + r * rowFloats;
-                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
-                                    .lanewise(VectorOperators.AND, NIBBLE_INT)
-                                    .convert(VectorOperators.I2F, 0))
-                                    .lanewise(VectorOperators.MUL, scale).lanewise(VectorOperators.SUB, min)
-                                    .intoMemorySegment(dst, dr, LE);
-                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
-                                    .lanewise(VectorOperators.AND, NIBBLE_INT)
-                                    .convert(VectorOperators.I2F, 0))
-                                    .lanewise(VectorOperators.MUL, scale).lanewise(VectorOperators.SUB, min)
-                                    .intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                            for (int span = 0; span < ChunkTranspose.SPANS; span++) {
+                                IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                        IntVector.broadcast(I, 4 * part + ChunkTranspose.QUAD_ROWS * span))
+                                        .selectFrom(quads);
+                                long dr = db + r * rowFloats + (long) span * F.length() * Float.BYTES;
+                                ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
+                                        .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                        .convert(VectorOperators.I2F, 0))
+                                        .lanewise(VectorOperators.MUL, scale).lanewise(VectorOperators.SUB, min)
+                                        .intoMemorySegment(dst, dr, LE);
+                                ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
+                                        .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                        .convert(VectorOperators.I2F, 0))
+                                        .lanewise(VectorOperators.MUL, scale).lanewise(VectorOperators.SUB, min)
+                                        .intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                            }
                         }
                     }
                 }
@@ -288,8 +290,8 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k, MemorySegment y,
                  long yo) {
         if (!SUPPORTED) {
-            throw new UnsupportedOperationException("the interleaved Q4_K product needs 512-bit vectors; this JVM's "
-                    + "are " + S.vectorBitSize() + " bits (models run Q4_KMatmul here)");
+            throw new UnsupportedOperationException("the interleaved Q4_K product needs 256- or 512-bit vectors; this "
+                    + "JVM's are " + S.vectorBitSize() + " bits (models run Q4_KMatmul here)");
         }
         dot(w, scales, nb, SUB_BLOCKS, act, ar, y, yo);
         subtractMins(w, scales, nb, act, ar, y, yo);
@@ -325,38 +327,38 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
                 ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
                 ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
                         (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
                 v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
                 sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
                 v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
                 sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
                 v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
                 sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, TWELVE)
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
                         .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
                 IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
                 IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)

@@ -22,9 +22,8 @@ import java.nio.ByteOrder;
  * {@code 4c + n}, is {@code 1 - h} for the column that nibble {@code n} of lane {@code 2r + e} of chunk {@code c}
  * holds; then the 4 chunks of nibbles exactly as {@link Q4_0InterleavedMatmul} lays them out. A quant is
  * {@code nibble - 16 (1 - h)}, in [-16, 15], so 16 products with int8 activations sum in int16 (at most 16 x 16 x
- * 127 = 32512) with no correction term. Registered at 512
- * bits only: prefill decodes whole groups through {@link ChunkTranspose}, other ranges a row at a time in scalar
- * code. Scalar twin, over the GGUF rows these are packed from: {@link Q5_0MatmulReference}.
+ * 127 = 32512) with no correction term. Registered at 256 and 512 bits, where a group's rows are one int vector:
+ * prefill decodes whole groups through {@link ChunkTranspose}, other ranges a row at a time in scalar code. Scalar twin, over the GGUF rows these are packed from: {@link Q5_0MatmulReference}.
  */
 public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
@@ -70,8 +69,8 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
-     * @return whether this JVM's vectors suit the kernel: 512 bits, one int lane per row of a group (prefill's
-     *         group decoding), else models run {@link Q5_0Matmul}
+     * @return whether this JVM's vectors suit the kernel: 256 or 512 bits, one int lane per row of a group
+     *         (prefill's group decoding), else models run {@link Q5_0Matmul}
      */
     public static boolean supported() {
         return ChunkTranspose.preferred() && S.length() == 2 * GROUP;
@@ -162,7 +161,8 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     /**
      * Groups {@code [groupFrom, groupTo)}: a block's four chunks are transposed back into rows by two-vector
      * permutes ({@link ChunkTranspose}) and each row's nibbles come out by per-lane shifts, as in
-     * {@code Q4_0InterleavedMatmul}; its high bits by per-lane shifts of its plane int.
+     * {@code Q4_0InterleavedMatmul}; its high bits by per-lane shifts of its plane int (whose bits for columns 8-15
+     * are those for 0-7 moved up by 8, so the second span at 256 bits shifts the plane down first).
      */
     @Override
     void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
@@ -181,31 +181,34 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
                 IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
                 IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
                 long db = out + (long) b * QK * Float.BYTES;
-                for (int quarter = 0; quarter < 4; quarter++) {
+                for (int quad = 0; quad < 4; quad++) {
                     IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
-                            IntVector.broadcast(I, 8 * (quarter >> 1)));
+                            IntVector.broadcast(I, ChunkTranspose.HALF * (quad >> 1)));
                     IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
-                                    IntVector.broadcast(I, 8 * (quarter & 1)))
+                                    IntVector.broadcast(I, ChunkTranspose.HALF * (quad & 1)))
                             .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
-                    for (int part = 0; part < 4; part++) {
-                        int r = 4 * quarter + part;
-                        IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
-                                IntVector.broadcast(I, 4 * part)).selectFrom(quads);
-                        IntVector plane = IntVector.broadcast(I, w.get(INT, wb + SCALE_BYTES + 4L * r));
+                    for (int part = 0; part < ChunkTranspose.QUAD_ROWS; part++) {
+                        int r = ChunkTranspose.QUAD_ROWS * quad + part;
+                        int planeBits = w.get(INT, wb + SCALE_BYTES + 4L * r);
                         FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
-                        long dr = db + r * rowFloats;
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
-                                .lanewise(VectorOperators.AND, NIBBLE_INT)
-                                .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, LOW_FIFTH_SHIFT)
-                                        .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
-                                .convert(VectorOperators.I2F, 0))
-                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
-                        ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
-                                .lanewise(VectorOperators.AND, NIBBLE_INT)
-                                .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, HIGH_FIFTH_SHIFT)
-                                        .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
-                                .convert(VectorOperators.I2F, 0))
-                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                        for (int span = 0; span < ChunkTranspose.SPANS; span++) {
+                            IntVector row = ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                    IntVector.broadcast(I, 4 * part + ChunkTranspose.QUAD_ROWS * span)).selectFrom(quads);
+                            IntVector plane = IntVector.broadcast(I, planeBits >>> (8 * span));
+                            long dr = db + r * rowFloats + (long) span * F.length() * Float.BYTES;
+                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.LOW_NIBBLE_SHIFT)
+                                    .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                    .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, LOW_FIFTH_SHIFT)
+                                            .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr, LE);
+                            ((FloatVector) row.lanewise(VectorOperators.LSHR, ChunkTranspose.HIGH_NIBBLE_SHIFT)
+                                    .lanewise(VectorOperators.AND, NIBBLE_INT)
+                                    .lanewise(VectorOperators.SUB, plane.lanewise(VectorOperators.LSHR, HIGH_FIFTH_SHIFT)
+                                            .lanewise(VectorOperators.AND, BIT_INT).lanewise(VectorOperators.LSHL, FOUR_INT))
+                                    .convert(VectorOperators.I2F, 0))
+                                    .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, dr + HALF * Float.BYTES, LE);
+                        }
                     }
                 }
             }

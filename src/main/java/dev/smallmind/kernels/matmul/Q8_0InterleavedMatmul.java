@@ -125,11 +125,11 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
     }
 
     /**
-     * Groups {@code [groupFrom, groupTo)} at 512 bits (one int lane per row of a chunk): four chunks, 16 columns
-     * of the 16 rows, are transposed back into rows by two-vector permutes ({@link ChunkTranspose}), instead of
-     * gathering each row's pieces one by one. The quarters and rows stay loops: written out, the method outgrew
-     * C1's register allocator ("out of virtual registers"), and in one JVM in two it then ran C1's boxing code for
-     * good (prefill ten times slower).
+     * Groups {@code [groupFrom, groupTo)} (one int lane per row of a chunk): four chunks, 16 columns of the group's
+     * rows, are transposed back into rows by two-vector permutes ({@link ChunkTranspose}), instead of gathering each
+     * row's pieces one by one; a row's 16 bytes then spread over the lanes (in two spans at 256 bits). The quads,
+     * rows and spans stay loops: written out, the method outgrew C1's register allocator ("out of virtual
+     * registers"), and in one JVM in two it then ran C1's boxing code for good (prefill ten times slower).
      */
     @Override
     void decodeGroups(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
@@ -149,19 +149,26 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
                     IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
                     IntVector c3 = IntVector.fromMemorySegment(I, w, qc + 3 * CHUNK_BYTES, LE);
                     long db = out + ((long) b * QK + 16L * h) * Float.BYTES;
-                    for (int quarter = 0; quarter < 4; quarter++) {
-                        IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter >> 1)));
-                        IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 8 * (quarter & 1)))
+                    for (int quad = 0; quad < 4; quad++) {
+                        IntVector pairs = ChunkTranspose.PAIRS.lanewise(VectorOperators.ADD,
+                                IntVector.broadcast(I, ChunkTranspose.HALF * (quad >> 1)));
+                        IntVector quads = ChunkTranspose.QUADS.lanewise(VectorOperators.ADD,
+                                        IntVector.broadcast(I, ChunkTranspose.HALF * (quad & 1)))
                                 .selectFrom(pairs.selectFrom(c0, c1), pairs.selectFrom(c2, c3));
-                        for (int part = 0; part < 4; part++) {
-                            int r = 4 * quarter + part;
-                            ((FloatVector) ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD, IntVector.broadcast(I, 4 * part))
-                                    .selectFrom(quads)
-                                    .lanewise(VectorOperators.LSHL, BYTE_TO_TOP).lanewise(VectorOperators.ASHR, TWENTY_FOUR)
-                                    .convert(VectorOperators.I2F, 0))
-                                    .lanewise(VectorOperators.MUL,
-                                            FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r))))
-                                    .intoMemorySegment(dst, db + r * rowFloats, LE);
+                        for (int part = 0; part < ChunkTranspose.QUAD_ROWS; part++) {
+                            int r = ChunkTranspose.QUAD_ROWS * quad + part;
+                            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, wb + 2L * r)));
+                            for (int span = 0; span < ChunkTranspose.SPANS; span++) {
+                                ((FloatVector) ChunkTranspose.SPREAD.lanewise(VectorOperators.ADD,
+                                                IntVector.broadcast(I, 4 * part + ChunkTranspose.QUAD_ROWS * span))
+                                        .selectFrom(quads)
+                                        .lanewise(VectorOperators.LSHL, BYTE_TO_TOP)
+                                        .lanewise(VectorOperators.ASHR, TWENTY_FOUR)
+                                        .convert(VectorOperators.I2F, 0))
+                                        .lanewise(VectorOperators.MUL, d)
+                                        .intoMemorySegment(dst, db + r * rowFloats
+                                                + (long) span * F.length() * Float.BYTES, LE);
+                            }
                         }
                     }
                 }

@@ -32,7 +32,7 @@ class Q4_KInterleavedMatmulTest {
     private final MatmulKernel reference = new Q4_KMatmulReference();
 
     private static void assumeProducts() {
-        assumeTrue(Q4_KInterleavedMatmul.supported(), "the interleaved Q4_K product needs 512-bit vectors; this JVM's"
+        assumeTrue(Q4_KInterleavedMatmul.supported(), "the interleaved Q4_K product needs 256- or 512-bit vectors; this JVM's"
                 + " are " + jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() + " bits");
     }
 
