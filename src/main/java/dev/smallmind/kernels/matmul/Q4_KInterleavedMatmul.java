@@ -18,15 +18,19 @@ import java.nio.ByteOrder;
  * as int16 in column order: {@link Q4_0InterleavedMatmul}'s int16 products, one 32-value sub-block at a time,
  * scaled by the sub-block's 6-bit scale and corrected by its 6-bit min as in ggml's {@code vec_dot_q4_K_q8_K}.
  *
- * <p>Layout of a group, per super-block (256 columns), 2304 bytes as in GGUF: the 16 rows' fp16 {@code d} (32
- * bytes), their fp16 {@code dmin} (32), then the rows' 6-bit scales and mins re-encoded into three ints per row, int
- * {@code u} of row {@code r} at {@code 64 + 64u + 4r} (one vector load gives one int of every row): byte {@code j} of
- * int 0 holds scale {@code j}, of int 1 scale {@code 4 + j}, of int 2 min {@code j}, each in its low 6 bits, and the
- * top 2 bits of the three bytes {@code j} hold min {@code 4 + j}, 2 bits each (int 0 its lowest). A sub-block's scale
- * is then one shift and one mask away. Then per sub-block {@code s} four chunks of 64 bytes laid out exactly as a
- * {@link Q4_0InterleavedMatmul} block, where quant byte {@code t} of a row holds the sub-block's value {@code t} in
- * its low nibble and {@code t + 16} in its high one (GGUF keeps a sub-block in the low or the high nibbles of 32
- * bytes; packing moves them).
+ * <p>Layout of a group of {@code G} rows and {@code nb} super-blocks (256 columns each), the bytes its GGUF rows
+ * take ({@code 144 G nb}): first every super-block's header, {@code 16 G} bytes each, then every sub-block's quants,
+ * {@code 16 G} bytes each, sub-block {@code s} of super-block {@code b} the {@code (8b + s)}-th. A header holds the
+ * rows' fp16 {@code d} ({@code 2G} bytes), their fp16 {@code dmin} ({@code 2G}), then the rows' 6-bit scales and mins
+ * re-encoded into three ints per row, int {@code u} of row {@code r} at {@code 4G + 4Gu + 4r} (one vector load gives
+ * one int of every row): byte {@code j} of int 0 holds scale {@code j}, of int 1 scale {@code 4 + j}, of int 2 min
+ * {@code j}, each in its low 6 bits, and the top 2 bits of the three bytes {@code j} hold min {@code 4 + j}, 2 bits
+ * each (int 0 its lowest). A sub-block's scale is then one shift and one mask away. A sub-block's quants are four
+ * chunks of {@code 4G} bytes laid out exactly as a {@link Q4_0InterleavedMatmul} block, where quant byte {@code t}
+ * of a row holds the sub-block's value {@code t} in its low nibble and {@code t + 16} in its high one (GGUF keeps a
+ * sub-block in the low or the high nibbles of 32 bytes; packing moves them). Headers apart from quants put every
+ * sub-block's quants at a multiple of one stride, so that {@link #dot} is one loop whose quant addresses C2's range
+ * check elimination can take (docs/performance.md, "Session 16").
  *
  * <p>Per sub-block the 16 nibble products of an int16 lane sum to at most 16 x 15 x 127 = 30480; a row's sum
  * {@code s} (at most 32 x 15 x 127) times its scale (at most 63), and per super-block the sum of its mins times the
@@ -78,7 +82,8 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     /** Offset of the first scale-field int vector; int {@code u} of the rows at {@code FIELD + u * FIELD_INTS}. */
     private static final int FIELD = 4 * GROUP;
     private static final int FIELD_INTS = 4 * GROUP;
-    private static final int QUANTS = FIELD + 3 * FIELD_INTS;
+    /** Bytes of one super-block's header: {@code d}, {@code dmin} and the three scale-field ints of every row. */
+    private static final int HEADER_BYTES = FIELD + 3 * FIELD_INTS;
     private static final int CHUNK_BYTES = 4 * GROUP;
     private static final int SUB_BLOCK_BYTES = 4 * CHUNK_BYTES;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -135,11 +140,12 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
         // Byte arrays rather than segment accessors, for the reason GroupPacking gives.
         byte[] in = new byte[GROUP * rowBytes];
         byte[] out = new byte[in.length];
+        int quants = nb * HEADER_BYTES;
         for (int g = 0; g < rows / GROUP; g++) {
             long src0 = srcOffset + (long) g * in.length;
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, src0, in, 0, in.length);
             for (int b = 0; b < nb; b++) {
-                int o = b * GROUP_BLOCK_BYTES;
+                int o = b * HEADER_BYTES;
                 for (int r = 0; r < GROUP; r++) {
                     int i = r * rowBytes + b * BLOCK_BYTES;
                     requireFiniteHalf(in, i, src0, "d");
@@ -167,8 +173,8 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
                         for (int c = 0; c < 4; c++) {
                             int low = (GroupPacking.intAt(in, run + 4 * c) >>> shift) & 0x0F0F0F0F;
                             int high = (GroupPacking.intAt(in, run + HALF + 4 * c) >>> shift) & 0x0F0F0F0F;
-                            GroupPacking.putInt(out, o + QUANTS + s * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r,
-                                    GroupPacking.swapMiddleBytes(low | (high << 4)));
+                            int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r;
+                            GroupPacking.putInt(out, at, GroupPacking.swapMiddleBytes(low | (high << 4)));
                         }
                     }
                 }
@@ -189,12 +195,12 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     void decodeGroupRow(MemorySegment w, long group, int lane, int k, MemorySegment dst, long out) {
         int nb = k / QK_K;
         for (int b = 0; b < nb; b++) {
-            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            long wb = group + (long) b * HEADER_BYTES;
             for (int s = 0; s < SUB_BLOCKS; s++) {
                 float scale = rowScale(w, wb, lane, s);
                 float min = rowMin(w, wb, lane, s);
                 for (int column = 0; column < QK; column++) {
-                    long chunk = wb + QUANTS + (long) s * SUB_BLOCK_BYTES
+                    long chunk = group + (long) nb * HEADER_BYTES + (long) (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES
                             + (long) ((column % HALF) / 4) * CHUNK_BYTES;
                     int packed = w.get(BYTE_LAYOUT, chunk + 4L * lane + GroupPacking.bytePosition(column % 4))
                             & 0xFF;
@@ -241,9 +247,9 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
             long group = wOffset + g * groupBytes;
             long out = dstOffset + (long) (g - groupFrom) * GROUP * rowFloats;
             for (int b = 0; b < nb; b++) {
-                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                long wb = group + (long) b * HEADER_BYTES;
                 for (int s = 0; s < SUB_BLOCKS; s++) {
-                    long qc = wb + QUANTS + (long) s * SUB_BLOCK_BYTES;
+                    long qc = group + (long) nb * HEADER_BYTES + (long) (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES;
                     IntVector c0 = IntVector.fromMemorySegment(I, w, qc, LE);
                     IntVector c1 = IntVector.fromMemorySegment(I, w, qc + CHUNK_BYTES, LE);
                     IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
@@ -293,25 +299,78 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
             throw new UnsupportedOperationException("the interleaved Q4_K product needs 256- or 512-bit vectors; this "
                     + "JVM's are " + S.vectorBitSize() + " bits (models run Q4_KMatmul here)");
         }
-        dot(w, scales, nb, SUB_BLOCKS, act, ar, y, yo);
+        dot(w, scales, nb, act, ar, y, yo);
         subtractMins(w, scales, nb, act, ar, y, yo);
     }
 
     /**
      * The group's rows times one prepared activation row.
      *
-     * @param group byte offset of the group's super-block 0
+     * @param group byte offset of the group
      * @param nb    super-blocks per row
      */
-    private static void dot(MemorySegment w, long group, int nb, int subBlocks, MemorySegment act, long ar,
-                            MemorySegment y, long yo) {
-        // The rows' sums accumulate in the output, not in vectors carried round the loops, for the reason given in
-        // Q4_0InterleavedMatmul.dot; values computed once per super-block are loop-invariant, not carried.
+    private static void dot(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
+                            long yo) {
+        // The rows' sums accumulate in the output, not in vectors carried round the loop, for the reason given in
+        // Q4_0InterleavedMatmul.dot. One loop over all sub-blocks, whose quants lie at one stride: as a sub-block
+        // loop inside a super-block loop (headers and quants interleaved), C2 ran every super-block's pass through
+        // a pre-loop of range-check arithmetic (about 1400 instructions) and the sub-block body had 34 vector moves,
+        // spills mostly; this body has 7, the chunk loads among them, and a probe (one token, 2048 x 256, in L2)
+        // read 5.3-7.5 against 3.4-6.1 GB/s. The fp16 d is converted per sub-block rather than kept live through it.
+        long quants = group + (long) nb * HEADER_BYTES;
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
-        for (int b = 0; b < nb; b++) {
-            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+        for (int i = 0; i < nb * SUB_BLOCKS; i++) {
+            int b = i / SUB_BLOCKS;
+            int s = i % SUB_BLOCKS;
+            long wb = group + (long) b * HEADER_BYTES;
             long ab = ar + (long) b * Q8_KActivations.BLOCK_BYTES;
-            float ad = act.get(FLOAT, ab);
+            long wq = quants + (long) i * SUB_BLOCK_BYTES;
+            long aq = ab + Q8_KActivations.QUANTS + 2L * QK * s;
+            // The four chunks written out, as in Q4_0InterleavedMatmul.dot.
+            ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
+            ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
+                    (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
+            v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
+            v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
+            v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
+            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
+            IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
+            IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                    .lanewise(VectorOperators.ASHR, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.MUL, IntVector.fromMemorySegment(I, w,
+                                    wb + FIELD + (long) (s / 4) * FIELD_INTS, LE)
+                            .lanewise(VectorOperators.LSHR, IntVector.broadcast(I, 8 * (s % 4)))
+                            .lanewise(VectorOperators.AND, SIX_BITS));
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -319,59 +378,10 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
                     .lanewise(VectorOperators.OR, hd.lanewise(VectorOperators.AND, HALF_SIGN)
                             .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
-                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * ad));
-            for (int s = 0; s < subBlocks; s++) {
-                long wq = wb + QUANTS + (long) s * SUB_BLOCK_BYTES;
-                long aq = ab + Q8_KActivations.QUANTS + 2L * QK * s;
-                // The four chunks written out, as in Q4_0InterleavedMatmul.dot.
-                ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
-                ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
-                        (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
-                v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
-                v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
-                v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
-                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
-                IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
-                IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
-                        .lanewise(VectorOperators.ASHR, SIXTEEN)
-                        .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
-                        .lanewise(VectorOperators.MUL, IntVector.fromMemorySegment(I, w,
-                                        wb + FIELD + (long) (s / 4) * FIELD_INTS, LE)
-                                .lanewise(VectorOperators.LSHR, IntVector.broadcast(I, 8 * (s % 4)))
-                                .lanewise(VectorOperators.AND, SIX_BITS));
-                ((FloatVector) products.convert(VectorOperators.I2F, 0))
-                        .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
-                        .intoMemorySegment(y, yo, LE);
-            }
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ab)));
+            ((FloatVector) products.convert(VectorOperators.I2F, 0))
+                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                    .intoMemorySegment(y, yo, LE);
         }
     }
 
@@ -384,7 +394,7 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     private static void subtractMins(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
                                      long yo) {
         for (int b = 0; b < nb; b++) {
-            long wb = group + (long) b * GROUP_BLOCK_BYTES;
+            long wb = group + (long) b * HEADER_BYTES;
             long sums = ar + (long) b * Q8_KActivations.BLOCK_BYTES + Q8_KActivations.SUMS;
             IntVector u0 = IntVector.fromMemorySegment(I, w, wb + FIELD, LE);
             IntVector u1 = IntVector.fromMemorySegment(I, w, wb + FIELD + FIELD_INTS, LE);
