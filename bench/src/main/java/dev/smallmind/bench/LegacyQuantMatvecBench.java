@@ -1,5 +1,6 @@
 package dev.smallmind.bench;
 
+import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.matmul.Q4_0Matmul;
 import dev.smallmind.kernels.matmul.Q4_1Matmul;
@@ -49,7 +50,11 @@ public class LegacyQuantMatvecBench {
     private static final int N = 4096;
     private static final int K = 4096;
 
-    @Param({"Q8_0", "Q4_0", "Q4_1", "Q5_0"})
+    /**
+     * Weight type; {@code _INTERLEAVED} the kernel models use where the JVM allows it (weights packed at load,
+     * {@link InterleavedWeights}), the others the kernel over GGUF rows.
+     */
+    @Param({"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q8_0_INTERLEAVED", "Q4_0_INTERLEAVED", "Q5_0_INTERLEAVED"})
     public String type;
 
     @Param({"1", "2"})
@@ -77,6 +82,8 @@ public class LegacyQuantMatvecBench {
             case "Q4_0" -> new Q4_0Matmul();
             case "Q4_1" -> new Q4_1Matmul();
             case "Q5_0" -> new Q5_0Matmul();
+            case "Q8_0_INTERLEAVED", "Q4_0_INTERLEAVED", "Q5_0_INTERLEAVED" ->
+                    InterleavedKernel.of(DType.valueOf(type.substring(0, 4)));
             default -> throw new IllegalArgumentException("unknown type " + type);
         };
         arena = Arena.ofShared();
@@ -92,12 +99,18 @@ public class LegacyQuantMatvecBench {
                 w.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, Float.floatToFloat16((float) r.nextDouble(-0.1, 0.1)));
             }
         }
+        if (kernel instanceof InterleavedWeights interleaved) {
+            MemorySegment packed = arena.allocate(weightBytes, 64);
+            interleaved.pack(w, 0, K, N, packed, 0);
+            w = packed;
+        }
+        MemorySegment weights = w;
         MemorySegment x = BenchMemory.randomFloats(arena, K, 3);
         MemorySegment prep = arena.allocate(kernel.preparedBytes(1, K), 64);
         MemorySegment y = arena.allocate((long) N * Float.BYTES, 64);
         MatmulKernel k = kernel;
         prepareTask = (from, to, worker) -> k.prepare(x, 0, K, from, to, prep, 0);
-        multiplyTask = (from, to, worker) -> k.multiply(w, 0, K, prep, 0, 1, y, 0, N, from, to);
+        multiplyTask = (from, to, worker) -> k.multiply(weights, 0, K, prep, 0, 1, y, 0, N, from, to);
     }
 
     @TearDown(Level.Trial)
@@ -109,7 +122,7 @@ public class LegacyQuantMatvecBench {
     @Benchmark
     public void matvec(Traffic traffic) {
         pool.run(prepareTask, 1);
-        pool.run(multiplyTask, N);
+        pool.run(multiplyTask, N, 16);
         traffic.weightBytes += weightBytes;
     }
 }
