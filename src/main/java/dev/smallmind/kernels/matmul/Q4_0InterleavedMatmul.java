@@ -51,13 +51,10 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
     // Masks as vectors rather than scalar operands: with scalar operands C2 left some of dot's operations as calls
     // into the Vector API's Java fallback (with -Xbatch on every run), boxing vectors on every block.
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
     private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
-    /**
-     * An fp16 value sign-extended to int and shifted left by 13 has its sign in bit 31, copies of it in bits 28-30
-     * and its exponent and mantissa in bits 13-27: this mask leaves sign, exponent and mantissa.
-     */
-    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFFFFFF);
     /** Q4_0 stores {@code x / d + 8}; the kernel multiplies the unsigned nibbles and takes 8 times the sum off. */
     private static final int NIBBLE_OFFSET = 8;
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
@@ -247,8 +244,10 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
                     .lanewise(VectorOperators.ADD, IntVector.broadcast(I, -NIBBLE_OFFSET * act.get(INT, as + 4L * b)));
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
+            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
             ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0))

@@ -52,13 +52,10 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
     // the int16 shifts take constant counts, one instruction each on AVX2, which has no int16 shift by a vector of
     // counts (AVX-512 has).
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
     private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
-    /**
-     * An fp16 value sign-extended to int and shifted left by 13 has its sign in bit 31, copies of it in bits 28-30
-     * and its exponent and mantissa in bits 13-27: this mask leaves sign, exponent and mantissa.
-     */
-    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFFFFFF);
     private static final IntVector TWO_INT = IntVector.broadcast(I, 2);
     private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
     private static final IntVector EIGHT_INT = IntVector.broadcast(I, 8);
@@ -376,8 +373,10 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
                             .lanewise(VectorOperators.AND, SIX_BITS));
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
+            FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, hd.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ab)));
             ((FloatVector) products.convert(VectorOperators.I2F, 0))
@@ -434,8 +433,10 @@ public final class Q4_KInterleavedMatmul extends Int16GroupMatmul {
             float ad = act.get(FLOAT, sums - Q8_KActivations.SUMS);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb + DMIN, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector negativeDmin = ((FloatVector) h.lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
+            FloatVector negativeDmin = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, -HALF_TO_FLOAT * ad));
             ((FloatVector) terms.convert(VectorOperators.I2F, 0))

@@ -37,13 +37,10 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     // constant counts, which AVX2 has as one instruction each but not by a vector of counts (AVX-512 only).
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
     private static final ShortVector FIFTH_BIT = ShortVector.broadcast(S, (short) 0x10);
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
     private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
-    /**
-     * An fp16 value sign-extended to int and shifted left by 13 has its sign in bit 31, copies of it in bits 28-30
-     * and its exponent and mantissa in bits 13-27: this mask leaves sign, exponent and mantissa.
-     */
-    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFFFFFF);
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
     private static final IntVector BIT_INT = IntVector.broadcast(I, 1);
     private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
@@ -304,8 +301,10 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
                     .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN));
             IntVector hs = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d = ((FloatVector) hs.lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
+            FloatVector d = ((FloatVector) hs.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, hs.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
             ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0))

@@ -54,13 +54,10 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
     // was required). The int16 shifts in dot take constant counts: AVX2 shifts int16 lanes by a vector of counts only
     // through a widening sequence (AVX-512 has it as one instruction), which made medium Q8_0 decode 21-22 instead of
     // 47-48 tok/s on a Zen 3.
+    private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
+    private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
     private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
-    /**
-     * An fp16 value sign-extended to int and shifted left by 13 has its sign in bit 31, copies of it in bits 28-30
-     * and its exponent and mantissa in bits 13-27: this mask leaves sign, exponent and mantissa.
-     */
-    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFFFFFF);
     private static final int BLOCK_BYTES = 34;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
     private static final int SCALE_BYTES = GROUP * 2;
@@ -270,8 +267,10 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
                     .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
+            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                    .lanewise(VectorOperators.LSHL, THIRTEEN)
+                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                            .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
             ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0))
