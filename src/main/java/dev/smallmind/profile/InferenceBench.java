@@ -158,8 +158,7 @@ final class InferenceBench {
      * replacing code) or its decode allocated heap, and time is left. The JIT's own activity is not consulted here:
      * over a generation of seconds some unrelated compilation nearly always happens. Allocation is: vector code
      * running interpreted or in C1, as after a deoptimization, boxes vectors (a 2-thread phase begins with the
-     * pool's 1-thread branch deoptimized in its compiled callers), and the quick report, whose warm-up could end
-     * after two generations, measured 976 heap bytes over its 11 decoded tokens now and then.
+     * pool's 1-thread branch deoptimized in its compiled callers), and a measurement should not start on that.
      */
     private static void warmUp(Session session, int[] prompt, GenerationOptions options, double seconds) {
         long end = System.nanoTime() + (long) (seconds * 1e9);
