@@ -8,7 +8,6 @@ import dev.smallmind.kernels.ElementWise;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
-import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -27,7 +26,7 @@ import java.lang.foreign.MemorySegment;
  * rows and multiplies it by all tokens with the F32 GEMM.
  */
 public final class MatmulNode extends Node {
-    private static final int ROW_GRAIN = 16;
+    private static final int ROW_GRAIN = MatmulParts.ROW_GRAIN;
 
     private final StepContext step;
     private final MatmulKernel kernel;
@@ -76,67 +75,25 @@ public final class MatmulNode extends Node {
      * @param prepared  scratch of {@code kernel.preparedBytes(maxRows, k)} bytes, or null when that is 0
      * @param maxRows   most step rows the node processes
      * @param panels    scratch of the decoded-panel GEMM path, or null to always use the kernel's own product
+     * @throws IllegalArgumentException when an operand does not fit the others ({@link MatmulParts})
      */
     public MatmulNode(String name, StepContext step, MatmulKernel kernel, Tensor[] weights, Tensor[] biases,
                       int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared, int maxRows,
                       PanelScratch panels) {
         super(name, OpKind.MATMUL);
+        MatmulParts checked = new MatmulParts(name, kernel, weights, biases, columns, outStride);
+        checked.requireScratch(name, kernel, panels, prepared, maxRows);
         this.parts = weights.length;
-        if (parts == 0 || columns.length != parts || (biases != null && biases.length != parts)) {
-            throw new IllegalArgumentException("node '" + name + "': " + parts + " weights need as many columns"
-                    + " and biases");
-        }
         this.step = step;
         this.kernel = kernel;
-        this.k = (int) weights[0].shape().last();
-        this.weights = new MemorySegment[parts];
-        this.weightOffsets = new long[parts];
-        this.firstRow = new int[parts + 1];
-        this.columns = columns.clone();
-        this.biases = new MemorySegment[parts];
-        this.biasOffsets = new long[parts];
-        int total = 0;
-        for (int p = 0; p < parts; p++) {
-            Tensor w = weights[p];
-            if (w.type() != kernel.weightType() || w.interleaved() != kernel instanceof InterleavedWeights) {
-                throw new IllegalArgumentException("node '" + name + "': kernel for " + kernel.weightType()
-                        + (kernel instanceof InterleavedWeights ? " rows interleaved at load" : " GGUF rows")
-                        + " given weight " + w);
-            }
-            if (w.shape().rank() != 2 || !w.isContiguous() || w.shape().last() != k) {
-                throw new IllegalArgumentException("node '" + name + "': weight " + w
-                        + " must be a contiguous matrix with " + k + " columns");
-            }
-            int n = (int) w.shape().dim(0);
-            if (kernel instanceof InterleavedWeights iw && (n % iw.groupRows() != 0 || ROW_GRAIN % iw.groupRows() != 0)) {
-                throw new IllegalArgumentException("node '" + name + "': " + n + " rows of " + w.name()
-                        + " split at " + ROW_GRAIN + " rows do not keep to whole groups of " + iw.groupRows());
-            }
-            if (columns[p] < 0 || columns[p] + n > outStride) {
-                throw new IllegalArgumentException("node '" + name + "': " + n + " outputs of " + w.name()
-                        + " at column " + columns[p] + " exceed the output row of " + outStride);
-            }
-            Tensor b = biases == null ? null : biases[p];
-            if (b != null) {
-                b.requireType(DType.F32);
-                if (b.shape().elements() != n) {
-                    throw new IllegalArgumentException("node '" + name + "': bias " + b + " must have " + n
-                            + " elements");
-                }
-                this.biases[p] = b.segment();
-                this.biasOffsets[p] = b.offset();
-            }
-            this.weights[p] = w.segment();
-            this.weightOffsets[p] = w.offset();
-            firstRow[p] = total;
-            total += n;
-        }
-        firstRow[parts] = total;
-        this.totalRows = total;
-        if (panels != null && (!(kernel instanceof RoundedActivations) || panels.panelRows() % ROW_GRAIN != 0)) {
-            throw new IllegalArgumentException("node '" + name + "': the panel path needs a kernel that rounds"
-                    + " activations to plain rows and panels of a multiple of " + ROW_GRAIN + " rows");
-        }
+        this.k = checked.k;
+        this.weights = checked.weights;
+        this.weightOffsets = checked.weightOffsets;
+        this.firstRow = checked.firstRow;
+        this.columns = checked.columns;
+        this.biases = checked.biases;
+        this.biasOffsets = checked.biasOffsets;
+        this.totalRows = checked.firstRow[parts];
         this.panels = panels;
         this.rounding = panels == null ? null : (RoundedActivations) kernel;
         this.in = in;
@@ -144,12 +101,6 @@ public final class MatmulNode extends Node {
         this.outStride = outStride;
         this.rows = rows;
         this.prepared = prepared;
-        long needed = kernel.preparedBytes(maxRows, k);
-        if (needed > 0 && (prepared == null || prepared.bytes() < needed)) {
-            throw new IllegalArgumentException("node '" + name + "': " + kernel.weightType() + " needs "
-                    + needed + " bytes of prepared activations for " + maxRows + " rows, got "
-                    + (prepared == null ? 0 : prepared.bytes()));
-        }
     }
 
     @Override
