@@ -12,6 +12,7 @@ import dev.smallmind.kernels.matmul.Q5_0InterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q5_0Matmul;
 import dev.smallmind.kernels.matmul.Q5_1Matmul;
 import dev.smallmind.kernels.matmul.Q5_KMatmul;
+import dev.smallmind.kernels.matmul.Q6_KInterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q6_KMatmul;
 import dev.smallmind.kernels.matmul.Q8_0InterleavedMatmul;
 import dev.smallmind.kernels.matmul.Q8_0Matmul;
@@ -59,6 +60,9 @@ public final class MatmulKernels {
             }
             if (Q4_KInterleavedMatmul.supported()) {
                 INTERLEAVED.put(DType.Q4_K, new Q4_KInterleavedMatmul());
+            }
+            if (Q6_KInterleavedMatmul.supported()) {
+                INTERLEAVED.put(DType.Q6_K, new Q6_KInterleavedMatmul());
             }
         }
     }

@@ -105,7 +105,7 @@ class ZeroGcDecodeTest {
     /**
      * A 136-token prompt step of a mini model (head size 32: the blocked attention; 48 + 48 + 40 tokens: full GEMM
      * panels, and a partial one through both of its kernels, 32 + 8; F32, and the decoded-panel path of Q4_0, Q8_0,
-     * Q5_0 and Q4_K, interleaved at load) reaches an allocation-free steady state. Until C2 has compiled a kernel its
+     * Q5_0, Q4_K and Q6_K, interleaved at load) reaches an allocation-free steady state. Until C2 has compiled a kernel its
      * Vector API code allocates, so the steps repeat until one allocates under 1 KB, for at most a minute
      * ({@link PromptStepAllocation}): a kernel left to C1 for good (as happened when a method outgrew C1's register
      * allocator) allocates megabytes per step and never gets there. Each model runs in a JVM of its own, as in an
@@ -120,7 +120,7 @@ class ZeroGcDecodeTest {
         List<String> failures = new ArrayList<>();
         for (String file : List.of("models/synthetic/mini-f32.gguf", "models/synthetic/mini-q4_0.gguf",
                 "models/synthetic/mini-q8_0.gguf", "models/synthetic/mini-q5_0.gguf",
-                "models/synthetic/mini-q4_k_m.gguf")) {
+                "models/synthetic/mini-q4_k_m.gguf", "models/synthetic/mini-q6_k.gguf")) {
             String[] result = promptSteps(file);
             if (Long.parseLong(result[0]) >= PromptStepAllocation.LIMIT) {
                 // One JVM in some tens compiles a vector operation at the end of a large kernel method as a call

@@ -31,7 +31,8 @@ class VectorHardwareTest {
                 && text.contains("Q4_0 projections: Q4_0InterleavedMatmul")
                 && text.contains("Q8_0 projections: Q8_0InterleavedMatmul")
                 && text.contains("Q5_0 projections: Q5_0InterleavedMatmul")
-                && text.contains("Q4_K projections: Q4_KInterleavedMatmul"), text);
+                && text.contains("Q4_K projections: Q4_KInterleavedMatmul")
+                && text.contains("Q6_K projections: Q6_KInterleavedMatmul"), text);
     }
 
     /**
@@ -47,19 +48,24 @@ class VectorHardwareTest {
         assertEquals("Q8_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q8_0).getClass().getSimpleName());
         assertEquals("Q5_0InterleavedMatmul", MatmulKernels.forProjection(DType.Q5_0).getClass().getSimpleName());
         assertEquals("Q4_KInterleavedMatmul", MatmulKernels.forProjection(DType.Q4_K).getClass().getSimpleName());
+        assertEquals("Q6_KInterleavedMatmul", MatmulKernels.forProjection(DType.Q6_K).getClass().getSimpleName());
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:TypeProfileLevel=111"), List.of(), 60);
         assertTrue(text.contains("Q4_0 projections: Q4_0Matmul") && text.contains("Q8_0 projections: Q8_0Matmul")
-                && text.contains("Q4_K projections: Q4_KMatmul"), text);
+                && text.contains("Q4_K projections: Q4_KMatmul") && text.contains("Q6_K projections: Q6_KMatmul"),
+                text);
     }
 
-    /** 128-bit vectors (NEON's width, here with FMA) leave the legacy quant kernels out, and say so. */
+    /**
+     * 128-bit vectors (NEON's width, here with FMA) leave the legacy quant kernels out, and say so; the K-quants run
+     * over GGUF rows.
+     */
     @Test
     void a128BitJvmLeavesTheLegacyQuantsOut() throws IOException, InterruptedException {
         assumeX86();
         String text = ChildJvm.run(ShortfallPrinter.class, List.of("-XX:MaxVectorSize=16"), List.of(), 60);
         String types = text.substring(text.lastIndexOf('['));
-        assertTrue(text.contains("vectors are 128 bits wide") && !types.contains("Q4_0") && types.contains("Q6_K"),
-                text);
+        assertTrue(text.contains("vectors are 128 bits wide") && !types.contains("Q4_0") && types.contains("Q6_K")
+                && text.contains("Q6_K projections: Q6_KMatmul"), text);
     }
 
     /** Without FMA every kernel falls back to Java, and the warning says so. */
@@ -79,7 +85,7 @@ class VectorHardwareTest {
     static final class ShortfallPrinter {
         public static void main(String[] args) {
             System.out.println(VectorHardware.shortfall().orElse("no shortfall"));
-            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q5_0, DType.Q4_K}) {
+            for (DType type : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q5_0, DType.Q4_K, DType.Q6_K}) {
                 if (MatmulKernels.supported().contains(type)) {
                     System.out.println(type + " projections: "
                             + MatmulKernels.forProjection(type).getClass().getSimpleName());

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Opening a Q4_0, Q8_0, Q5_0 or Q4_K model interleaves its projections where the kernel exists, the same bytes
+ * Opening a Q4_0, Q8_0, Q5_0, Q4_K or Q6_K model interleaves its projections where the kernel exists, the same bytes
  * whether one thread packs them or several, and a bad block scale is named.
  */
 class InterleavedLoadTest {
@@ -39,7 +39,8 @@ class InterleavedLoadTest {
         return Stream.of(Arguments.of(DType.Q4_0, "models/synthetic/mini-q4_0.gguf"),
                 Arguments.of(DType.Q8_0, "models/synthetic/mini-q8_0.gguf"),
                 Arguments.of(DType.Q5_0, "models/synthetic/mini-q5_0.gguf"),
-                Arguments.of(DType.Q4_K, "models/synthetic/mini-q4_k_m.gguf"));
+                Arguments.of(DType.Q4_K, "models/synthetic/mini-q4_k_m.gguf"),
+                Arguments.of(DType.Q6_K, "models/synthetic/mini-q6_k.gguf"));
     }
 
     private static void assumeInterleaved(DType type) {
@@ -119,7 +120,8 @@ class InterleavedLoadTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, models/synthetic/mini-q4_0.gguf, 1", "Q8_0, models/synthetic/mini-q8_0.gguf, 1",
             "Q5_0, models/synthetic/mini-q5_0.gguf, 1", "Q4_K, models/synthetic/mini-q4_k_m.gguf, 1",
-            "Q4_0, models/synthetic/mini-q4_0.gguf, 2", "Q4_K, models/synthetic/mini-q4_k_m.gguf, 2"})
+            "Q4_0, models/synthetic/mini-q4_0.gguf, 2", "Q4_K, models/synthetic/mini-q4_k_m.gguf, 2",
+            "Q6_K, models/synthetic/mini-q6_k.gguf, 1", "Q6_K, models/synthetic/mini-q6_k.gguf, 2"})
     void aBlockScaleThatIsNotFiniteIsRefusedWithTheTensorName(DType type, String file, int threads, @TempDir Path dir)
             throws IOException {
         assumeInterleaved(type);
@@ -129,7 +131,9 @@ class InterleavedLoadTest {
         try (GgufFile gguf = GgufFile.open(copy)) {
             Tensor up = gguf.tensor("blk.1.ffn_up.weight");
             long block = threads == 1 ? type.blockBytes() * 5L : up.shape().dim(0) * up.rowBytes() - type.blockBytes();
-            scale = gguf.dataOffset() + gguf.tensorInfo("blk.1.ffn_up.weight").offset() + block;
+            // Q6_K keeps its fp16 d at the end of a block, the others at its start.
+            long d = type == DType.Q6_K ? type.blockBytes() - 2 : 0;
+            scale = gguf.dataOffset() + gguf.tensorInfo("blk.1.ffn_up.weight").offset() + block + d;
         }
         try (RandomAccessFile f = new RandomAccessFile(copy.toFile(), "rw")) {
             f.seek(scale);

@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  * preparation of the activations on the calling thread, then the rows split over a {@link WorkerPool} of 1 or 2
  * threads. Weight GB/s = {@link #weightBytes} / time. The matrix is copied often enough to fill 96 MB and every
  * call uses the next copy, so the weights stream from DRAM as in a real model (one copy would sit in the 32 MB
- * L3). {@code Q4_K_INTERLEAVED} is the kernel models use where the JVM allows it (each copy packed as at load,
- * {@link InterleavedWeights}). {@code Q4_K_FLOAT} is the float path kept only for comparison: weights dequantized in
- * registers and multiplied with F32 activations.
+ * L3). {@code Q4_K_INTERLEAVED} and {@code Q6_K_INTERLEAVED} are the kernels models use where the JVM allows them
+ * (each copy packed as at load, {@link InterleavedWeights}). {@code Q4_K_FLOAT} is the float path kept only for
+ * comparison: weights dequantized in registers and multiplied with F32 activations.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -57,7 +57,7 @@ public class KQuantMatvecBench {
     private static final long STREAM_BYTES = 96L << 20;
 
     /** Kernel under test. */
-    @Param({"Q4_K", "Q5_K", "Q6_K", "Q4_K_INTERLEAVED", "Q4_K_FLOAT"})
+    @Param({"Q4_K", "Q5_K", "Q6_K", "Q4_K_INTERLEAVED", "Q6_K_INTERLEAVED", "Q4_K_FLOAT"})
     public String kernel;
 
     /** Worker threads, the caller's included. */
@@ -87,6 +87,7 @@ public class KQuantMatvecBench {
             case "Q5_K" -> new Q5_KMatmul();
             case "Q6_K" -> new Q6_KMatmul();
             case "Q4_K_INTERLEAVED" -> InterleavedKernel.of(DType.Q4_K);
+            case "Q6_K_INTERLEAVED" -> InterleavedKernel.of(DType.Q6_K);
             case "Q4_K_FLOAT" -> new Q4_KFloatPath();
             default -> throw new IllegalArgumentException("unknown kernel " + kernel);
         };

@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Index vectors that turn four chunks of an interleaved group (one int per row in each, as
  * {@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul}, {@link Q5_0InterleavedMatmul} and
- * {@link Q4_KInterleavedMatmul} lay them out) back into rows, at 256 or 512 bits, where a group has one row per int
- * lane ({@code L} lanes, {@code L} rows):
+ * {@link Q4_KInterleavedMatmul} lay them out; {@link Q6_KInterleavedMatmul} transposes its eight decoded fields
+ * with them) back into rows, at 256 or 512 bits, where a group has one row per int lane ({@code L} lanes, {@code L}
+ * rows):
  * {@code PAIRS.selectFrom(c0, c1)} pairs the chunks' ints of the first {@code L / 2} rows ({@code c0[r], c1[r]};
  * indexes plus {@link #HALF}: the other rows), {@code QUADS.selectFrom(pairs01, pairs23)} makes {@link #QUAD_ROWS}
  * rows of four ints each ({@code c0[r], c1[r], c2[r], c3[r]}; plus {@link #HALF}: the next {@code QUAD_ROWS} rows of
