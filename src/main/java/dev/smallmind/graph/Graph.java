@@ -57,7 +57,7 @@ public final class Graph {
      */
     public void rehearse(WorkerPool pool, int repeats) {
         if (repeats < 1) {
-            throw new IllegalArgumentException("repeats must be at least 1, got " + repeats);
+            throw GraphText.repeats(repeats);
         }
         for (Node n : nodes) {
             if (n.kind() != OpKind.MATMUL) {

@@ -65,7 +65,7 @@ public final class KvCache {
      */
     public static DType storedType(int headDim, DType type) {
         if (type != DType.F16 && type != DType.F32) {
-            throw new IllegalArgumentException("KV cache type must be F16 or F32, got " + type);
+            throw GraphText.cacheType(type);
         }
         return blocksKeys(headDim) ? type : DType.F32;
     }

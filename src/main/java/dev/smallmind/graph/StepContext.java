@@ -32,7 +32,7 @@ public final class StepContext {
      */
     public void begin(int start, int count) {
         if (count < 1 || count > capacity) {
-            throw new IllegalArgumentException("a step carries 1 to " + capacity + " tokens, got " + count);
+            throw GraphText.stepTokens(capacity, count);
         }
         this.start = start;
         this.count = count;

@@ -35,7 +35,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public WorkerPool(int threads) {
         if (threads < 1 || threads > MAX_THREADS) {
-            throw new IllegalArgumentException("thread count must be between 1 and " + MAX_THREADS + ", got " + threads);
+            throw PoolText.threadCount(threads);
         }
         this.threads = threads;
         this.workers = new Thread[threads - 1];
@@ -43,7 +43,7 @@ public final class WorkerPool implements AutoCloseable {
         this.parked = new ParkFlags(threads);
         for (int w = 1; w < threads; w++) {
             int index = w;
-            Thread t = new Thread(() -> workerLoop(index), "smallmind-worker-" + w);
+            Thread t = new Thread(() -> workerLoop(index), PoolText.workerName(w));
             t.setDaemon(true);
             workers[w - 1] = t;
             t.start();
@@ -86,7 +86,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public void run(RangeTask task, int n, int grain) {
         if (grain < 1) {
-            throw new IllegalArgumentException("grain must be >= 1, got " + grain);
+            throw PoolText.grain(grain);
         }
         if (n <= 0) {
             return;
@@ -97,7 +97,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         synchronized (jobLock) {
             if (closed) {
-                throw new IllegalStateException("worker pool is closed");
+                throw PoolText.closed();
             }
             this.task = task;
             this.total = n;

@@ -95,8 +95,7 @@ public final class AttentionNode extends Node {
         this.layer = layer;
         this.blocked = KvCache.blocksKeys(headDim);
         if (blocked != cache.keysBlocked() || headDim != cache.headDim() || kvHeads != cache.kvHeads()) {
-            throw new IllegalArgumentException("node '" + name + "': " + kvHeads + " KV heads of " + headDim
-                    + " floats do not match the cache's " + cache.kvHeads() + " of " + cache.headDim());
+            throw NodeText.cacheMismatch(name, kvHeads, headDim, cache);
         }
         this.chunks = (group + CausalAttention.ROWS - 1) / CausalAttention.ROWS;
         this.threads = threads;
@@ -107,8 +106,7 @@ public final class AttentionNode extends Node {
         this.valueHeadBytes = cache.elementBytes() * headDim;
         long needed = scoreBytes(threads, ctx, heads, kvHeads, headDim);
         if (scores.bytes() < needed) {
-            throw new IllegalArgumentException("node '" + name + "': score scratch of " + scores.bytes()
-                    + " bytes, needs " + needed);
+            throw NodeText.scoreScratch(name, scores, needed);
         }
     }
 

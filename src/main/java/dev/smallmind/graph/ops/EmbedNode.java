@@ -59,7 +59,7 @@ public final class EmbedNode extends Node {
         for (int i = 0; i < n; i++) {
             int token = step.token(i);
             if (token < 0 || token >= rows) {
-                throw new IllegalArgumentException("token id " + token + " outside the vocabulary [0, " + rows + ")");
+                throw NodeText.tokenOutsideVocabulary(token, rows);
             }
         }
         pool.run(this, n);

@@ -46,8 +46,7 @@ public final class NormNode extends Node {
         if (bias != null) {
             bias.requireType(DType.F32);
             if (bias.shape().elements() != dim) {
-                throw new IllegalArgumentException("node '" + name + "': bias " + bias + " must have " + dim
-                        + " elements like the weight");
+                throw NodeText.biasLength(name, bias, dim);
             }
         }
         this.step = step;

@@ -7,47 +7,19 @@ import dev.smallmind.tensor.Shape;
 import dev.smallmind.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.constantpool.PoolEntry;
-import java.lang.classfile.constantpool.StringEntry;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link MatmulParts}: the operands' layout, the errors naming the node and the operand, and the reason the class
- * exists: {@link MatmulNode}'s class file holds no String constant, which HotSpot would resolve (allocate) on the
- * thread that first asks C2 to compile one of its methods, possibly inside a measured decode step.
+ * {@link MatmulParts}: the operands' layout and the errors naming the node and the operand (that {@link MatmulNode}
+ * itself then holds no String constant is {@code graph.StepClassStringsTest}'s).
  */
 class MatmulPartsTest {
     private static final MatmulKernel F32 = MatmulKernels.forType(DType.F32);
-
-    @Test
-    void matmulNodeHoldsNoStringConstant() throws IOException {
-        byte[] bytes;
-        try (InputStream in = MatmulNode.class.getResourceAsStream("MatmulNode.class")) {
-            assertNotNull(in, "MatmulNode.class on the class path");
-            bytes = in.readAllBytes();
-        }
-        ClassModel model = ClassFile.of().parse(bytes);
-        List<String> strings = new ArrayList<>();
-        for (PoolEntry entry : model.constantPool()) {
-            if (entry instanceof StringEntry s) {
-                strings.add(s.stringValue());
-            }
-        }
-        assertTrue(model.constantPool().size() > 100, "a parsed pool: " + model.constantPool().size() + " entries");
-        assertEquals(List.of(), strings, "String constants in MatmulNode (move them to MatmulParts)");
-    }
 
     @Test
     void partsAreLaidEndToEnd() {
