@@ -26,10 +26,11 @@ import java.util.List;
  * }</pre>
  *
  * <p>JVM flags: {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
- * -XX:TypeProfileLevel=0 -XX:LiveNodeCountInliningCutoff=80000}, as the {@code smallmind} launcher passes them. Without {@code TypeProfileLevel=0},
- * Q4_0, Q8_0, Q5_0 and Q4_K models run the GGUF-row kernels instead of the interleaved ones, at a half to a third of
- * the decode speed ({@code kernels.VectorHardware#exactVectorTyping}); without the raised cut-off C2 occasionally
- * leaves a vector operation of a large kernel method as an allocating call.
+ * -XX:TypeProfileLevel=0 -XX:LiveNodeCountInliningCutoff=80000}, as the {@code smallmind} launcher passes them.
+ * Without {@code TypeProfileLevel=0}, Q4_0, Q8_0, Q5_0, Q4_K and Q6_K models run the GGUF-row kernels instead of
+ * the interleaved ones, at a half to a third of the decode speed ({@code kernels.VectorHardware#exactVectorTyping});
+ * without the raised cut-off C2 occasionally leaves a vector operation of a large kernel method as an allocating
+ * call.
  */
 public final class LanguageModel implements AutoCloseable {
     /** Longest the decode part of {@link #warmUp} runs. */
