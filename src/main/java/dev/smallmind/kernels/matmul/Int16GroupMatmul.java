@@ -11,13 +11,12 @@ import java.lang.foreign.MemorySegment;
  * What the kernels over rows interleaved at load ({@link Q4_0InterleavedMatmul}, {@link Q8_0InterleavedMatmul},
  * {@link Q5_0InterleavedMatmul}, {@link Q4_KInterleavedMatmul}, {@link Q6_KInterleavedMatmul}) have in common:
  * groups of {@link GroupPacking#GROUP} rows, activations kept as int16 (by default rounded through Q8_0 blocks,
- * {@link Q8_0PairActivations}; Q4_K and Q6_K override them with Q8_K), and a product that passes over a group once
- * per token and per vector of {@link #ROWS} rows. Each kernel's {@link #dotRows} does the rest; it takes and returns
+ * {@link Q8_0PairActivations}; Q4_K and Q6_K use Q8_K, {@link Q8_KGroupMatmul}), and a product that passes over a
+ * group once per token and per vector of {@link #ROWS} rows. Each kernel's {@link #dotRows} does the rest; it takes and returns
  * no vectors, so nothing of a kernel's Vector API code is shared through a call.
  */
 abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivations, InterleavedWeights
-        permits Q4_0InterleavedMatmul, Q5_0InterleavedMatmul, Q8_0InterleavedMatmul, Q4_KInterleavedMatmul,
-        Q6_KInterleavedMatmul {
+        permits Q4_0InterleavedMatmul, Q5_0InterleavedMatmul, Q8_0InterleavedMatmul, Q8_KGroupMatmul {
     /** Rows whose results one float vector holds (two int16 lanes per row). */
     static final int ROWS = ShortVector.SPECIES_PREFERRED.length() / 2;
     /** Columns of a block. */

@@ -47,7 +47,7 @@ import java.nio.ByteOrder;
  * only by float summation order.
  * Registered at 256 and 512 bits, where a group's rows are one int vector.
  */
-public final class Q6_KInterleavedMatmul extends Int16GroupMatmul {
+public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
     /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
@@ -106,8 +106,6 @@ public final class Q6_KInterleavedMatmul extends Int16GroupMatmul {
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    /** Q8_K activations in column order: element {@code e} of a super-block at int16 position {@code e}. */
-    private static final byte[] COLUMN_ORDER = columnOrder();
     private static final boolean SUPPORTED = ChunkTranspose.preferred() && S.length() == 2 * GROUP;
 
     /**
@@ -121,22 +119,6 @@ public final class Q6_KInterleavedMatmul extends Int16GroupMatmul {
     @Override
     public DType weightType() {
         return DType.Q6_K;
-    }
-
-    @Override
-    public long preparedBytes(int t, int k) {
-        return t * Q8_KActivations.rowBytes(k);
-    }
-
-    @Override
-    public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep, long prepOffset) {
-        Q8_KActivations.prepare(x, xOffset, k, from, to, prep, prepOffset, COLUMN_ORDER);
-    }
-
-    /** The Q8_K-rounded activations as floats, the values {@link #prepare} gives the products. */
-    @Override
-    public void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst, long dstOffset) {
-        Q8_KActivations.roundRows(x, xOffset, k, from, to, dst, dstOffset);
     }
 
     /**
@@ -445,13 +427,5 @@ public final class Q6_KInterleavedMatmul extends Int16GroupMatmul {
             shifts[i] = i % 2 == 0 ? 16 : 0;
         }
         return shifts;
-    }
-
-    private static byte[] columnOrder() {
-        byte[] order = new byte[QK_K];
-        for (int e = 0; e < QK_K; e++) {
-            order[e] = (byte) e;
-        }
-        return order;
     }
 }

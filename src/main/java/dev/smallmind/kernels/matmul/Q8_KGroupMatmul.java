@@ -1,0 +1,41 @@
+package dev.smallmind.kernels.matmul;
+
+import dev.smallmind.kernels.quant.Q8_KQuantizer;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The interleaved K-quant kernels ({@link Q4_KInterleavedMatmul}, {@link Q6_KInterleavedMatmul}): their activations
+ * are Q8_K, one float scale per 256 values, kept as int16 in column order (element {@code e} of a super-block at
+ * int16 position {@code e}), which both products pair with their weights' layout.
+ */
+abstract sealed class Q8_KGroupMatmul extends Int16GroupMatmul
+        permits Q4_KInterleavedMatmul, Q6_KInterleavedMatmul {
+    private static final byte[] COLUMN_ORDER = columnOrder();
+
+    @Override
+    public final long preparedBytes(int t, int k) {
+        return t * Q8_KActivations.rowBytes(k);
+    }
+
+    @Override
+    public final void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
+                              long prepOffset) {
+        Q8_KActivations.prepare(x, xOffset, k, from, to, prep, prepOffset, COLUMN_ORDER);
+    }
+
+    /** The Q8_K-rounded activations as floats, the values {@link #prepare} gives the products. */
+    @Override
+    public final void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst,
+                                long dstOffset) {
+        Q8_KActivations.roundRows(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    private static byte[] columnOrder() {
+        byte[] order = new byte[Q8_KQuantizer.QK];
+        for (int e = 0; e < order.length; e++) {
+            order[e] = (byte) e;
+        }
+        return order;
+    }
+}
