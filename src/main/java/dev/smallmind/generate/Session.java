@@ -61,12 +61,11 @@ public final class Session implements AutoCloseable {
         int ctx = options.contextLength() == 0
                 ? Math.min(c.contextLength(), SessionOptions.DEFAULT_CONTEXT_CAP) : options.contextLength();
         if (c.architecture().rope() == Architecture.Rope.NONE && ctx > c.contextLength()) {
-            throw new IllegalArgumentException("context length " + ctx + " exceeds the " + c.contextLength()
-                    + " learned positions of " + c.name());
+            throw SessionText.contextBeyondLearnedPositions(ctx, c.contextLength(), c.name());
         }
         this.contextLength = ctx;
         this.batch = Math.min(options.batchSize(), ctx);
-        this.region = new Region("session", Long.MAX_VALUE);
+        this.region = new Region(SessionText.region(), Long.MAX_VALUE);
         try {
             this.step = new StepContext(batch, arena);
             this.cache = new KvCache(region, c.layers(), ctx, c.kvHeads(), c.headDim(), options.kvType());
@@ -77,7 +76,7 @@ public final class Session implements AutoCloseable {
             this.decodePlan = TransformerGraph.plan(model, step, cache, rope, 1, threads, Rows.LAST);
             this.prefillPlan = TransformerGraph.plan(model, step, cache, rope, batch, threads, Rows.LAST);
             long peak = Math.max(decodePlan.plan().peakBytes(), prefillPlan.plan().peakBytes());
-            this.stepArena = new StepArena("step arena", peak);
+            this.stepArena = new StepArena(SessionText.stepArena(), peak);
             this.decode = decodePlan.bind(stepArena);
             stepArena.reset();
             this.prefill = prefillPlan.bind(stepArena);
@@ -144,7 +143,7 @@ public final class Session implements AutoCloseable {
     public void evaluate(int[] tokens, int from, int to) {
         int n = to - from;
         if (n <= 0) {
-            throw new IllegalArgumentException("nothing to evaluate");
+            throw SessionText.nothingToEvaluate();
         }
         requireRoom(n);
         int i = from;
@@ -183,7 +182,7 @@ public final class Session implements AutoCloseable {
      */
     void rehearseDecode(int at, int repeats) {
         if (at < 0 || at >= contextLength) {
-            throw new IllegalArgumentException("position " + at + " outside the context of " + contextLength);
+            throw SessionText.outsideContext(at, contextLength);
         }
         step.begin(at, 1);
         step.setToken(0, 0);
@@ -226,7 +225,7 @@ public final class Session implements AutoCloseable {
         requireRoom(tokens.length);
         if (scoring == null) {
             TransformerGraph plan = TransformerGraph.plan(model, step, cache, rope, batch, pool.threads(), Rows.ALL);
-            scoringArena = new StepArena("scoring arena", plan.plan().peakBytes());
+            scoringArena = new StepArena(SessionText.scoringArena(), plan.plan().peakBytes());
             scoring = plan.bind(scoringArena);
         }
         int i = 0;
@@ -313,7 +312,7 @@ public final class Session implements AutoCloseable {
      */
     public GenerationResult continueWith(int[] prompt, GenerationOptions options, TokenSink sink) {
         if (prompt.length == 0) {
-            throw new IllegalArgumentException("the prompt has no tokens");
+            throw SessionText.emptyPrompt();
         }
         int reused = keepCommonPrefix(prompt);
         cancelled = false;

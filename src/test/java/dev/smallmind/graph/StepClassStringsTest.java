@@ -1,5 +1,6 @@
 package dev.smallmind.graph;
 
+import dev.smallmind.generate.Session;
 import dev.smallmind.graph.ops.MatmulNode;
 import dev.smallmind.model.ForwardPass;
 import dev.smallmind.parallel.WorkerPool;
@@ -27,19 +28,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The classes that run in every step (every graph node, the graph, the step context, the KV cache, the worker
- * pool and the forward pass, which was a record: a record's class holds its component names) hold no String
- * constant. HotSpot resolves every String constant of a class, allocating each, on the thread
+ * pool, the forward pass, which was a record: a record's class holds its component names, and the session) hold no
+ * String constant. HotSpot resolves every String constant of a class, allocating each, on the thread
  * that first asks C2 to compile one of the class's methods; for a class called once per step that can be a decode
  * step thousands of tokens after the warm-up (MatmulNode's ten error messages were 976 bytes in the quick report's
  * measured decode; Graph's and AttentionNode's 168 bytes in the first 2,000-token request, then
- * ForwardPass's 88). Their messages live in
- * {@code GraphText}, {@code NodeText}, {@code MatmulParts} and {@code PoolText} instead.
+ * ForwardPass's 88). Their text lives in
+ * {@code GraphText}, {@code NodeText}, {@code MatmulParts}, {@code PoolText} and {@code SessionText} instead.
  */
 class StepClassStringsTest {
     @Test
     void stepClassesHoldNoStringConstant() throws IOException, URISyntaxException {
         List<Class<?>> fixed = List.of(Graph.class, StepContext.class, KvCache.class, WorkerPool.class, Node.class,
-                ForwardPass.class);
+                ForwardPass.class, Session.class);
         Map<String, List<String>> strings = new TreeMap<>();
         for (Class<?> c : fixed) {
             check(c.getName(), bytes(c), strings);
