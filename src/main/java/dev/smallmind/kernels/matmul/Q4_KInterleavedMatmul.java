@@ -91,7 +91,6 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     private static final ValueLayout.OfByte BYTE_LAYOUT = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final boolean SUPPORTED = ChunkTranspose.preferred() && S.length() == 2 * GROUP;
 
     /**
      * @return whether this JVM's vectors suit the kernel: 256 or 512 bits, one int lane per row of a group, else
@@ -162,13 +161,6 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
                 }
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) g * out.length, out.length);
-        }
-    }
-
-    private static void requireFiniteHalf(byte[] in, int i, long src0, String what) {
-        float value = Float.float16ToFloat(GroupPacking.halfAt(in, i));
-        if (!Float.isFinite(value)) {
-            throw new IllegalArgumentException("Q4_K super-block " + what + " at byte " + (src0 + i) + " is " + value);
         }
     }
 

@@ -106,7 +106,6 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final boolean SUPPORTED = ChunkTranspose.preferred() && S.length() == 2 * GROUP;
 
     /**
      * @return whether this JVM's vectors suit the kernel: 256 or 512 bits, one int lane per row of a group, else
@@ -145,11 +144,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
                 int o = b * HEADER_BYTES;
                 for (int r = 0; r < GROUP; r++) {
                     int i = r * rowBytes + b * BLOCK_BYTES;
-                    float d = Float.float16ToFloat(GroupPacking.halfAt(in, i + GGUF_D));
-                    if (!Float.isFinite(d)) {
-                        throw new IllegalArgumentException("Q6_K super-block d at byte " + (src0 + i + GGUF_D)
-                                + " is " + d);
-                    }
+                    requireFiniteHalf(in, i + GGUF_D, src0, "d");
                     out[o + 2 * r] = in[i + GGUF_D];
                     out[o + 2 * r + 1] = in[i + GGUF_D + 1];
                     for (int u = 0; u < 4; u++) {

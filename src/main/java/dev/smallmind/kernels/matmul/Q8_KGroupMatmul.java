@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.quant.Q8_KQuantizer;
+import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 
@@ -11,6 +12,9 @@ import java.lang.foreign.MemorySegment;
  */
 abstract sealed class Q8_KGroupMatmul extends Int16GroupMatmul
         permits Q4_KInterleavedMatmul, Q6_KInterleavedMatmul {
+    /** Whether this JVM's vectors suit these kernels: 256 or 512 bits, one int lane per row of a group. */
+    static final boolean SUPPORTED = ChunkTranspose.preferred()
+            && ShortVector.SPECIES_PREFERRED.length() == 2 * GroupPacking.GROUP;
     private static final byte[] COLUMN_ORDER = columnOrder();
 
     @Override
@@ -29,6 +33,21 @@ abstract sealed class Q8_KGroupMatmul extends Int16GroupMatmul
     public final void roundRows(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment dst,
                                 long dstOffset) {
         Q8_KActivations.roundRows(x, xOffset, k, from, to, dst, dstOffset);
+    }
+
+    /**
+     * @param in   a group's GGUF rows
+     * @param i    position of an fp16 super-block scale in {@code in}
+     * @param src0 byte offset of {@code in[0]} in the tensor's segment
+     * @param what the scale's name, for the message
+     * @throws IllegalArgumentException naming the scale's byte offset when it is not finite
+     */
+    void requireFiniteHalf(byte[] in, int i, long src0, String what) {
+        float value = Float.float16ToFloat(GroupPacking.halfAt(in, i));
+        if (!Float.isFinite(value)) {
+            throw new IllegalArgumentException(weightType() + " super-block " + what + " at byte " + (src0 + i)
+                    + " is " + value);
+        }
     }
 
     private static byte[] columnOrder() {
