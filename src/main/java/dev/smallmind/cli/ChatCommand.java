@@ -65,9 +65,9 @@ final class ChatCommand {
                     continue;
                 }
                 messages.add(new ChatMessage("user", line));
-                String prompt = template.render(messages, true);
-                boolean first = session.position() == 0;
-                int[] ids = lm.tokenizer().encode(prompt, first, true);
+                // The whole conversation, BOS included, every turn: the session keeps what its cache already holds
+                // of it (keepCommonPrefix) and evaluates the rest.
+                int[] ids = lm.tokenizer().encode(template.render(messages, true), true, true);
                 GenerationResult r = session.continueWith(ids, options, json ? (b, o, l) -> { } : (b, o, l) -> {
                     out.write(b, o, l);
                     out.flush();
@@ -76,6 +76,7 @@ final class ChatCommand {
                 if (json) {
                     out.println(JsonWriter.create().beginObject().field("reply", r.text())
                             .field("finish_reason", r.finishReason().label())
+                            .field("prompt_tokens", ids.length)
                             .field("prompt_tokens_evaluated", r.timings().promptTokens())
                             .field("decode_tok_s", r.timings().decodeTokensPerSecond()).endObject());
                 } else {

@@ -174,4 +174,27 @@ class CliTest {
             assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
         }
     }
+
+    @Test
+    void chatEvaluatesOnlyWhatTheCacheDoesNotHold() {
+        java.io.InputStream stdin = System.in;
+        Run r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("hello there\nhow are you\n".getBytes(StandardCharsets.UTF_8)));
+            r = run("chat", "-m", stories(), "--json", "-n", "8", "--temp", "0", "--no-warmup");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        Map<?, ?> first = (Map<?, ?>) Json.parse(lines.get(0));
+        Map<?, ?> second = (Map<?, ?>) Json.parse(lines.get(1));
+        long firstPrompt = (Long) first.get("prompt_tokens");
+        assertEquals(firstPrompt, first.get("prompt_tokens_evaluated"));
+        long evaluated = (Long) second.get("prompt_tokens_evaluated");
+        // The second turn's prompt is the whole conversation; the first turn's prompt (BOS included) is cached.
+        assertTrue(evaluated <= (Long) second.get("prompt_tokens") - firstPrompt,
+                "second turn evaluated " + evaluated + " of " + second.get("prompt_tokens") + " tokens");
+    }
 }
