@@ -29,16 +29,19 @@ public final class Main {
               tokenize   -m FILE -p TEXT [--no-special]
               info       -m FILE [--plan]
               chat       -m FILE [--system TEXT] [-n N] [sampling options as for generate]
+              serve      -m FILE [--host 127.0.0.1] [--port 8080] [--queue 8] [--threads N] [--ctx N]
+                         (OpenAI-style HTTP API: /v1/completions, /v1/chat/completions, streaming)
               bench      [--quick] [--out DIR] [--compare OLD.json] [--model-extra FILE] [-t 1,2]  (performance report)
               bench      -m FILE [-p 128] [-n 64] [-t 1,2] [-r 3] [--warmup 2]   (llama-bench table;
                          each test first runs unmeasured for --warmup seconds and until its speed settles)
               synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
                          [--seed S] [--vocab VOCAB.gguf]
-            model commands (generate, score, perplexity, chat) first compile their kernels in a short warm-up
+            model commands (generate, score, perplexity, chat, serve) first compile their kernels in a short warm-up
             (1-4 s per weight type, then throwaway generations, a few seconds); --no-warmup skips it
             """;
 
-    private static final Set<String> RUNS_KERNELS = Set.of("generate", "score", "perplexity", "info", "chat", "bench");
+    private static final Set<String> RUNS_KERNELS = Set.of("generate", "score", "perplexity", "info", "chat", "serve",
+            "bench");
 
     private Main() {
     }
@@ -77,6 +80,7 @@ public final class Main {
                 case "tokenize" -> new TokenizeCommand().run(rest, out, err);
                 case "info" -> new InfoCommand().run(rest, out, err);
                 case "chat" -> new ChatCommand().run(rest, out, err);
+                case "serve" -> new ServeCommand().run(rest, out, err);
                 case "bench" -> new BenchCommand().run(rest, out, err);
                 case "synth" -> new SynthCommand().run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (try: smallmind --help)");

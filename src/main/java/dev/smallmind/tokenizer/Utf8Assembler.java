@@ -101,19 +101,83 @@ public final class Utf8Assembler {
             return count;
         }
         int b = bytes[lead] & 0xFF;
-        int need = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+        int need = sequenceLength(b);
         int have = end - lead;
         if (need == 0 || have >= need) {
             return count;
         }
-        if (have >= 2) {
-            int second = bytes[lead + 1] & 0xFF;
-            int low = b == 0xE0 ? 0xA0 : b == 0xF0 ? 0x90 : 0x80;
-            int high = b == 0xED ? 0x9F : b == 0xF4 ? 0x8F : 0xBF;
-            if (second < low || second > high) {
-                return count;
-            }
+        if (have >= 2 && !validSecond(b, bytes[lead + 1] & 0xFF)) {
+            return count;
         }
         return lead - offset;
+    }
+
+    /**
+     * Reads one character at a byte of UTF-8 text that is not ASCII, exactly as {@code new String(bytes, UTF_8)}
+     * does, so that text written out piece by piece reads the same as the whole decoded at once.
+     *
+     * @param bytes a byte sequence
+     * @param i     position of a byte of it at or above 0x80
+     * @param end   end of the sequence
+     * @return {@code n} (2 to 4) when a well-formed character of {@code n} bytes starts at {@code i}; otherwise
+     *         {@code -k}: the {@code k >= 1} bytes at {@code i} that Java's decoder turns into one U+FFFD (at most
+     *         the ill-formed start of a character; a cut-off character at the end takes the rest)
+     */
+    public static int characterLength(byte[] bytes, int i, int end) {
+        int b1 = bytes[i] & 0xFF;
+        int left = end - i;
+        if (b1 >= 0xC2 && b1 <= 0xDF) {
+            return left >= 2 && continuation(bytes[i + 1]) ? 2 : -1;
+        }
+        if (b1 >= 0xE0 && b1 <= 0xEF) {
+            if (left >= 3) {
+                int b2 = bytes[i + 1] & 0xFF;
+                if (b1 == 0xE0 && b2 < 0xA0 || !continuation(bytes[i + 1])) {
+                    return -1;
+                }
+                if (!continuation(bytes[i + 2])) {
+                    return -2;
+                }
+                return b1 == 0xED && b2 >= 0xA0 ? -3 : 3;
+            }
+            if (left == 2 && (b1 == 0xE0 && (bytes[i + 1] & 0xFF) < 0xA0 || !continuation(bytes[i + 1]))) {
+                return -1;
+            }
+            return -left;
+        }
+        if (b1 >= 0xF0 && b1 <= 0xF7) {
+            boolean badSecond = left >= 2 && (b1 == 0xF0 && (bytes[i + 1] & 0xFF) < 0x90
+                    || b1 == 0xF4 && (bytes[i + 1] & 0xFF) > 0x8F || !continuation(bytes[i + 1]));
+            if (left >= 4) {
+                if (b1 > 0xF4 || badSecond) {
+                    return -1;
+                }
+                if (!continuation(bytes[i + 2])) {
+                    return -2;
+                }
+                return continuation(bytes[i + 3]) ? 4 : -3;
+            }
+            if (b1 > 0xF4 || badSecond || left == 1) {
+                return -1;
+            }
+            return left == 3 && !continuation(bytes[i + 2]) ? -2 : -left;
+        }
+        return -1;
+    }
+
+    private static boolean continuation(byte b) {
+        return (b & 0xC0) == 0x80;
+    }
+
+    /** @return the bytes of the character a lead byte starts (2 to 4), or 0 for a byte that cannot lead one */
+    private static int sequenceLength(int lead) {
+        return lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3 : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    }
+
+    /** @return whether {@code second} may follow {@code lead}: the ranges that rule out overlong forms and surrogates */
+    private static boolean validSecond(int lead, int second) {
+        int low = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
+        int high = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
+        return second >= low && second <= high;
     }
 }

@@ -1,0 +1,71 @@
+package dev.smallmind.server;
+
+import java.util.Map;
+
+/**
+ * Typed reads of a parsed JSON request body: each names the field and what it expected when the value is of the
+ * wrong type or out of range. Absent and {@code null} fields take the default.
+ */
+final class RequestFields {
+    private final Map<?, ?> body;
+
+    RequestFields(Object body) {
+        if (!(body instanceof Map<?, ?> map)) {
+            throw ApiException.invalid("the request body must be a JSON object, got " + JsonTypes.name(body));
+        }
+        this.body = map;
+    }
+
+    Object raw(String name) {
+        return body.get(name);
+    }
+
+    boolean has(String name) {
+        return body.get(name) != null;
+    }
+
+    double number(String name, double fallback) {
+        Object v = body.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Number n)) {
+            throw ApiException.invalid("'" + name + "' must be a number, got " + JsonTypes.name(v));
+        }
+        return n.doubleValue();
+    }
+
+    float decimal(String name, float fallback) {
+        double v = number(name, fallback);
+        if (!Double.isFinite(v) || Math.abs(v) > Float.MAX_VALUE) {
+            throw ApiException.invalid("'" + name + "' must be a finite number, got " + v);
+        }
+        return (float) v;
+    }
+
+    long integer(String name, long fallback, long min, long max) {
+        Object v = body.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Long l)) {
+            throw ApiException.invalid("'" + name + "' must be an integer, got " + JsonTypes.name(v)
+                    + (v instanceof Number ? " " + v : ""));
+        }
+        if (l < min || l > max) {
+            throw ApiException.invalid("'" + name + "' must be between " + min + " and " + max + ", got " + l);
+        }
+        return l;
+    }
+
+    boolean bool(String name, boolean fallback) {
+        Object v = body.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Boolean b)) {
+            throw ApiException.invalid("'" + name + "' must be true or false, got " + JsonTypes.name(v));
+        }
+        return b;
+    }
+}

@@ -1,0 +1,334 @@
+package dev.smallmind.server;
+
+import dev.smallmind.SharedData;
+import dev.smallmind.generate.LanguageModel;
+import dev.smallmind.generate.SessionOptions;
+import dev.smallmind.json.Json;
+import dev.smallmind.model.Golden;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The HTTP API as a client meets it, on stories260K: greedy completions equal llama.cpp's golden text, streams add
+ * up to the same text, chat turns reuse the cache, concurrent requests queue, a vanished client stops its generation,
+ * and every malformed request gets a 4xx naming what is wrong.
+ */
+class CompletionServerTest {
+    private static LanguageModel lm;
+    private static CompletionServer server;
+    private static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static Map<?, ?> golden;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path model = SharedData.require("models/stories260K.gguf");
+        golden = (Map<?, ?>) ((List<?>) Golden.load("stories260K.greedy.json").get("cases")).get(0);
+        lm = LanguageModel.open(model, 2);
+        lm.warmUp();
+        server = CompletionServer.start(lm, SessionOptions.DEFAULTS,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0,
+                new PrintStream(LOG, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (lm != null) {
+            lm.close();
+        }
+    }
+
+    private record Reply(int status, String body, HttpResponse<String> response) {
+        Map<?, ?> json() {
+            return (Map<?, ?>) Json.parse(body);
+        }
+
+        String errorMessage() {
+            return (String) ((Map<?, ?>) json().get("error")).get("message");
+        }
+    }
+
+    private static Reply post(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(uri(path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body(), r);
+    }
+
+    private static Reply get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(uri(path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body(), r);
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static String greedyBody(boolean stream) {
+        return "{\"prompt\": \"" + golden.get("prompt") + "\", \"max_tokens\": 64, \"temperature\": 0, \"stream\": "
+                + stream + "}";
+    }
+
+    private static Map<?, ?> firstChoice(Map<?, ?> json) {
+        return (Map<?, ?>) ((List<?>) json.get("choices")).getFirst();
+    }
+
+    @Test
+    void greedyCompletionIsLlamaCppsText() throws Exception {
+        Reply r = post("/v1/completions", greedyBody(false));
+        assertEquals(200, r.status(), r.body());
+        Map<?, ?> json = r.json();
+        assertEquals("text_completion", json.get("object"));
+        assertEquals(golden.get("generated_text"), firstChoice(json).get("text"));
+        assertEquals("length", firstChoice(json).get("finish_reason"));
+        Map<?, ?> usage = (Map<?, ?>) json.get("usage");
+        assertEquals((long) ((List<?>) golden.get("prompt_ids")).size(), usage.get("prompt_tokens"));
+        assertEquals(64L, usage.get("completion_tokens"));
+        assertEquals(0L, ((Map<?, ?>) json.get("memory")).get("gc_collections"));
+    }
+
+    @Test
+    void streamedEventsAddUpToTheSameText() throws Exception {
+        Reply r = post("/v1/completions", greedyBody(true));
+        assertEquals(200, r.status(), r.body());
+        assertTrue(r.response().headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<String> events = events(r.body());
+        assertEquals("[DONE]", events.getLast());
+        StringBuilder text = new StringBuilder();
+        for (String e : events.subList(0, events.size() - 2)) {
+            Map<?, ?> chunk = (Map<?, ?>) Json.parse(e);
+            assertEquals(null, firstChoice(chunk).get("finish_reason"), e);
+            text.append(firstChoice(chunk).get("text"));
+        }
+        Map<?, ?> last = (Map<?, ?>) Json.parse(events.get(events.size() - 2));
+        assertEquals("length", firstChoice(last).get("finish_reason"));
+        assertEquals(64L, ((Map<?, ?>) last.get("usage")).get("completion_tokens"));
+        assertEquals(golden.get("generated_text"), text.toString());
+        assertTrue(events.size() > 10, "one event per piece of text: " + events.size());
+    }
+
+    @Test
+    void decodeThroughTheServerDoesNotCollectGarbage() throws Exception {
+        post("/v1/completions", greedyBody(false));
+        Reply r = post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 300, \"temperature\": 0.8,"
+                + " \"seed\": 7}");
+        assertEquals(200, r.status(), r.body());
+        Map<?, ?> memory = (Map<?, ?>) r.json().get("memory");
+        double perToken = ((Number) memory.get("heap_bytes_per_token")).doubleValue();
+        System.out.printf("server, 300 sampled tokens: %s GC collections, %.1f heap bytes/token%n",
+                memory.get("gc_collections"), perToken);
+        assertEquals(0L, memory.get("gc_collections"));
+        assertTrue(perToken < 1024, "heap bytes per token: " + perToken);
+    }
+
+    @Test
+    void chatTurnsReuseTheCachedConversation() throws Exception {
+        String turn1 = "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell me a story\"}], \"max_tokens\": 12,"
+                + " \"temperature\": 0}";
+        Reply first = post("/v1/chat/completions", turn1);
+        assertEquals(200, first.status(), first.body());
+        Map<?, ?> message = (Map<?, ?>) firstChoice(first.json()).get("message");
+        assertEquals("assistant", message.get("role"));
+        String reply = (String) message.get("content");
+        long firstPrompt = (Long) ((Map<?, ?>) first.json().get("usage")).get("prompt_tokens");
+        String turn2 = "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell me a story\"}, {\"role\": \"assistant\","
+                + " \"content\": " + quote(reply) + "}, {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\":"
+                + " \"More\"}]}], \"max_tokens\": 12, \"temperature\": 0}";
+        Reply second = post("/v1/chat/completions", turn2);
+        assertEquals(200, second.status(), second.body());
+        long cached = (Long) ((Map<?, ?>) second.json().get("timings")).get("cache_n");
+        assertTrue(cached >= firstPrompt, "the second turn reuses the first turn's prompt: " + cached + " cached, "
+                + firstPrompt + " in the first prompt");
+    }
+
+    @Test
+    void chatStreamStartsWithTheRoleAndEndsWithDone() throws Exception {
+        Reply r = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}],"
+                + " \"max_tokens\": 8, \"temperature\": 0, \"stream\": true}");
+        assertEquals(200, r.status(), r.body());
+        List<String> events = events(r.body());
+        Map<?, ?> delta = (Map<?, ?>) firstChoice((Map<?, ?>) Json.parse(events.getFirst())).get("delta");
+        assertEquals("assistant", delta.get("role"));
+        assertEquals("chat.completion.chunk", ((Map<?, ?>) Json.parse(events.get(1))).get("object"));
+        assertEquals("[DONE]", events.getLast());
+    }
+
+    @Test
+    void concurrentRequestsQueueAndAllGetTheGreedyText() throws Exception {
+        try (CompletionServer queued = CompletionServer.start(lm, SessionOptions.DEFAULTS,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8, null);
+             ExecutorService clients = Executors.newFixedThreadPool(4)) {
+            URI uri = URI.create("http://127.0.0.1:" + queued.port() + "/v1/completions");
+            List<Future<HttpResponse<String>>> replies = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String body = i % 2 == 0 ? greedyBody(i % 4 == 0) : "{\"prompt\": \"Once\", \"max_tokens\": 5}";
+                replies.add(clients.submit(() -> CLIENT.send(HttpRequest.newBuilder(uri)
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())));
+            }
+            for (int i = 0; i < replies.size(); i += 2) {
+                HttpResponse<String> r = replies.get(i).get();
+                assertEquals(200, r.statusCode(), r.body());
+                String text = i % 4 == 0 ? String.join("", texts(events(r.body())))
+                        : (String) firstChoice((Map<?, ?>) Json.parse(r.body())).get("text");
+                assertEquals(golden.get("generated_text"), text, "request " + i);
+            }
+            for (int i = 1; i < replies.size(); i += 2) {
+                assertEquals(200, replies.get(i).get().statusCode());
+            }
+        }
+    }
+
+    @Test
+    void aBusyServerSays503AndAVanishedClientStopsItsGeneration() throws Exception {
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(4096);
+            slow.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
+            byte[] body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 2000, \"temperature\": 1, \"stream\": true}"
+                    .getBytes(StandardCharsets.UTF_8);
+            OutputStream out = slow.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = slow.getInputStream();
+            String head = readUntil(in, "data: ");
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            Reply busy = post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 1}");
+            assertEquals(503, busy.status(), busy.body());
+            assertEquals("1", busy.response().headers().firstValue("Retry-After").orElse(""));
+            assertTrue(busy.errorMessage().contains("busy"), busy.body());
+        }
+        Reply after = null;
+        for (int i = 0; i < 300 && (after == null || after.status() == 503); i++) {
+            Thread.sleep(100);
+            after = post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 1}");
+        }
+        assertEquals(200, after.status(), after.body());
+        String log = LOG.toString(StandardCharsets.UTF_8);
+        assertTrue(log.lines().anyMatch(l -> l.contains("generated, cancelled")), log);
+    }
+
+    @Test
+    void badRequestsGetAnErrorNamingWhatIsWrong() throws Exception {
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 4"), 400, "not valid JSON");
+        assertRefused(post("/v1/completions", "[1, 2]"), 400, "must be a JSON object");
+        assertRefused(post("/v1/completions", ""), 400, "empty");
+        assertRefused(post("/v1/completions", "{\"max_tokens\": 4}"), 400, "'prompt' must be a string");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"temperature\": \"hot\"}"), 400,
+                "'temperature' must be a number, got a string");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"temperature\": -1}"), 400,
+                "temperature must be >= 0");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2.5}"), 400,
+                "'max_tokens' must be an integer");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 2}"), 400, "'n' must be 1");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 3}"), 400, "'logprobs' is not supported");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"stop\": [\"\"]}"), 400, "stop strings must not be empty");
+        assertRefused(post("/v1/completions", "{\"prompt\": [1, 99999]}"), 400, "element 1 is an integer 99999");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 100000}"), 400,
+                "exceed the context of " + server.contextLength() + " tokens");
+        assertRefused(post("/v1/chat/completions", "{\"messages\": []}"), 400, "'messages' must be a non-empty array");
+        assertRefused(post("/v1/chat/completions", "{\"messages\": [{\"content\": \"x\"}]}"), 400,
+                "messages[0] must be an object with a string 'role'");
+        assertRefused(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " [{\"type\": \"image_url\"}]}]}"), 400, "only text parts are supported");
+        assertRefused(post("/v1/nothing", "{}"), 404, "no endpoint /v1/nothing");
+        Reply wrongMethod = get("/v1/completions");
+        assertRefused(wrongMethod, 405, "takes POST, not GET");
+        assertEquals("POST", wrongMethod.response().headers().firstValue("Allow").orElse(""));
+        assertRefused(post("/detokenize", "{\"tokens\": [1, -3]}"), 400, "element 1 is an integer -3");
+    }
+
+    @Test
+    void aHostileContentLengthIsRefusedBeforeReading() throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                    + "9000000000\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+            String head = readUntil(s.getInputStream(), "}}");
+            assertTrue(head.startsWith("HTTP/1.1 413"), head);
+            assertTrue(head.contains("larger than the limit of " + CompletionServer.MAX_BODY_BYTES), head);
+        }
+        assertRefused(post("/v1/completions", "{\"prompt\": \"" + "a".repeat(CompletionServer.MAX_BODY_BYTES) + "\"}"),
+                413, "larger than the limit");
+    }
+
+    @Test
+    void tokenizeDetokenizeModelsAndHealth() throws Exception {
+        Reply t = post("/tokenize", "{\"content\": \"" + golden.get("prompt") + "\", \"add_special\": true}");
+        assertEquals(200, t.status(), t.body());
+        assertEquals(golden.get("prompt_ids"), t.json().get("tokens"));
+        Reply d = post("/detokenize", "{\"tokens\": " + golden.get("generated_ids") + "}");
+        assertEquals(golden.get("generated_text"), d.json().get("content"));
+        Map<?, ?> model = (Map<?, ?>) ((List<?>) get("/v1/models").json().get("data")).getFirst();
+        assertEquals(lm.model().config().name(), model.get("id"));
+        assertEquals((long) server.contextLength(), ((Map<?, ?>) model.get("meta")).get("n_ctx"));
+        assertEquals("ok", get("/health").json().get("status"));
+    }
+
+    private static void assertRefused(Reply r, int status, String message) {
+        assertEquals(status, r.status(), r.body());
+        Map<?, ?> error = (Map<?, ?>) r.json().get("error");
+        assertEquals((long) status, error.get("code"), r.body());
+        assertTrue(r.errorMessage().contains(message), "expected '" + message + "' in: " + r.errorMessage());
+    }
+
+    private static List<String> events(String body) {
+        List<String> events = new ArrayList<>();
+        for (String block : body.split("\n\n")) {
+            assertTrue(block.startsWith("data: "), block);
+            events.add(block.substring("data: ".length()));
+        }
+        return events;
+    }
+
+    private static List<String> texts(List<String> events) {
+        List<String> texts = new ArrayList<>();
+        for (String e : events.subList(0, events.size() - 1)) {
+            texts.add((String) firstChoice((Map<?, ?>) Json.parse(e)).get("text"));
+        }
+        return texts;
+    }
+
+    private static String quote(String s) {
+        return dev.smallmind.json.JsonWriter.create().value(s).toString();
+    }
+
+    private static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        while (!seen.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            seen.write(b);
+        }
+        return seen.toString(StandardCharsets.UTF_8);
+    }
+}
