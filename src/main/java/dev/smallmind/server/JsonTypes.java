@@ -9,27 +9,15 @@ final class JsonTypes {
     }
 
     static String name(Object v) {
-        if (v == null) {
-            return "null";
-        }
-        if (v instanceof String) {
-            return "a string";
-        }
-        if (v instanceof Boolean) {
-            return "a boolean";
-        }
-        if (v instanceof Long) {
-            return "an integer";
-        }
-        if (v instanceof Number) {
-            return "a number";
-        }
-        if (v instanceof List) {
-            return "an array";
-        }
-        if (v instanceof Map) {
-            return "an object";
-        }
-        return v.getClass().getSimpleName();
+        return switch (v) {
+            case null -> "null";
+            case String ignored -> "a string";
+            case Boolean ignored -> "a boolean";
+            case Long ignored -> "an integer";
+            case Number ignored -> "a number";
+            case List<?> ignored -> "an array";
+            case Map<?, ?> ignored -> "an object";
+            default -> v.getClass().getSimpleName();
+        };
     }
 }

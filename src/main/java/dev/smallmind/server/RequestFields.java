@@ -25,14 +25,8 @@ final class RequestFields {
     }
 
     double number(String name, double fallback) {
-        Object v = body.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Number n)) {
-            throw ApiException.invalid("'" + name + "' must be a number, got " + JsonTypes.name(v));
-        }
-        return n.doubleValue();
+        Number n = typed(name, Number.class, "a number");
+        return n == null ? fallback : n.doubleValue();
     }
 
     float decimal(String name, float fallback) {
@@ -44,13 +38,9 @@ final class RequestFields {
     }
 
     long integer(String name, long fallback, long min, long max) {
-        Object v = body.get(name);
-        if (v == null) {
+        Long l = typed(name, Long.class, "an integer");
+        if (l == null) {
             return fallback;
-        }
-        if (!(v instanceof Long l)) {
-            throw ApiException.invalid("'" + name + "' must be an integer, got " + JsonTypes.name(v)
-                    + (v instanceof Number ? " " + v : ""));
         }
         if (l < min || l > max) {
             throw ApiException.invalid("'" + name + "' must be between " + min + " and " + max + ", got " + l);
@@ -59,13 +49,17 @@ final class RequestFields {
     }
 
     boolean bool(String name, boolean fallback) {
+        Boolean b = typed(name, Boolean.class, "true or false");
+        return b == null ? fallback : b;
+    }
+
+    /** @return the field as a {@code type}, or null when absent; a value of another type is refused */
+    private <T> T typed(String name, Class<T> type, String expected) {
         Object v = body.get(name);
-        if (v == null) {
-            return fallback;
+        if (v != null && !type.isInstance(v)) {
+            throw ApiException.invalid("'" + name + "' must be " + expected + ", got " + JsonTypes.name(v)
+                    + (v instanceof Number || v instanceof Boolean ? " " + v : ""));
         }
-        if (!(v instanceof Boolean b)) {
-            throw ApiException.invalid("'" + name + "' must be true or false, got " + JsonTypes.name(v));
-        }
-        return b;
+        return type.cast(v);
     }
 }

@@ -43,6 +43,23 @@ class ZeroGcDecodeTest {
         }
     }
 
+    private record Measured(GenerationResult result, String collections) {
+    }
+
+    /**
+     * One generation, measured from an empty young generation: warm-up leaves eden at any fill, and a nearly full one
+     * is collected at the first few bytes any thread allocates (surefire's own among them). CI met that once (1
+     * collection, 0.0 heap bytes per token in the engine's threads), so a collection counted now takes an eden's
+     * worth of allocation, and the log names its cause.
+     */
+    private static Measured measure(Session session, int[] prompt, GenerationOptions options) throws Exception {
+        System.gc();
+        try (CollectionLog log = new CollectionLog()) {
+            GenerationResult r = session.generate(prompt, options, TokenSink.NONE);
+            return new Measured(r, log.describe(r.memory().gcCollections()));
+        }
+    }
+
     @Test
     void decodingTwoThousandTokensCollectsNoGarbage() throws Exception {
         try (LanguageModel lm = LanguageModel.open(SharedData.require("models/stories260K.gguf"), 2);
@@ -51,17 +68,9 @@ class ZeroGcDecodeTest {
             for (SamplerSettings sampler : List.of(SamplerSettings.GREEDY, SamplerSettings.defaults(7))) {
                 GenerationOptions options = new GenerationOptions(TOKENS, sampler, List.of(), false);
                 warmUp(session, prompt, options);
-                // The measured window starts with an empty young generation: warm-up leaves eden at any fill, and
-                // a nearly full one is collected at the first few bytes any thread allocates (surefire's own among
-                // them). CI met that once (1 collection, 0.0 heap bytes per token in the engine's threads), so a
-                // collection counted now takes an eden's worth of allocation, and the log names its cause.
-                System.gc();
-                GenerationResult r;
-                String collections;
-                try (CollectionLog log = new CollectionLog()) {
-                    r = session.generate(prompt, options, TokenSink.NONE);
-                    collections = log.describe(r.memory().gcCollections());
-                }
+                Measured measured = measure(session, prompt, options);
+                GenerationResult r = measured.result();
+                String collections = measured.collections();
                 assertEquals(TOKENS, r.tokens().length);
                 DecodeMemory m = r.memory();
                 System.out.printf("decode of %d tokens (%s): %d GC collections, %.1f heap bytes/token, %.0f tok/s%n",
@@ -91,20 +100,16 @@ class ZeroGcDecodeTest {
                 int tokens = 512 - prompt.length;
                 GenerationOptions options = new GenerationOptions(tokens, SamplerSettings.GREEDY, List.of(), false);
                 warmUp(session, prompt, options);
-                // An empty young generation first, as above: a suite run met 1 collection here with 0.0 heap bytes
-                // per token in the engine's threads (the model writing and warm-up before it leave eden full).
-                System.gc();
-                GenerationResult r;
-                String collections;
-                try (CollectionLog log = new CollectionLog()) {
-                    r = session.generate(prompt, options, TokenSink.NONE);
-                    collections = log.describe(r.memory().gcCollections());
-                }
+                // A suite run met 1 collection here with 0.0 heap bytes per token in the engine's threads, before
+                // this case measured from an empty young generation too.
+                Measured measured = measure(session, prompt, options);
+                GenerationResult r = measured.result();
                 assertEquals(tokens, r.tokens().length);
                 DecodeMemory m = r.memory();
                 System.out.printf("%s: decode of %d tokens over an F16 cache: %d GC collections, %.1f heap bytes/token%n",
                         file.getFileName(), m.tokens(), m.gcCollections(), m.heapBytesPerToken());
-                assertEquals(0, m.gcCollections(), file + ": garbage collections during decode: " + collections);
+                assertEquals(0, m.gcCollections(), file + ": garbage collections during decode: "
+                        + measured.collections());
                 assertTrue(m.heapBytesPerToken() < 1024, file + ": heap bytes per token: " + m.heapBytesPerToken());
             }
         }
