@@ -2,6 +2,7 @@ package dev.smallmind.cli;
 
 import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.server.CompletionServer;
+import dev.smallmind.server.ServerSettings;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,10 +12,13 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code smallmind serve}: the model behind an OpenAI-compatible HTTP API ({@link CompletionServer}) until the
- * process is stopped. Listens on 127.0.0.1 unless {@code --host} says otherwise, since the API has no
- * authentication.
+ * process is stopped. Listens on 127.0.0.1 unless {@code --host} says otherwise; {@code --api-key KEY} (or the
+ * {@code SMALLMIND_API_KEY} variable) makes every request but {@code /health} carry {@code Authorization: Bearer KEY}.
  */
 final class ServeCommand {
+    /** Where the key comes from when {@code --api-key} is not given (keeps it out of the process list). */
+    static final String API_KEY_VARIABLE = "SMALLMIND_API_KEY";
+
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
         Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP));
         ModelOptions mo = ModelOptions.read(a);
@@ -24,19 +28,24 @@ final class ServeCommand {
             throw new UsageException("--port must be between 0 and 65535, got " + port);
         }
         int queue = a.integer("--queue", null, 8);
-        if (queue < 0 || queue > 1024) {
-            throw new UsageException("--queue must be between 0 and 1024, got " + queue);
+        if (queue < 0 || queue > ServerSettings.MAX_QUEUE) {
+            throw new UsageException("--queue must be between 0 and " + ServerSettings.MAX_QUEUE + ", got " + queue);
         }
+        String key = a.string("--api-key", null, System.getenv(API_KEY_VARIABLE));
         a.flag("--json");
         a.finish();
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             throw new UsageException("--host " + host + " does not resolve to an address");
         }
+        if (key != null && key.isBlank()) {
+            throw new UsageException("--api-key must not be empty");
+        }
+        ServerSettings settings = new ServerSettings(address, queue, key);
         LanguageModel lm = mo.open(err);
         CompletionServer server;
         try {
-            server = CompletionServer.start(lm, mo.session(), address, queue, err);
+            server = CompletionServer.start(lm, mo.session(), settings, err);
         } catch (IOException | RuntimeException e) {
             lm.close();
             throw e;
@@ -47,9 +56,10 @@ final class ServeCommand {
             lm.close();
             stopped.countDown();
         }, "smallmind-shutdown"));
-        err.printf("smallmind: serving %s on http://%s:%d (context %d tokens, %d threads); "
+        err.printf("smallmind: serving %s on http://%s:%d (context %d tokens, %d threads%s); "
                         + "POST /v1/completions, /v1/chat/completions; Ctrl-C stops%n",
-                lm.model().config().name(), host, server.port(), server.contextLength(), lm.pool().threads());
+                lm.model().config().name(), host, server.port(), server.contextLength(), lm.pool().threads(),
+                key == null ? ", no API key" : ", API key required");
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -16,11 +16,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Generations run one at a time on a single engine thread, in one {@link Session} whose KV cache keeps the longest
  * common prefix between consecutive requests ({@code cache_prompt}, on by default), so a chat that grows turn by turn
  * evaluates only its new tokens. Up to {@code queue} more requests wait their turn; beyond that a request is answered
- * 503 at once. A streaming client that disconnects stops its generation after the current token.
+ * 503 at once. A streaming client that disconnects stops its generation after the current token. With an API key
+ * ({@link ServerSettings#apiKey()}) every request but {@code /health} must send it as a bearer token.
  */
 public final class CompletionServer implements AutoCloseable {
     /** The largest request body read; a larger one is refused with 413 before it is read. */
@@ -60,26 +61,29 @@ public final class CompletionServer implements AutoCloseable {
     private final PrintStream log;
     private final AtomicLong requests = new AtomicLong();
     private final int queue;
+    /** UTF-8 bytes of the key requests must carry, or null. */
+    private final byte[] apiKey;
     private volatile boolean closed;
 
-    private CompletionServer(LanguageModel lm, SessionOptions options, InetSocketAddress address, int queue,
-                             PrintStream log) throws IOException {
+    private CompletionServer(LanguageModel lm, SessionOptions options, ServerSettings settings, PrintStream log)
+            throws IOException {
         this.session = lm.newSession(options);
         this.tokenizer = lm.tokenizer();
         this.template = ChatTemplate.fromGguf(lm.model().gguf());
         this.modelName = lm.model().config().name();
         this.contextLength = session.contextLength();
         this.log = log;
-        this.queue = queue;
+        this.queue = settings.queue();
+        this.apiKey = settings.apiKey() == null ? null : settings.apiKey().getBytes(StandardCharsets.UTF_8);
         this.admitted = new Semaphore(queue + 1);
         this.engine = Executors.newSingleThreadExecutor(daemons("smallmind-engine"));
         this.handlers = Executors.newFixedThreadPool(queue + 4, daemons("smallmind-http"));
         HttpServer server;
         try {
-            server = HttpServer.create(address, 64);
+            server = HttpServer.create(settings.address(), 64);
         } catch (IOException e) {
             close(session, engine, handlers);
-            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + settings.address() + ": " + e.getMessage(), e);
         }
         this.http = server;
         http.setExecutor(handlers);
@@ -96,21 +100,17 @@ public final class CompletionServer implements AutoCloseable {
      *
      * @param lm      the model, warmed up (see {@link LanguageModel#warmUp(SessionOptions)}); the caller closes it
      *                after the server
-     * @param options the session's context length, batch and KV cache type
-     * @param address where to listen; port 0 picks a free one ({@link #port()})
-     * @param queue   how many requests may wait while one generates (>= 0)
-     * @param log     where to write one line per request, or null for none
+     * @param options  the session's context length, batch and KV cache type
+     * @param settings address, queue and API key
+     * @param log      where to write one line per request, or null for none
      * @return the running server
      * @throws IOException when the address cannot be bound
      */
-    public static CompletionServer start(LanguageModel lm, SessionOptions options, InetSocketAddress address,
-                                         int queue, PrintStream log) throws IOException {
-        if (queue < 0) {
-            throw new IllegalArgumentException("queue must be >= 0, got " + queue);
-        }
+    public static CompletionServer start(LanguageModel lm, SessionOptions options, ServerSettings settings,
+                                         PrintStream log) throws IOException {
         setIfAbsent("sun.net.httpserver.nodelay", "true");
         setIfAbsent("sun.net.httpserver.maxReqTime", "60");
-        return new CompletionServer(lm, options, address, queue, log);
+        return new CompletionServer(lm, options, settings, log);
     }
 
     private static void setIfAbsent(String property, String value) {
@@ -158,6 +158,9 @@ public final class CompletionServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         try (ex) {
             try {
+                if (!path.equals("/health")) {
+                    authorize(ex);
+                }
                 switch (path) {
                     case "/health" -> {
                         requireMethod(ex, "GET");
@@ -186,6 +189,22 @@ public final class CompletionServer implements AutoCloseable {
             }
         } catch (IOException e) {
             logLine(method, path, 0, "client connection lost: " + e.getMessage());
+        }
+    }
+
+    /** Refuses (401) a request without the server's key, comparing in constant time. */
+    private void authorize(HttpExchange ex) {
+        if (apiKey == null) {
+            return;
+        }
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        String bearer = "Bearer ";
+        byte[] sent = header != null && header.regionMatches(true, 0, bearer, 0, bearer.length())
+                ? header.substring(bearer.length()).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(sent, apiKey)) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw new ApiException(401, "authentication_error", header == null
+                    ? "this server needs an API key: send 'Authorization: Bearer KEY'" : "the API key is not valid");
         }
     }
 

@@ -162,6 +162,9 @@ class CliTest {
                 {"generate", "-m", stories()},
                 {"score", "-m", stories(), "--ids", "1,99999"},
                 {"generate", "-m", SharedData.require("vocab/ggml-vocab-llama-spm.gguf").toString(), "-p", "x"},
+                {"serve", "-m", stories(), "--port", "70000"},
+                {"serve", "-m", stories(), "--queue", "-1"},
+                {"serve", "-m", stories(), "--api-key", " "},
                 {"frobnicate"},
         };
         for (String[] c : cases) {

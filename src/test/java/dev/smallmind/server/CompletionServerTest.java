@@ -51,8 +51,7 @@ class CompletionServerTest {
         golden = (Map<?, ?>) ((List<?>) Golden.load("stories260K.greedy.json").get("cases")).get(0);
         lm = LanguageModel.open(model, 2);
         lm.warmUp();
-        server = CompletionServer.start(lm, SessionOptions.DEFAULTS,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0,
+        server = CompletionServer.start(lm, SessionOptions.DEFAULTS, loopback(0, null),
                 new PrintStream(LOG, true, StandardCharsets.UTF_8));
     }
 
@@ -64,6 +63,10 @@ class CompletionServerTest {
         if (lm != null) {
             lm.close();
         }
+    }
+
+    private static ServerSettings loopback(int queue, String apiKey) {
+        return new ServerSettings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), queue, apiKey);
     }
 
     private record Reply(int status, String body, HttpResponse<String> response) {
@@ -183,8 +186,7 @@ class CompletionServerTest {
 
     @Test
     void concurrentRequestsQueueAndAllGetTheGreedyText() throws Exception {
-        try (CompletionServer queued = CompletionServer.start(lm, SessionOptions.DEFAULTS,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8, null);
+        try (CompletionServer queued = CompletionServer.start(lm, SessionOptions.DEFAULTS, loopback(8, null), null);
              ExecutorService clients = Executors.newFixedThreadPool(4)) {
             URI uri = URI.create("http://127.0.0.1:" + queued.port() + "/v1/completions");
             List<Future<HttpResponse<String>>> replies = new ArrayList<>();
@@ -277,6 +279,26 @@ class CompletionServerTest {
         }
         assertRefused(post("/v1/completions", "{\"prompt\": \"" + "a".repeat(CompletionServer.MAX_BODY_BYTES) + "\"}"),
                 413, "larger than the limit");
+    }
+
+    @Test
+    void withAnApiKeyOnlyBearersOfItAreServed() throws Exception {
+        try (CompletionServer keyed = CompletionServer.start(lm, SessionOptions.DEFAULTS, loopback(0, "s3cret"), null)) {
+            String base = "http://127.0.0.1:" + keyed.port();
+            HttpRequest.Builder models = HttpRequest.newBuilder(URI.create(base + "/v1/models"));
+            HttpResponse<String> none = CLIENT.send(models.copy().GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertRefused(new Reply(none.statusCode(), none.body(), none), 401, "send 'Authorization: Bearer KEY'");
+            assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
+            HttpResponse<String> wrong = CLIENT.send(models.copy().header("Authorization", "Bearer s3cre7").GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertRefused(new Reply(wrong.statusCode(), wrong.body(), wrong), 401, "the API key is not valid");
+            HttpResponse<String> right = CLIENT.send(models.copy().header("Authorization", "Bearer s3cret").GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, right.statusCode(), right.body());
+            HttpResponse<String> health = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode(), "health needs no key");
+        }
     }
 
     @Test
