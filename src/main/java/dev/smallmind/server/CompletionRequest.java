@@ -15,7 +15,7 @@ import java.util.Map;
  * runs. Fields follow OpenAI's API with llama.cpp's server extensions ({@code top_k}, {@code min_p},
  * {@code repeat_penalty}, {@code repeat_last_n}, {@code cache_prompt}, {@code n_predict}); sampling defaults are
  * llama.cpp's, as in {@code smallmind generate}. Fields it does not know are ignored, as OpenAI clients send many;
- * known ones it cannot honour ({@code n} above 1, {@code logprobs}, {@code echo}, {@code best_of}, {@code suffix})
+ * known ones it cannot honour ({@code n} above 1, {@code best_of}, {@code suffix}, {@code tools}, {@code logit_bias})
  * are refused rather than silently dropped.
  *
  * @param prompt      token ids to evaluate (at least one)
@@ -23,8 +23,16 @@ import java.util.Map;
  *                    the request, all the room the prompt leaves)
  * @param stream      whether to answer with server-sent events
  * @param cachePrompt whether to reuse the KV cache's common prefix with the previous request
+ * @param logprobs    how many most likely alternatives to report with each token's log-probability, or
+ *                    {@link #NO_LOGPROBS}
+ * @param echo        whether the answer starts with the prompt, its tokens' log-probabilities included
  */
-record CompletionRequest(int[] prompt, GenerationOptions options, boolean stream, boolean cachePrompt) {
+record CompletionRequest(int[] prompt, GenerationOptions options, boolean stream, boolean cachePrompt, int logprobs,
+                         boolean echo) {
+    /** {@link #logprobs} when none were asked for. */
+    static final int NO_LOGPROBS = -1;
+    /** The most alternatives a token's log-probability may list (OpenAI allows 5 for completions, 20 for chat). */
+    static final int MAX_TOP_LOGPROBS = 20;
     /** A token limit of -1, or none, generates until the context is full (llama.cpp's {@code n_predict = -1}). */
     private static final long UNTIL_FULL = -1;
 
@@ -80,14 +88,29 @@ record CompletionRequest(int[] prompt, GenerationOptions options, boolean stream
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("'stop': " + e.getMessage());
         }
-        return new CompletionRequest(prompt, options, f.bool("stream", false), f.bool("cache_prompt", true));
+        boolean stream = f.bool("stream", false);
+        int logprobs = chat ? chatLogprobs(f) : (int) f.integer("logprobs", NO_LOGPROBS, 0, MAX_TOP_LOGPROBS);
+        boolean echo = !chat && f.bool("echo", false);
+        if (stream && (logprobs != NO_LOGPROBS || echo)) {
+            throw ApiException.invalid("log-probabilities and 'echo' are not streamed: ask for them without 'stream'");
+        }
+        return new CompletionRequest(prompt, options, stream, f.bool("cache_prompt", true), logprobs, echo);
+    }
+
+    /** Chat's form: {@code "logprobs": true} and {@code "top_logprobs": k}. */
+    private static int chatLogprobs(RequestFields f) {
+        boolean wanted = f.bool("logprobs", false);
+        if (!wanted && f.has("top_logprobs")) {
+            throw ApiException.invalid("'top_logprobs' needs \"logprobs\": true");
+        }
+        return wanted ? (int) f.integer("top_logprobs", 0, 0, MAX_TOP_LOGPROBS) : NO_LOGPROBS;
     }
 
     private static void refuseUnsupported(RequestFields f) {
         if (f.integer("n", 1, 1, Long.MAX_VALUE) != 1) {
             throw ApiException.invalid("'n' must be 1: one completion per request");
         }
-        for (String name : List.of("logprobs", "top_logprobs", "echo", "best_of", "suffix", "tools", "logit_bias")) {
+        for (String name : List.of("best_of", "suffix", "tools", "logit_bias")) {
             Object v = f.raw(name);
             if (v != null && !Boolean.FALSE.equals(v)) {
                 throw ApiException.invalid("'" + name + "' is not supported by this server");

@@ -269,18 +269,20 @@ public final class CompletionServer implements AutoCloseable {
             throw new ApiException(503, "server_busy", "the server is busy: one generation is running and "
                     + (queue - admitted.availablePermits()) + " are waiting; try again shortly");
         }
-        GenerationResult r;
+        Outcome outcome;
         EventStreamSink[] stream = new EventStreamSink[1];
         try {
-            r = generate(request, json, chat, ex, stream);
+            outcome = generate(request, json, chat, ex, stream);
         } finally {
             admitted.release();
         }
+        GenerationResult r = outcome.result();
         int promptTokens = request.prompt().length;
         if (request.stream()) {
             stream[0].finish(json.finalChunk(promptTokens, r));
         } else {
-            send(ex, 200, json.complete(promptTokens, r));
+            String echoed = request.echo() ? new String(tokenizer.decode(request.prompt()), StandardCharsets.UTF_8) : "";
+            send(ex, 200, json.complete(promptTokens, r, echoed, outcome.logprobs()));
         }
         logLine(ex.getRequestMethod(), ex.getRequestURI().getPath(), 200, String.format(
                 "%d prompt tokens (%d cached), %d generated, %s, %.1f tok/s, %.1f heap bytes/token", promptTokens,
@@ -289,14 +291,19 @@ public final class CompletionServer implements AutoCloseable {
                 r.memory().heapBytesPerToken()));
     }
 
+    /** A generation's result, and its tokens' log-probabilities when the request asked for them (else null). */
+    private record Outcome(GenerationResult result, TokenLogprobs logprobs) {
+    }
+
     /** Runs the request on the engine thread, streaming from there when asked, and waits for the result. */
-    private GenerationResult generate(CompletionRequest request, ResponseJson json, boolean chat, HttpExchange ex,
-                                      EventStreamSink[] stream) throws IOException {
-        Future<GenerationResult> done = engine.submit(() -> {
+    private Outcome generate(CompletionRequest request, ResponseJson json, boolean chat, HttpExchange ex,
+                             EventStreamSink[] stream) throws IOException {
+        Future<Outcome> done = engine.submit(() -> {
             if (closed) {
                 throw new ApiException(503, "server_busy", "the server is shutting down");
             }
             TokenSink sink = TokenSink.NONE;
+            TokenLogprobs logprobs = null;
             if (request.stream()) {
                 ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
                 ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -306,9 +313,17 @@ public final class CompletionServer implements AutoCloseable {
                     stream[0].event(json.roleChunk());
                 }
                 sink = stream[0];
+            } else if (request.logprobs() != CompletionRequest.NO_LOGPROBS) {
+                logprobs = new TokenLogprobs(session, tokenizer, request.logprobs());
+                sink = logprobs;
             }
-            return request.cachePrompt() ? session.continueWith(request.prompt(), request.options(), sink)
+            if (request.echo() && logprobs != null) {
+                logprobs.scorePrompt(request.prompt());
+            }
+            boolean reuse = request.cachePrompt() || request.echo() && logprobs != null;
+            GenerationResult r = reuse ? session.continueWith(request.prompt(), request.options(), sink)
                     : session.generate(request.prompt(), request.options(), sink);
+            return new Outcome(r, logprobs);
         });
         try {
             return done.get();

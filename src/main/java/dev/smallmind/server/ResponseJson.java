@@ -21,14 +21,27 @@ record ResponseJson(boolean chat, String id, long created, String model) {
     private static final String TEXT_MARK = "\u0000";
     private static final String ESCAPED_MARK = "\"\\u0000\"";
 
-    /** The whole answer of a request that did not stream. */
-    String complete(int promptTokens, GenerationResult r) {
+    /**
+     * The whole answer of a request that did not stream.
+     *
+     * @param echoed   the prompt's text when the request asked to echo it, else empty
+     * @param logprobs the tokens' log-probabilities when asked for, else null
+     */
+    String complete(int promptTokens, GenerationResult r, String echoed, TokenLogprobs logprobs) {
         JsonWriter w = head(chat ? "chat.completion" : "text_completion").name("choices").beginArray().beginObject()
                 .field("index", 0);
         if (chat) {
             w.name("message").beginObject().field("role", "assistant").field("content", r.text()).endObject();
         } else {
-            w.field("text", r.text()).name("logprobs").value((String) null);
+            w.field("text", echoed + r.text());
+        }
+        w.name("logprobs");
+        if (logprobs == null) {
+            w.value((String) null);
+        } else if (chat) {
+            logprobs.writeChatForm(w);
+        } else {
+            logprobs.writeCompletionForm(w);
         }
         w.field("finish_reason", finishReason(r.finishReason())).endObject().endArray();
         return tail(w, promptTokens, r).toString();

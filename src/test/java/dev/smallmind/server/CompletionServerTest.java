@@ -5,6 +5,7 @@ import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.SessionOptions;
 import dev.smallmind.json.Json;
 import dev.smallmind.model.Golden;
+import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -251,7 +252,13 @@ class CompletionServerTest {
         assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2.5}"), 400,
                 "'max_tokens' must be an integer");
         assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 2}"), 400, "'n' must be 1");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 3}"), 400, "'logprobs' is not supported");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"best_of\": 3}"), 400, "'best_of' is not supported");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 21}"), 400,
+                "'logprobs' must be between 0 and 20");
+        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 2, \"stream\": true}"), 400,
+                "not streamed");
+        assertRefused(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
+                + " \"top_logprobs\": 2}"), 400, "'top_logprobs' needs \"logprobs\": true");
         assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"stop\": [\"\"]}"), 400, "stop strings must not be empty");
         assertRefused(post("/v1/completions", "{\"prompt\": [1, 99999]}"), 400, "element 1 is an integer 99999");
         assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 100000}"), 400,
@@ -279,6 +286,98 @@ class CompletionServerTest {
         }
         assertRefused(post("/v1/completions", "{\"prompt\": \"" + "a".repeat(CompletionServer.MAX_BODY_BYTES) + "\"}"),
                 413, "larger than the limit");
+    }
+
+    /**
+     * llama-server's {@code n_probs} for stories260K's greedy generation (F32 cache, as the golden file was made):
+     * each generated token's log-probability and its top 5, within GoldenLogprobTest's tolerance for this model.
+     */
+    @Test
+    void logprobsOfAGreedyCompletionAreLlamaServersNProbs() throws Exception {
+        try (CompletionServer f32 = CompletionServer.start(lm, SessionOptions.DEFAULTS.withKvType(DType.F32),
+                loopback(0, null), null)) {
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + f32.port() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"" + golden.get("prompt")
+                            + "\", \"max_tokens\": 64, \"temperature\": 0, \"logprobs\": 5}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            Map<?, ?> logprobs = (Map<?, ?>) firstChoice((Map<?, ?>) Json.parse(r.body())).get("logprobs");
+            List<?> expected = (List<?>) golden.get("top_logprobs");
+            List<?> chosen = (List<?>) logprobs.get("token_logprobs");
+            List<?> tops = (List<?>) logprobs.get("top_logprobs");
+            assertEquals(expected.size(), chosen.size());
+            for (int j = 0; j < expected.size(); j++) {
+                List<?> top5 = (List<?>) expected.get(j);
+                assertEquals(number(((List<?>) top5.getFirst()).get(1)), number(chosen.get(j)), 1e-4, "position " + j);
+                List<Double> values = ((Map<?, ?>) tops.get(j)).values().stream().map(CompletionServerTest::number)
+                        .toList();
+                assertEquals(top5.size(), values.size(), "position " + j);
+                for (int i = 0; i < top5.size(); i++) {
+                    assertEquals(number(((List<?>) top5.get(i)).get(1)), values.get(i), 1e-4, "position " + j);
+                }
+            }
+            assertEquals(golden.get("generated_text"), firstChoice((Map<?, ?>) Json.parse(r.body())).get("text"));
+        }
+    }
+
+    /**
+     * {@code echo} with {@code max_tokens: 0}, as evaluation harnesses score a text: the prompt's tokens come back
+     * with their teacher-forced log-probabilities, the first with none. Fed the golden prompt and generation as ids,
+     * the generated positions give llama-server's figures.
+     */
+    @Test
+    void echoScoresThePromptTokens() throws Exception {
+        List<?> promptIds = (List<?>) golden.get("prompt_ids");
+        List<Object> ids = new ArrayList<>(promptIds);
+        ids.addAll((List<?>) golden.get("generated_ids"));
+        try (CompletionServer f32 = CompletionServer.start(lm, SessionOptions.DEFAULTS.withKvType(DType.F32),
+                loopback(0, null), null)) {
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + f32.port() + "/v1/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": " + ids + ", \"max_tokens\": 0,"
+                            + " \"echo\": true, \"logprobs\": 1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            Map<?, ?> json = (Map<?, ?>) Json.parse(r.body());
+            Map<?, ?> logprobs = (Map<?, ?>) firstChoice(json).get("logprobs");
+            List<?> values = (List<?>) logprobs.get("token_logprobs");
+            assertEquals(ids.size(), values.size());
+            assertEquals(null, values.getFirst());
+            List<?> expected = (List<?>) golden.get("top_logprobs");
+            for (int j = 0; j < expected.size(); j++) {
+                double llama = number(((List<?>) ((List<?>) expected.get(j)).getFirst()).get(1));
+                assertEquals(llama, number(values.get(promptIds.size() + j)), 1e-4, "generated position " + j);
+            }
+            assertTrue(((String) firstChoice(json).get("text")).endsWith((String) golden.get("generated_text")));
+            List<?> offsets = (List<?>) logprobs.get("text_offset");
+            List<?> tokens = (List<?>) logprobs.get("tokens");
+            long last = (Long) offsets.getLast();
+            assertEquals(((String) firstChoice(json).get("text")).length(), last + ((String) tokens.getLast()).length());
+            assertEquals(0L, ((Map<?, ?>) json.get("usage")).get("completion_tokens"));
+        }
+    }
+
+    @Test
+    void chatLogprobsListEachTokenWithItsAlternatives() throws Exception {
+        Reply r = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}],"
+                + " \"max_tokens\": 6, \"temperature\": 0, \"logprobs\": true, \"top_logprobs\": 2}");
+        assertEquals(200, r.status(), r.body());
+        List<?> content = (List<?>) ((Map<?, ?>) firstChoice(r.json()).get("logprobs")).get("content");
+        assertEquals(6, content.size());
+        for (Object o : content) {
+            Map<?, ?> token = (Map<?, ?>) o;
+            List<?> top = (List<?>) token.get("top_logprobs");
+            assertEquals(2, top.size());
+            double best = number(((Map<?, ?>) top.getFirst()).get("logprob"));
+            assertEquals(best, number(token.get("logprob")), 1e-12, "greedy takes the most likely token: " + token);
+            assertTrue(best <= 0 && best >= number(((Map<?, ?>) top.get(1)).get("logprob")), token.toString());
+            assertEquals(((String) token.get("token")).getBytes(StandardCharsets.UTF_8).length,
+                    ((List<?>) token.get("bytes")).size());
+        }
+    }
+
+    private static double number(Object o) {
+        return ((Number) o).doubleValue();
     }
 
     @Test
