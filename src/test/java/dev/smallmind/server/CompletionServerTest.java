@@ -5,7 +5,6 @@ import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.SessionOptions;
 import dev.smallmind.json.Json;
 import dev.smallmind.model.Golden;
-import dev.smallmind.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +29,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static dev.smallmind.server.ServerTestClient.CLIENT;
+import static dev.smallmind.server.ServerTestClient.Reply;
+import static dev.smallmind.server.ServerTestClient.firstChoice;
+import static dev.smallmind.server.ServerTestClient.loopback;
+import static dev.smallmind.server.ServerTestClient.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +46,6 @@ class CompletionServerTest {
     private static LanguageModel lm;
     private static CompletionServer server;
     private static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
-    private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static Map<?, ?> golden;
 
     @BeforeAll
@@ -58,51 +60,20 @@ class CompletionServerTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (lm != null) {
-            lm.close();
-        }
-    }
-
-    private static ServerSettings loopback(int queue, String apiKey) {
-        return new ServerSettings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), queue, apiKey);
-    }
-
-    private record Reply(int status, String body, HttpResponse<String> response) {
-        Map<?, ?> json() {
-            return (Map<?, ?>) Json.parse(body);
-        }
-
-        String errorMessage() {
-            return (String) ((Map<?, ?>) json().get("error")).get("message");
-        }
+        ServerTestClient.closeAll(server, lm);
     }
 
     private static Reply post(String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(uri(path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body(), r);
+        return ServerTestClient.post(server.port(), path, body);
     }
 
     private static Reply get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(uri(path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body(), r);
-    }
-
-    private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + server.port() + path);
+        return ServerTestClient.get(server.port(), path);
     }
 
     private static String greedyBody(boolean stream) {
         return "{\"prompt\": \"" + golden.get("prompt") + "\", \"max_tokens\": 64, \"temperature\": 0, \"stream\": "
                 + stream + "}";
-    }
-
-    private static Map<?, ?> firstChoice(Map<?, ?> json) {
-        return (Map<?, ?>) ((List<?>) json.get("choices")).getFirst();
     }
 
     @Test
@@ -116,7 +87,7 @@ class CompletionServerTest {
         Map<?, ?> usage = (Map<?, ?>) json.get("usage");
         assertEquals((long) ((List<?>) golden.get("prompt_ids")).size(), usage.get("prompt_tokens"));
         assertEquals(64L, usage.get("completion_tokens"));
-        assertEquals(0L, ((Map<?, ?>) json.get("memory")).get("gc_collections"));
+        assertTrue(((Map<?, ?>) json.get("memory")).containsKey("heap_bytes_per_token"));
     }
 
     @Test
@@ -142,6 +113,9 @@ class CompletionServerTest {
     @Test
     void decodeThroughTheServerDoesNotCollectGarbage() throws Exception {
         post("/v1/completions", greedyBody(false));
+        // From an empty young generation, as ZeroGcDecodeTest measures: the other tests of this JVM (8 MB bodies
+        // among them) leave eden at any fill, and a full one is collected at the first bytes any thread allocates.
+        System.gc();
         Reply r = post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 300, \"temperature\": 0.8,"
                 + " \"seed\": 7}");
         assertEquals(200, r.status(), r.body());
@@ -241,34 +215,42 @@ class CompletionServerTest {
 
     @Test
     void badRequestsGetAnErrorNamingWhatIsWrong() throws Exception {
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 4"), 400, "not valid JSON");
-        assertRefused(post("/v1/completions", "[1, 2]"), 400, "must be a JSON object");
-        assertRefused(post("/v1/completions", ""), 400, "empty");
-        assertRefused(post("/v1/completions", "{\"max_tokens\": 4}"), 400, "'prompt' must be a string");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"temperature\": \"hot\"}"), 400,
-                "'temperature' must be a number, got a string");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"temperature\": -1}"), 400,
-                "temperature must be >= 0");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2.5}"), 400,
-                "'max_tokens' must be an integer");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 2}"), 400, "'n' must be 1");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"best_of\": 3}"), 400, "'best_of' is not supported");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 21}"), 400,
-                "'logprobs' must be between 0 and 20");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 2, \"stream\": true}"), 400,
-                "not streamed");
-        assertRefused(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
-                + " \"top_logprobs\": 2}"), 400, "'top_logprobs' needs \"logprobs\": true");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"stop\": [\"\"]}"), 400, "stop strings must not be empty");
-        assertRefused(post("/v1/completions", "{\"prompt\": [1, 99999]}"), 400, "element 1 is an integer 99999");
-        assertRefused(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 100000}"), 400,
-                "exceed the context of " + server.contextLength() + " tokens");
-        assertRefused(post("/v1/chat/completions", "{\"messages\": []}"), 400, "'messages' must be a non-empty array");
-        assertRefused(post("/v1/chat/completions", "{\"messages\": [{\"content\": \"x\"}]}"), 400,
-                "messages[0] must be an object with a string 'role'");
-        assertRefused(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
-                + " [{\"type\": \"image_url\"}]}]}"), 400, "only text parts are supported");
-        assertRefused(post("/v1/nothing", "{}"), 404, "no endpoint /v1/nothing");
+        String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], ";
+        String[][] cases = {
+                {"/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 4", "400", "not valid JSON"},
+                {"/v1/completions", "[1, 2]", "400", "must be a JSON object"},
+                {"/v1/completions", "", "400", "empty"},
+                {"/v1/completions", "{\"max_tokens\": 4}", "400", "'prompt' must be a string"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"temperature\": \"hot\"}", "400",
+                        "'temperature' must be a number, got a string"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"temperature\": -1}", "400", "temperature must be >= 0"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 2.5}", "400",
+                        "'max_tokens' must be an integer, got a number 2.5"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"n\": 2}", "400", "'n' must be 1"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"best_of\": 3}", "400", "'best_of' is not supported"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 21}", "400",
+                        "'logprobs' must be between 0 and 20"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 2, \"stream\": true}", "400", "not streamed"},
+                {"/v1/chat/completions", chat + "\"top_logprobs\": 2}", "400",
+                        "'top_logprobs' needs \"logprobs\": true"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"stream\": \"yes\"}", "400",
+                        "'stream' must be true or false, got a string"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"seed\": true}", "400",
+                        "'seed' must be an integer, got a boolean true"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"stop\": [\"\"]}", "400", "stop strings must not be empty"},
+                {"/v1/completions", "{\"prompt\": [1, 99999]}", "400", "element 1 is an integer 99999"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 100000}", "400",
+                        "exceed the context of " + server.contextLength() + " tokens"},
+                {"/v1/chat/completions", "{\"messages\": []}", "400", "'messages' must be a non-empty array"},
+                {"/v1/chat/completions", "{\"messages\": [{\"content\": \"x\"}]}", "400",
+                        "messages[0] must be an object with a string 'role'"},
+                {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\"}]}]}",
+                        "400", "only text parts are supported"},
+                {"/v1/nothing", "{}", "404", "no endpoint /v1/nothing"},
+        };
+        for (String[] c : cases) {
+            assertRefused(post(c[0], c[1]), Integer.parseInt(c[2]), c[3]);
+        }
         Reply wrongMethod = get("/v1/completions");
         assertRefused(wrongMethod, 405, "takes POST, not GET");
         assertEquals("POST", wrongMethod.response().headers().firstValue("Allow").orElse(""));
@@ -284,76 +266,20 @@ class CompletionServerTest {
             assertTrue(head.startsWith("HTTP/1.1 413"), head);
             assertTrue(head.contains("larger than the limit of " + CompletionServer.MAX_BODY_BYTES), head);
         }
-        assertRefused(post("/v1/completions", "{\"prompt\": \"" + "a".repeat(CompletionServer.MAX_BODY_BYTES) + "\"}"),
-                413, "larger than the limit");
-    }
-
-    /**
-     * llama-server's {@code n_probs} for stories260K's greedy generation (F32 cache, as the golden file was made):
-     * each generated token's log-probability and its top 5, within GoldenLogprobTest's tolerance for this model.
-     */
-    @Test
-    void logprobsOfAGreedyCompletionAreLlamaServersNProbs() throws Exception {
-        try (CompletionServer f32 = CompletionServer.start(lm, SessionOptions.DEFAULTS.withKvType(DType.F32),
-                loopback(0, null), null)) {
-            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + f32.port() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"" + golden.get("prompt")
-                            + "\", \"max_tokens\": 64, \"temperature\": 0, \"logprobs\": 5}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
-            Map<?, ?> logprobs = (Map<?, ?>) firstChoice((Map<?, ?>) Json.parse(r.body())).get("logprobs");
-            List<?> expected = (List<?>) golden.get("top_logprobs");
-            List<?> chosen = (List<?>) logprobs.get("token_logprobs");
-            List<?> tops = (List<?>) logprobs.get("top_logprobs");
-            assertEquals(expected.size(), chosen.size());
-            for (int j = 0; j < expected.size(); j++) {
-                List<?> top5 = (List<?>) expected.get(j);
-                assertEquals(number(((List<?>) top5.getFirst()).get(1)), number(chosen.get(j)), 1e-4, "position " + j);
-                List<Double> values = ((Map<?, ?>) tops.get(j)).values().stream().map(CompletionServerTest::number)
-                        .toList();
-                assertEquals(top5.size(), values.size(), "position " + j);
-                for (int i = 0; i < top5.size(); i++) {
-                    assertEquals(number(((List<?>) top5.get(i)).get(1)), values.get(i), 1e-4, "position " + j);
-                }
-            }
-            assertEquals(golden.get("generated_text"), firstChoice((Map<?, ?>) Json.parse(r.body())).get("text"));
-        }
-    }
-
-    /**
-     * {@code echo} with {@code max_tokens: 0}, as evaluation harnesses score a text: the prompt's tokens come back
-     * with their teacher-forced log-probabilities, the first with none. Fed the golden prompt and generation as ids,
-     * the generated positions give llama-server's figures.
-     */
-    @Test
-    void echoScoresThePromptTokens() throws Exception {
-        List<?> promptIds = (List<?>) golden.get("prompt_ids");
-        List<Object> ids = new ArrayList<>(promptIds);
-        ids.addAll((List<?>) golden.get("generated_ids"));
-        try (CompletionServer f32 = CompletionServer.start(lm, SessionOptions.DEFAULTS.withKvType(DType.F32),
-                loopback(0, null), null)) {
-            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + f32.port() + "/v1/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": " + ids + ", \"max_tokens\": 0,"
-                            + " \"echo\": true, \"logprobs\": 1}")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
-            Map<?, ?> json = (Map<?, ?>) Json.parse(r.body());
-            Map<?, ?> logprobs = (Map<?, ?>) firstChoice(json).get("logprobs");
-            List<?> values = (List<?>) logprobs.get("token_logprobs");
-            assertEquals(ids.size(), values.size());
-            assertEquals(null, values.getFirst());
-            List<?> expected = (List<?>) golden.get("top_logprobs");
-            for (int j = 0; j < expected.size(); j++) {
-                double llama = number(((List<?>) ((List<?>) expected.get(j)).getFirst()).get(1));
-                assertEquals(llama, number(values.get(promptIds.size() + j)), 1e-4, "generated position " + j);
-            }
-            assertTrue(((String) firstChoice(json).get("text")).endsWith((String) golden.get("generated_text")));
-            List<?> offsets = (List<?>) logprobs.get("text_offset");
-            List<?> tokens = (List<?>) logprobs.get("tokens");
-            long last = (Long) offsets.getLast();
-            assertEquals(((String) firstChoice(json).get("text")).length(), last + ((String) tokens.getLast()).length());
-            assertEquals(0L, ((Map<?, ?>) json.get("usage")).get("completion_tokens"));
+        // Without a Content-Length (chunked), the body is read up to one byte past the limit. The client sends
+        // exactly that much, so the refusal does not race its writes.
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            int size = CompletionServer.MAX_BODY_BYTES + 1;
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(size) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[size]);
+            out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = readUntil(s.getInputStream(), "}}");
+            assertTrue(head.startsWith("HTTP/1.1 413"), head);
+            assertTrue(head.contains("the request body is larger than the limit of " + CompletionServer.MAX_BODY_BYTES),
+                    head);
         }
     }
 
@@ -376,27 +302,19 @@ class CompletionServerTest {
         }
     }
 
-    private static double number(Object o) {
-        return ((Number) o).doubleValue();
-    }
-
     @Test
     void withAnApiKeyOnlyBearersOfItAreServed() throws Exception {
         try (CompletionServer keyed = CompletionServer.start(lm, SessionOptions.DEFAULTS, loopback(0, "s3cret"), null)) {
-            String base = "http://127.0.0.1:" + keyed.port();
-            HttpRequest.Builder models = HttpRequest.newBuilder(URI.create(base + "/v1/models"));
-            HttpResponse<String> none = CLIENT.send(models.copy().GET().build(), HttpResponse.BodyHandlers.ofString());
-            assertRefused(new Reply(none.statusCode(), none.body(), none), 401, "send 'Authorization: Bearer KEY'");
-            assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
-            HttpResponse<String> wrong = CLIENT.send(models.copy().header("Authorization", "Bearer s3cre7").GET()
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertRefused(new Reply(wrong.statusCode(), wrong.body(), wrong), 401, "the API key is not valid");
-            HttpResponse<String> right = CLIENT.send(models.copy().header("Authorization", "Bearer s3cret").GET()
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, right.statusCode(), right.body());
-            HttpResponse<String> health = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, health.statusCode(), "health needs no key");
+            HttpRequest.Builder models = HttpRequest.newBuilder(ServerTestClient.uri(keyed.port(), "/v1/models"));
+            Reply none = ServerTestClient.send(models.copy().GET().build());
+            assertRefused(none, 401, "send 'Authorization: Bearer KEY'");
+            assertEquals("Bearer", none.response().headers().firstValue("WWW-Authenticate").orElse(""));
+            Reply wrong = ServerTestClient.send(models.copy().header("Authorization", "Bearer s3cre7").GET().build());
+            assertRefused(wrong, 401, "the API key is not valid");
+            Reply right = ServerTestClient.send(models.copy().header("Authorization", "Bearer s3cret").GET().build());
+            assertEquals(200, right.status(), right.body());
+            Reply health = ServerTestClient.get(keyed.port(), "/health");
+            assertEquals(200, health.status(), "health needs no key");
         }
     }
 
