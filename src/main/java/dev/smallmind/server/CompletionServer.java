@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An HTTP server for one model, speaking the subset of OpenAI's API that local clients use, as llama.cpp's server
  * does: {@code POST /v1/completions}, {@code POST /v1/chat/completions} (both with {@code "stream": true} as
- * server-sent events), {@code GET /v1/models}, {@code GET /health}, {@code POST /tokenize} and
- * {@code POST /detokenize}. Bodies and errors are JSON; a refused request gets a 4xx with a message naming the field
+ * server-sent events), {@code GET /v1/models}, {@code GET /health}, {@code GET /metrics} (Prometheus),
+ * {@code POST /tokenize} and {@code POST /detokenize}. Bodies and errors are JSON; a refused request gets a 4xx with a message naming the field
  * at fault, never a dropped connection.
  *
  * <p>Generations run one at a time on a single engine thread, in one {@link Session} whose KV cache keeps the longest
@@ -60,6 +60,7 @@ public final class CompletionServer implements AutoCloseable {
     private final int contextLength;
     private final PrintStream log;
     private final AtomicLong requests = new AtomicLong();
+    private final ServerMetrics metrics = new ServerMetrics();
     private final int queue;
     /** UTF-8 bytes of the key requests must carry, or null. */
     private final byte[] apiKey;
@@ -170,17 +171,24 @@ public final class CompletionServer implements AutoCloseable {
                         requireMethod(ex, "GET");
                         send(ex, 200, models());
                     }
+                    case "/metrics" -> {
+                        requireMethod(ex, "GET");
+                        sendText(ex, metrics.text(queue + 1 - admitted.availablePermits()));
+                    }
                     case "/v1/completions" -> complete(postBody(ex), false, ex);
                     case "/v1/chat/completions" -> complete(postBody(ex), true, ex);
                     case "/tokenize" -> send(ex, 200, tokenize(postBody(ex)));
                     case "/detokenize" -> send(ex, 200, detokenize(postBody(ex)));
                     default -> throw new ApiException(404, "not_found_error", "no endpoint " + path
-                            + " (try /v1/completions, /v1/chat/completions, /v1/models, /health, /tokenize, /detokenize)");
+                            + " (try /v1/completions, /v1/chat/completions, /v1/models, /health, /metrics, /tokenize,"
+                            + " /detokenize)");
                 }
             } catch (ApiException e) {
+                metrics.refused(e.status());
                 sendError(ex, e.status(), e.type(), e.getMessage());
                 logLine(method, path, e.status(), e.getMessage());
             } catch (RuntimeException e) {
+                metrics.refused(500);
                 sendError(ex, 500, "server_error", e.toString());
                 logLine(method, path, 500, e.toString());
                 if (log != null) {
@@ -278,6 +286,7 @@ public final class CompletionServer implements AutoCloseable {
         }
         GenerationResult r = outcome.result();
         int promptTokens = request.prompt().length;
+        metrics.completed(promptTokens, r);
         if (request.stream()) {
             stream[0].finish(json.finalChunk(promptTokens, r));
         } else {
@@ -389,8 +398,16 @@ public final class CompletionServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange ex, int status, String json) throws IOException {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        respond(ex, status, "application/json; charset=utf-8", json);
+    }
+
+    private static void sendText(HttpExchange ex, String text) throws IOException {
+        respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", text);
+    }
+
+    private static void respond(HttpExchange ex, int status, String contentType, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
         ex.sendResponseHeaders(status, body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);

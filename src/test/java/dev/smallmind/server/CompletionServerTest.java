@@ -319,6 +319,43 @@ class CompletionServerTest {
     }
 
     @Test
+    void metricsCountRequestsTokensAndDecodeMemory() throws Exception {
+        Map<String, Double> before = metrics();
+        Reply ok = post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 10, \"temperature\": 0,"
+                + " \"cache_prompt\": false}");
+        assertEquals(200, ok.status(), ok.body());
+        assertEquals(400, post("/v1/completions", "{}").status());
+        Map<String, Double> after = metrics();
+        assertEquals(1, after.get("smallmind_requests_completed_total") - before.get("smallmind_requests_completed_total"));
+        assertEquals(1, after.get("smallmind_requests_refused_total") - before.get("smallmind_requests_refused_total"));
+        assertEquals(9, after.get("smallmind_decode_tokens_total") - before.get("smallmind_decode_tokens_total"),
+                "10 tokens generated: the first from the prompt's logits, 9 decode steps");
+        assertEquals(((List<?>) golden.get("prompt_ids")).size(),
+                after.get("smallmind_prompt_tokens_total") - before.get("smallmind_prompt_tokens_total"));
+        assertTrue(after.get("smallmind_decode_seconds_total") > before.get("smallmind_decode_seconds_total"));
+        assertTrue(after.containsKey("smallmind_decode_heap_bytes_total"));
+        assertEquals(0.0, after.get("smallmind_requests_processing"));
+    }
+
+    /** {@code GET /metrics} as name to value, every sample line checked against the text format. */
+    private static Map<String, Double> metrics() throws Exception {
+        Reply r = get("/metrics");
+        assertEquals(200, r.status(), r.body());
+        assertTrue(r.response().headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        Map<String, Double> values = new java.util.HashMap<>();
+        for (String line : r.body().lines().toList()) {
+            if (line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            assertEquals(2, parts.length, line);
+            assertTrue(parts[0].matches("smallmind_[a-z_]+"), line);
+            values.put(parts[0], Double.parseDouble(parts[1]));
+        }
+        return values;
+    }
+
+    @Test
     void tokenizeDetokenizeModelsAndHealth() throws Exception {
         Reply t = post("/tokenize", "{\"content\": \"" + golden.get("prompt") + "\", \"add_special\": true}");
         assertEquals(200, t.status(), t.body());
