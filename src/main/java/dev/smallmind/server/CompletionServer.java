@@ -131,27 +131,35 @@ public final class CompletionServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening, stops a running generation after its current token, answers waiting requests 503, and frees
-     * the session.
+     * Stops a running generation after its current token (a streaming client gets its last event, finish reason
+     * {@code cancelled}, and {@code [DONE]}), answers waiting requests 503, stops listening once the handlers are
+     * done (at most a second later), and frees the session.
      */
     @Override
     public void close() {
         closed = true;
         session.cancel();
-        http.stop(0);
-        close(session, engine, handlers);
+        engine.shutdown();
+        awaitEngine(engine);
+        http.stop(1);
+        handlers.shutdownNow();
+        session.close();
     }
 
-    /** The engine thread is not interrupted: it may be inside a step, with the worker pool. */
     private static void close(Session session, ExecutorService engine, ExecutorService handlers) {
         engine.shutdown();
         handlers.shutdownNow();
+        awaitEngine(engine);
+        session.close();
+    }
+
+    /** The engine thread is not interrupted: it may be inside a step, with the worker pool. */
+    private static void awaitEngine(ExecutorService engine) {
         try {
             engine.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        session.close();
     }
 
     private void handle(HttpExchange ex) {

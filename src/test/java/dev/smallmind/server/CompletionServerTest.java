@@ -319,6 +319,26 @@ class CompletionServerTest {
     }
 
     @Test
+    void closingEndsAStreamWithItsLastEvent() throws Exception {
+        CompletionServer closing = CompletionServer.start(lm, SessionOptions.DEFAULTS, loopback(0, null), null);
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), closing.port())) {
+            byte[] body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 2000, \"temperature\": 1, \"stream\": true}"
+                    .getBytes(StandardCharsets.UTF_8);
+            OutputStream out = client.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = client.getInputStream();
+            readUntil(in, "data: ");
+            closing.close();
+            String rest = readUntil(in, "data: [DONE]");
+            assertTrue(rest.contains("\"finish_reason\":\"cancelled\""), rest.substring(Math.max(0, rest.length() - 500)));
+            assertTrue(rest.endsWith("data: [DONE]"), rest.substring(Math.max(0, rest.length() - 200)));
+        }
+    }
+
+    @Test
     void metricsCountRequestsTokensAndDecodeMemory() throws Exception {
         Map<String, Double> before = metrics();
         Reply ok = post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 10, \"temperature\": 0,"
@@ -396,14 +416,18 @@ class CompletionServerTest {
         return dev.smallmind.json.JsonWriter.create().value(s).toString();
     }
 
+    /** Reads until the text read ends with {@code marker} (or the stream ends); the bytes read, as UTF-8. */
     private static String readUntil(InputStream in, String marker) throws IOException {
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        while (!seen.toString(StandardCharsets.UTF_8).contains(marker)) {
+        byte[] tail = marker.getBytes(StandardCharsets.UTF_8);
+        int matched = 0;
+        while (matched < tail.length) {
             int b = in.read();
             if (b < 0) {
                 break;
             }
             seen.write(b);
+            matched = b == (tail[matched] & 0xFF) ? matched + 1 : b == (tail[0] & 0xFF) ? 1 : 0;
         }
         return seen.toString(StandardCharsets.UTF_8);
     }
