@@ -236,9 +236,9 @@ public final class Activations {
      */
     public static void swiglu(MemorySegment gate, long gateOff, MemorySegment up, long upOff, MemorySegment out,
                               long outOff, int n) {
-        Operands.requireFloats("gate", gate, gateOff, n);
-        Operands.requireFloats("up", up, upOff, n);
-        Operands.requireFloats("out", out, outOff, n);
+        Operands.requireFloats(Operand.GATE, gate, gateOff, n);
+        Operands.requireFloats(Operand.UP, up, upOff, n);
+        Operands.requireFloats(Operand.OUT, out, outOff, n);
         int bound = VectorExp.vectorBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
@@ -261,7 +261,7 @@ public final class Activations {
     }
 
     private static void checkUnary(MemorySegment x, long xOff, MemorySegment out, long outOff, int n) {
-        Operands.requireFloats("x", x, xOff, n);
-        Operands.requireFloats("out", out, outOff, n);
+        Operands.requireFloats(Operand.X, x, xOff, n);
+        Operands.requireFloats(Operand.OUT, out, outOff, n);
     }
 }

@@ -31,8 +31,8 @@ public final class Argmax {
      * @return the first index of the largest value
      */
     public static int argmax(MemorySegment x, long xOff, int n) {
-        Operands.requirePositive("argmax length", n);
-        Operands.requireFloats("x", x, xOff, n);
+        Operands.requirePositive(Operand.ARGMAX_LENGTH, n);
+        Operands.requireFloats(Operand.X, x, xOff, n);
         FloatVector best = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         IntVector bestIndex = IntVector.zero(I);
         IntVector index = IntVector.zero(I).addIndex(1);

@@ -58,19 +58,18 @@ public final class Attention {
     private static void check(MemorySegment q, long qOff, MemorySegment k, long kBase, long kRowBytes,
                       MemorySegment v, long vBase, long vRowBytes, int headDim, int len,
                       MemorySegment scores, long scoresOff, MemorySegment out, long outOff) {
-        Operands.requirePositive("head dimension", headDim);
-        Operands.requirePositive("attention length", len);
+        Operands.requirePositive(Operand.HEAD_DIMENSION, headDim);
+        Operands.requirePositive(Operand.ATTENTION_LENGTH, len);
         if (kRowBytes < 0 || vRowBytes < 0) {
-            throw new IllegalArgumentException("attention: negative cache row stride (K " + kRowBytes + ", V "
-                    + vRowBytes + " bytes)");
+            throw KernelText.negativeRowStride(kRowBytes, vRowBytes);
         }
-        Operands.requireFloats("q", q, qOff, headDim);
-        Operands.requireFloats("K[0]", k, kBase, headDim);
-        Operands.requireFloats("K[len - 1]", k, kBase + (len - 1) * kRowBytes, headDim);
-        Operands.requireFloats("V[0]", v, vBase, headDim);
-        Operands.requireFloats("V[len - 1]", v, vBase + (len - 1) * vRowBytes, headDim);
-        Operands.requireFloats("scores", scores, scoresOff, len);
-        Operands.requireFloats("out", out, outOff, headDim);
+        Operands.requireFloats(Operand.Q, q, qOff, headDim);
+        Operands.requireFloats(Operand.K_FIRST, k, kBase, headDim);
+        Operands.requireFloats(Operand.K_LAST, k, kBase + (len - 1) * kRowBytes, headDim);
+        Operands.requireFloats(Operand.V_FIRST, v, vBase, headDim);
+        Operands.requireFloats(Operand.V_LAST, v, vBase + (len - 1) * vRowBytes, headDim);
+        Operands.requireFloats(Operand.SCORES, scores, scoresOff, len);
+        Operands.requireFloats(Operand.OUT, out, outOff, headDim);
     }
 
     private static void scores(MemorySegment q, long qOff, MemorySegment k, long kBase, long kRowBytes,

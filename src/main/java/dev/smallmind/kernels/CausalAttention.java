@@ -106,17 +106,17 @@ public final class CausalAttention {
                                 long ktOff, int eb) {
         requireSupported(headDim);
         if (position < 0) {
-            throw new IllegalArgumentException("negative cache position " + position);
+            throw KernelText.negativePosition(position);
         }
         long dst = ktOff + (long) eb * ((long) position / LANES * headDim * LANES + position % LANES);
-        Operands.requireFloats("key", key, keyOff, headDim);
-        Operands.requireElements("key block", kt, dst - (long) eb * (position % LANES),
+        Operands.requireFloats(Operand.KEY, key, keyOff, headDim);
+        Operands.requireElements(Operand.KEY_BLOCK, kt, dst - (long) eb * (position % LANES),
                 (long) headDim * LANES, eb);
         for (int d = 0; d < headDim; d++) {
             float x = key.get(F32.LAYOUT, keyOff + 4L * d);
             long at = dst + (long) eb * d * LANES;
             if (eb == HALF_BYTES) {
-                kt.set(F16, at, half("key", x, d, position));
+                kt.set(F16, at, half(Operand.KEY, x, d, position));
             } else {
                 kt.set(F32.LAYOUT, at, x);
             }
@@ -136,21 +136,20 @@ public final class CausalAttention {
      * @throws IllegalArgumentException when an F16 element is beyond F16's range (or not a number)
      */
     public static void storeValues(MemorySegment x, long xOff, int n, int position, MemorySegment v, long vOff, int eb) {
-        Operands.requireFloats("values", x, xOff, n);
-        Operands.requireElements("value row", v, vOff, n, eb);
+        Operands.requireFloats(Operand.VALUES, x, xOff, n);
+        Operands.requireElements(Operand.VALUE_ROW, v, vOff, n, eb);
         if (eb != HALF_BYTES) {
             MemorySegment.copy(x, xOff, v, vOff, 4L * n);
             return;
         }
         for (int i = 0; i < n; i++) {
-            v.set(F16, vOff + (long) eb * i, half("value", x.get(F32.LAYOUT, xOff + 4L * i), i, position));
+            v.set(F16, vOff + (long) eb * i, half(Operand.VALUE, x.get(F32.LAYOUT, xOff + 4L * i), i, position));
         }
     }
 
-    private static short half(String what, float x, int element, int position) {
+    private static short half(Operand what, float x, int element, int position) {
         if (!(Math.abs(x) <= HALF_MAX)) {
-            throw new IllegalArgumentException(what + " element " + element + " at cache position " + position
-                    + " is " + x + ", beyond the F16 range of the KV cache (65504)");
+            throw KernelText.beyondHalf(what, x, element, position);
         }
         return Float.floatToFloat16(x);
     }
@@ -199,19 +198,19 @@ public final class CausalAttention {
                                   MemorySegment out, long outOff, long outRowBytes, int eb) {
         requireSupported(headDim);
         if (rows < 1 || rows > ROWS) {
-            throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
+            throw KernelText.attentionRows(rows, ROWS);
         }
-        Operands.requirePositive("attention length", firstLen);
+        Operands.requirePositive(Operand.ATTENTION_LENGTH, firstLen);
         int maxLen = firstLen + rows - 1;
         int stride = paddedPositions(maxLen);
-        Operands.requireFloats("q", q, qOff, headDim);
-        Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
-        Operands.requireElements("key blocks", kt, ktOff, (long) headDim * stride, eb);
-        Operands.requireElements("V[0]", v, vBase, headDim, eb);
-        Operands.requireElements("V[len - 1]", v, vBase + (maxLen - 1) * vRowBytes, headDim, eb);
-        Operands.requireFloats("scores", scores, scoresOff, (long) ROWS * stride);
-        Operands.requireFloats("out", out, outOff, headDim);
-        Operands.requireFloats("out[rows - 1]", out, outOff + (rows - 1) * outRowBytes, headDim);
+        Operands.requireFloats(Operand.Q, q, qOff, headDim);
+        Operands.requireFloats(Operand.Q_LAST_ROW, q, qOff + (rows - 1) * qRowBytes, headDim);
+        Operands.requireElements(Operand.KEY_BLOCKS, kt, ktOff, (long) headDim * stride, eb);
+        Operands.requireElements(Operand.V_FIRST, v, vBase, headDim, eb);
+        Operands.requireElements(Operand.V_LAST, v, vBase + (maxLen - 1) * vRowBytes, headDim, eb);
+        Operands.requireFloats(Operand.SCORES, scores, scoresOff, (long) ROWS * stride);
+        Operands.requireFloats(Operand.OUT, out, outOff, headDim);
+        Operands.requireFloats(Operand.OUT_LAST_ROW, out, outOff + (rows - 1) * outRowBytes, headDim);
         // Rows past `rows` repeat the last one: computed alongside, never normalized on their own. Positions past a
         // row's length, up to the block's end, get scores that are never read (possibly from stale cache rows).
         if (rows == 1) {
@@ -291,14 +290,13 @@ public final class CausalAttention {
                                   MemorySegment part, long partOff, int eb) {
         requireSupported(headDim);
         if (rows < 1 || rows > ROWS) {
-            throw new IllegalArgumentException("attention rows must be 1 to " + ROWS + ", got " + rows);
+            throw KernelText.attentionRows(rows, ROWS);
         }
         if (from < 0 || from % LANES != 0) {
-            throw new IllegalArgumentException("a part must start at a non-negative multiple of " + LANES
-                    + " positions, got " + from);
+            throw KernelText.partStart(from, LANES);
         }
         long pb = partBytes(headDim);
-        Operands.requireFloats("part", part, partOff, (rows - 1) * pb / 4 + headDim + 2);
+        Operands.requireFloats(Operand.PART, part, partOff, (rows - 1) * pb / 4 + headDim + 2);
         if (to <= from) {
             for (int r = 0; r < rows; r++) {
                 long sums = partOff + r * pb + 4L * headDim;
@@ -310,12 +308,12 @@ public final class CausalAttention {
         int n = to - from;
         long rowBytes = 4L * paddedPositions(n);
         long blocks = ktOff + (long) from / LANES * headDim * LANES * eb;
-        Operands.requireFloats("q", q, qOff, headDim);
-        Operands.requireFloats("q[rows - 1]", q, qOff + (rows - 1) * qRowBytes, headDim);
-        Operands.requireElements("key blocks", kt, blocks, (long) headDim * paddedPositions(n), eb);
-        Operands.requireElements("V[from]", v, vBase + from * vRowBytes, headDim, eb);
-        Operands.requireElements("V[to - 1]", v, vBase + (to - 1) * vRowBytes, headDim, eb);
-        Operands.requireFloats("scores", scores, scoresOff, ROWS * rowBytes / 4);
+        Operands.requireFloats(Operand.Q, q, qOff, headDim);
+        Operands.requireFloats(Operand.Q_LAST_ROW, q, qOff + (rows - 1) * qRowBytes, headDim);
+        Operands.requireElements(Operand.KEY_BLOCKS, kt, blocks, (long) headDim * paddedPositions(n), eb);
+        Operands.requireElements(Operand.V_FROM, v, vBase + from * vRowBytes, headDim, eb);
+        Operands.requireElements(Operand.V_TO_LAST, v, vBase + (to - 1) * vRowBytes, headDim, eb);
+        Operands.requireFloats(Operand.SCORES, scores, scoresOff, ROWS * rowBytes / 4);
         if (rows == 1) {
             // A head with a KV head of its own: four key blocks per pass instead of three repeated rows.
             oneRowScores(q, qOff, n, kt, blocks, headDim, scale, scores, scoresOff, eb);
@@ -465,9 +463,9 @@ public final class CausalAttention {
     public static void combine(MemorySegment part, long partOff, long partStride, int parts, int headDim,
                                MemorySegment out, long outOff) {
         requireSupported(headDim);
-        Operands.requirePositive("parts", parts);
-        Operands.requireFloats("parts", part, partOff, ((parts - 1) * partStride + partBytes(headDim)) / 4);
-        Operands.requireFloats("out", out, outOff, headDim);
+        Operands.requirePositive(Operand.PARTS, parts);
+        Operands.requireFloats(Operand.PARTS, part, partOff, ((parts - 1) * partStride + partBytes(headDim)) / 4);
+        Operands.requireFloats(Operand.OUT, out, outOff, headDim);
         long sums = partOff + 4L * headDim;
         float max = Float.NEGATIVE_INFINITY;
         for (int c = 0; c < parts; c++) {
@@ -476,7 +474,7 @@ public final class CausalAttention {
             }
         }
         if (max == Float.NEGATIVE_INFINITY) {
-            throw new IllegalArgumentException("attention of " + parts + " parts that are all empty");
+            throw KernelText.emptyParts(parts);
         }
         double total = 0;
         for (int c = 0; c < parts; c++) {
@@ -579,8 +577,7 @@ public final class CausalAttention {
 
     private static void requireSupported(int headDim) {
         if (!supports(headDim)) {
-            throw new IllegalArgumentException("blocked attention needs a head size that is a multiple of "
-                    + LANES + ", got " + headDim);
+            throw KernelText.blockedHeadSize(headDim, LANES);
         }
     }
 }

@@ -92,8 +92,8 @@ public final class ElementWise {
      * @param n      element count
      */
     public static void scale(MemorySegment x, long xOff, float factor, MemorySegment out, long outOff, int n) {
-        Operands.requireFloats("x", x, xOff, n);
-        Operands.requireFloats("out", out, outOff, n);
+        Operands.requireFloats(Operand.X, x, xOff, n);
+        Operands.requireFloats(Operand.OUT, out, outOff, n);
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += F.length()) {
@@ -110,8 +110,8 @@ public final class ElementWise {
 
     private static void checkBinary(MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff,
                             int n) {
-        Operands.requireFloats("a", a, aOff, n);
-        Operands.requireFloats("b", b, bOff, n);
-        Operands.requireFloats("out", out, outOff, n);
+        Operands.requireFloats(Operand.A, a, aOff, n);
+        Operands.requireFloats(Operand.B, b, bOff, n);
+        Operands.requireFloats(Operand.OUT, out, outOff, n);
     }
 }

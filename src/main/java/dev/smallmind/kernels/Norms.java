@@ -45,10 +45,10 @@ public final class Norms {
      */
     public static void rmsNorm(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment out,
                                long outOff, int n, float eps) {
-        Operands.requirePositive("row length", n);
-        Operands.requireFloats("x", x, xOff, n);
-        Operands.requireFloats("weight", w, wOff, n);
-        Operands.requireFloats("out", out, outOff, n);
+        Operands.requirePositive(Operand.ROW_LENGTH, n);
+        Operands.requireFloats(Operand.X, x, xOff, n);
+        Operands.requireFloats(Operand.WEIGHT, w, wOff, n);
+        Operands.requireFloats(Operand.OUT, out, outOff, n);
         float mean = (float) (sumOfSquares(x, xOff, n, 0f) / n);
         float scale = 1f / (float) Math.sqrt(mean + eps);
         int bound = F.loopBound(n);
@@ -84,11 +84,11 @@ public final class Norms {
      */
     public static void layerNorm(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment b,
                                  long bOff, MemorySegment out, long outOff, int n, float eps) {
-        Operands.requirePositive("row length", n);
-        Operands.requireFloats("x", x, xOff, n);
-        Operands.requireFloats("weight", w, wOff, n);
-        Operands.requireFloats("bias", b, bOff, n);
-        Operands.requireFloats("out", out, outOff, n);
+        Operands.requirePositive(Operand.ROW_LENGTH, n);
+        Operands.requireFloats(Operand.X, x, xOff, n);
+        Operands.requireFloats(Operand.WEIGHT, w, wOff, n);
+        Operands.requireFloats(Operand.BIAS, b, bOff, n);
+        Operands.requireFloats(Operand.OUT, out, outOff, n);
         float mean = (float) sum(x, xOff, n) / n;
         float variance = (float) (sumOfSquares(x, xOff, n, mean) / n);
         float scale = 1f / (float) Math.sqrt(variance + eps);

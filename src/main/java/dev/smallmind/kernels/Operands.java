@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * Up-front checks of kernel operands, so that a bad call fails with a message naming the operand before any
  * memory is written (a vector loop would otherwise throw half-way, leaving a partly written output). The checks
- * are O(1) and build strings only on failure, so kernels stay allocation-free.
+ * are O(1) and build strings only on failure ({@link KernelText}), so kernels stay allocation-free.
  */
 final class Operands {
     private Operands() {
@@ -18,11 +18,10 @@ final class Operands {
      * @param count   number of floats the kernel will touch
      * @throws IllegalArgumentException when {@code [offset, offset + 4 * count)} is not inside the segment
      */
-    static void requireFloats(String name, MemorySegment segment, long offset, long count) {
+    static void requireFloats(Operand name, MemorySegment segment, long offset, long count) {
         if (offset < 0 || count < 0 || count > (Long.MAX_VALUE - offset) / Float.BYTES
                 || offset + count * Float.BYTES > segment.byteSize()) {
-            throw new IllegalArgumentException(name + ": " + count + " floats at byte offset " + offset
-                    + " do not fit in a segment of " + segment.byteSize() + " bytes");
+            throw KernelText.floatsOutside(name, count, offset, segment.byteSize());
         }
     }
 
@@ -35,12 +34,10 @@ final class Operands {
      * @throws IllegalArgumentException when {@code [offset, offset + elementBytes * count)} is not inside the
      *                                  segment
      */
-    static void requireElements(String name, MemorySegment segment, long offset, long count, int elementBytes) {
+    static void requireElements(Operand name, MemorySegment segment, long offset, long count, int elementBytes) {
         if (offset < 0 || count < 0 || count > (Long.MAX_VALUE - offset) / elementBytes
                 || offset + count * elementBytes > segment.byteSize()) {
-            throw new IllegalArgumentException(name + ": " + count + " elements of " + elementBytes
-                    + " bytes at byte offset " + offset + " do not fit in a segment of " + segment.byteSize()
-                    + " bytes");
+            throw KernelText.elementsOutside(name, count, elementBytes, offset, segment.byteSize());
         }
     }
 
@@ -49,9 +46,9 @@ final class Operands {
      * @param count a length that must be positive
      * @throws IllegalArgumentException when {@code count < 1}
      */
-    static void requirePositive(String name, long count) {
+    static void requirePositive(Operand name, long count) {
         if (count < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + count);
+            throw KernelText.notPositive(name, count);
         }
     }
 }

@@ -38,16 +38,14 @@ public final class Rope {
                               int heads, int headDim, int pos) {
         int ropeDim = table.ropeDim();
         if (pos < 0 || pos >= table.maxPos()) {
-            throw new IllegalArgumentException("RoPE: position " + pos + " outside the table's [0, "
-                    + table.maxPos() + ")");
+            throw KernelText.ropePosition(pos, table.maxPos());
         }
         if (headDim < ropeDim || heads < 0) {
-            throw new IllegalArgumentException("RoPE: " + heads + " heads of " + headDim
-                    + " dimensions cannot rotate " + ropeDim + " dimensions each");
+            throw KernelText.ropeDimensions(heads, headDim, ropeDim);
         }
         long count = (long) heads * headDim;
-        Operands.requireFloats("x", x, xOff, count);
-        Operands.requireFloats("out", out, outOff, count);
+        Operands.requireFloats(Operand.X, x, xOff, count);
+        Operands.requireFloats(Operand.OUT, out, outOff, count);
         MemorySegment t = table.segment();
         long cos = table.cosOffset(pos);
         long sin = table.sinOffset(pos);

@@ -36,16 +36,16 @@ public final class RopeTable {
      */
     public RopeTable(Region region, int maxPos, int ropeDim, float freqBase, RopePairing pairing) {
         if (maxPos < 1) {
-            throw new IllegalArgumentException("RoPE table: maxPos must be >= 1, got " + maxPos);
+            throw KernelText.ropeTableLength(maxPos);
         }
         if (ropeDim < 2 || ropeDim % 2 != 0) {
-            throw new IllegalArgumentException("RoPE table: ropeDim must be even and >= 2, got " + ropeDim);
+            throw KernelText.ropeTableDimensions(ropeDim);
         }
         if (!(freqBase > 0) || Float.isInfinite(freqBase)) {
-            throw new IllegalArgumentException("RoPE table: freqBase must be positive and finite, got " + freqBase);
+            throw KernelText.ropeTableBase(freqBase);
         }
         if (pairing == null) {
-            throw new IllegalArgumentException("RoPE table: pairing is null");
+            throw KernelText.ropeTablePairing();
         }
         this.maxPos = maxPos;
         this.ropeDim = ropeDim;

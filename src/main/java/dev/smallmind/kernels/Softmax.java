@@ -20,8 +20,7 @@ public final class Softmax {
 
     static {
         if (F.length() != 2 * D.length()) {
-            throw new AssertionError("softmax widens one float vector into two double vectors; species "
-                    + F + " and " + D + " do not fit that");
+            throw KernelText.softmaxSpecies(F, D);
         }
     }
 
@@ -36,8 +35,8 @@ public final class Softmax {
      * @param n    row length, >= 1
      */
     public static void softmax(MemorySegment x, long xOff, int n) {
-        Operands.requirePositive("row length", n);
-        Operands.requireFloats("x", x, xOff, n);
+        Operands.requirePositive(Operand.ROW_LENGTH, n);
+        Operands.requireFloats(Operand.X, x, xOff, n);
         float max = max(x, xOff, n);
         double sum = expInPlace(x, xOff, n, max);
         ElementWise.scale(x, xOff, (float) (1.0 / sum), x, xOff, n);

@@ -35,6 +35,14 @@ public final class VectorHardware {
         return preferredBits() >= ALL_KERNELS_BITS;
     }
 
+    /**
+     * @return whether this JVM runs on 64-bit ARM, whose 32 vector registers (NEON, SVE) keep kernels shaped for
+     *         AVX-512's register count even at narrower widths
+     */
+    public static boolean arm() {
+        return "aarch64".equals(System.getProperty("os.arch"));
+    }
+
     /** @return whether the JVM compiles vector fused multiply-adds to hardware instructions */
     public static boolean hardwareFma() {
         HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);

@@ -1,6 +1,8 @@
 package dev.smallmind.graph;
 
 import dev.smallmind.generate.Session;
+import dev.smallmind.kernels.Attention;
+import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.graph.ops.MatmulNode;
 import dev.smallmind.model.ForwardPass;
 import dev.smallmind.parallel.WorkerPool;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -61,6 +64,42 @@ class StepClassStringsTest {
         }
         assertTrue(nodes >= 9, "node classes found in graph.ops: " + nodes);
         assertEquals(Map.of(), strings, "String constants in classes that run every step");
+    }
+
+    /**
+     * Every kernel class likewise, found by listing the kernels' folders, so that a new kernel is checked without
+     * being named here: a first long prompt's step allocated 104 bytes when {@code Attention}'s one message (63
+     * characters) was resolved as C2 compiled its multi-row path. Left out: the classes that hold the kernels' text
+     * ({@code *Text}, the {@code Operand} labels), enums (their constants' names are resolved as the enum is
+     * initialized), and the classes that run only at load ({@code MatmulKernels} picks kernels, {@code VectorHardware}
+     * reads the JVM, {@code GroupPacking} and {@code KQuantScales} pack weights).
+     */
+    @Test
+    void kernelClassesHoldNoStringConstant() throws IOException, URISyntaxException {
+        Set<String> loadTime = Set.of("MatmulKernels.class", "VectorHardware.class", "GroupPacking.class",
+                "KQuantScales.class");
+        Map<String, List<String>> strings = new TreeMap<>();
+        int kernels = 0;
+        for (Class<?> anchor : List.of(Attention.class, F32Matmul.class)) {
+            URL url = anchor.getResource(anchor.getSimpleName() + ".class");
+            assertNotNull(url, anchor + " on the class path");
+            assertEquals("file", url.getProtocol(), "kernel classes in a folder (as the build runs tests): " + url);
+            try (Stream<Path> files = Files.list(Path.of(url.toURI()).getParent())) {
+                for (Path file : files.filter(p -> p.toString().endsWith(".class")).sorted().toList()) {
+                    String name = file.getFileName().toString();
+                    ClassModel model = ClassFile.of().parse(Files.readAllBytes(file));
+                    boolean isEnum = model.superclass().isPresent()
+                            && model.superclass().get().asInternalName().equals("java/lang/Enum");
+                    if (name.endsWith("Text.class") || isEnum || loadTime.contains(name)) {
+                        continue;
+                    }
+                    kernels++;
+                    check(name, Files.readAllBytes(file), strings);
+                }
+            }
+        }
+        assertTrue(kernels >= 40, "kernel classes found: " + kernels);
+        assertEquals(Map.of(), strings, "String constants in kernel classes");
     }
 
     private static byte[] bytes(Class<?> c) throws IOException {

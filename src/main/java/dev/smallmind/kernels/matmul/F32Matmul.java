@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.MatmulKernel;
+import dev.smallmind.kernels.VectorHardware;
 import dev.smallmind.tensor.DType;
 
 import jdk.incubator.vector.FloatVector;
@@ -61,7 +62,7 @@ public final class F32Matmul implements MatmulKernel {
      * three x four (13 or more live vectors: C2 spills). AVX-512 and ARM (NEON, SVE) have 32 registers and keep
      * four rows x four vectors; 128 bits on x86 (SSE, no vector FMA in C2) keeps them too, unmeasured.
      */
-    private static final boolean SIX_ROWS = LANES == 8 && !"aarch64".equals(System.getProperty("os.arch"));
+    private static final boolean SIX_ROWS = LANES == 8 && !VectorHardware.arm();
     /**
      * Weight rows per micro-kernel, 6 or 4 ({@link #SIX_ROWS}): splitting rows across workers at multiples of this
      * keeps every row in a full block, though any split gives the same bits.

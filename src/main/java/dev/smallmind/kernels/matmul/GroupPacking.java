@@ -55,7 +55,7 @@ final class GroupPacking {
     static void pack(DType type, int quantsOffset, int chunksOffset, MemorySegment src, long srcOffset, int k,
                      int rows, MemorySegment dst, long dstOffset) {
         if (rows % GROUP != 0) {
-            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
+            throw MatmulText.notWholeGroups(rows, GROUP);
         }
         int blockBytes = type.blockBytes();
         int chunks = (blockBytes - quantsOffset) / 4;

@@ -30,8 +30,7 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
     /** Interleaved rows cannot be read one at a time from a row offset; {@link #decodeRows} reads them. */
     @Override
     public final void decodeRow(MemorySegment w, long wOffset, MemorySegment dst, long dstOffset, int n) {
-        throw new UnsupportedOperationException(weightType() + " rows interleaved in groups of "
-                + GroupPacking.GROUP + " are decoded by decodeRows");
+        throw MatmulText.rowNotDecodable(weightType(), GroupPacking.GROUP);
     }
 
     /**

@@ -114,7 +114,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     @Override
     public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
         if (rows % GROUP != 0) {
-            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
+            throw MatmulText.notWholeGroups(rows, GROUP);
         }
         int nb = k / QK_K;
         int rowBytes = GroupPacking.rowBytes(DType.Q4_K, k);
@@ -129,8 +129,8 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
                 int o = b * HEADER_BYTES;
                 for (int r = 0; r < GROUP; r++) {
                     int i = r * rowBytes + b * BLOCK_BYTES;
-                    requireFiniteHalf(in, i, src0, "d");
-                    requireFiniteHalf(in, i + 2, src0, "dmin");
+                    requireFiniteHalf(in, i, src0, false);
+                    requireFiniteHalf(in, i + 2, src0, true);
                     out[o + 2 * r] = in[i];
                     out[o + 2 * r + 1] = in[i + 1];
                     out[o + DMIN + 2 * r] = in[i + 2];
@@ -270,8 +270,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k, MemorySegment y,
                  long yo) {
         if (!SUPPORTED) {
-            throw new UnsupportedOperationException("the interleaved Q4_K product needs 256- or 512-bit vectors; this "
-                    + "JVM's are " + S.vectorBitSize() + " bits (models run Q4_KMatmul here)");
+            throw MatmulText.narrowVectors(DType.Q4_K, S.vectorBitSize(), Q4_KMatmul.class);
         }
         dot(w, scales, nb, act, ar, y, yo);
         subtractMins(w, scales, nb, act, ar, y, yo);

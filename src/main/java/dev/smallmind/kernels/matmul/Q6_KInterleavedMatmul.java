@@ -129,7 +129,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
     @Override
     public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
         if (rows % GROUP != 0) {
-            throw new IllegalArgumentException(rows + " rows are not whole groups of " + GROUP);
+            throw MatmulText.notWholeGroups(rows, GROUP);
         }
         int nb = k / QK_K;
         int rowBytes = GroupPacking.rowBytes(DType.Q6_K, k);
@@ -144,7 +144,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
                 int o = b * HEADER_BYTES;
                 for (int r = 0; r < GROUP; r++) {
                     int i = r * rowBytes + b * BLOCK_BYTES;
-                    requireFiniteHalf(in, i + GGUF_D, src0, "d");
+                    requireFiniteHalf(in, i + GGUF_D, src0, false);
                     out[o + 2 * r] = in[i + GGUF_D];
                     out[o + 2 * r + 1] = in[i + GGUF_D + 1];
                     for (int u = 0; u < 4; u++) {
@@ -308,8 +308,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
     void dotRows(MemorySegment w, long wq, long scales, int nb, MemorySegment act, long ar, int k, MemorySegment y,
                  long yo) {
         if (!SUPPORTED) {
-            throw new UnsupportedOperationException("the interleaved Q6_K product needs 256- or 512-bit vectors; this "
-                    + "JVM's are " + S.vectorBitSize() + " bits (models run Q6_KMatmul here)");
+            throw MatmulText.narrowVectors(DType.Q6_K, S.vectorBitSize(), Q6_KMatmul.class);
         }
         dot(w, scales, nb, act, ar, y, yo);
     }

@@ -125,7 +125,7 @@ final class Q8_KActivations {
                 for (int m = 0; m < lanes; m++) {
                     int e = element.of(h, j, m);
                     if (seen[e]) {
-                        throw new AssertionError("element " + e + " placed twice");
+                        throw MatmulText.placedTwice(e);
                     }
                     seen[e] = true;
                     order[4 * lanes * h + lanes * j + m] = (byte) e;

@@ -39,14 +39,13 @@ abstract sealed class Q8_KGroupMatmul extends Int16GroupMatmul
      * @param in   a group's GGUF rows
      * @param i    position of an fp16 super-block scale in {@code in}
      * @param src0 byte offset of {@code in[0]} in the tensor's segment
-     * @param what the scale's name, for the message
+     * @param dmin whether the scale is the super-block's {@code dmin} rather than its {@code d}, for the message
      * @throws IllegalArgumentException naming the scale's byte offset when it is not finite
      */
-    void requireFiniteHalf(byte[] in, int i, long src0, String what) {
+    void requireFiniteHalf(byte[] in, int i, long src0, boolean dmin) {
         float value = Float.float16ToFloat(GroupPacking.halfAt(in, i));
         if (!Float.isFinite(value)) {
-            throw new IllegalArgumentException(weightType() + " super-block " + what + " at byte " + (src0 + i)
-                    + " is " + value);
+            throw MatmulText.nonFiniteScale(weightType(), dmin, src0 + i, value);
         }
     }
 
