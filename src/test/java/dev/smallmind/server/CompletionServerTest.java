@@ -188,14 +188,7 @@ class CompletionServerTest {
         try (Socket slow = new Socket()) {
             slow.setReceiveBufferSize(4096);
             slow.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
-            byte[] body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 2000, \"temperature\": 1, \"stream\": true}"
-                    .getBytes(StandardCharsets.UTF_8);
-            OutputStream out = slow.getOutputStream();
-            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            InputStream in = slow.getInputStream();
+            InputStream in = startLongStream(slow);
             String head = readUntil(in, "data: ");
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             Reply busy = post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 1}");
@@ -322,14 +315,7 @@ class CompletionServerTest {
     void closingEndsAStreamWithItsLastEvent() throws Exception {
         CompletionServer closing = CompletionServer.start(lm, SessionOptions.DEFAULTS, loopback(0, null), null);
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), closing.port())) {
-            byte[] body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 2000, \"temperature\": 1, \"stream\": true}"
-                    .getBytes(StandardCharsets.UTF_8);
-            OutputStream out = client.getOutputStream();
-            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            InputStream in = client.getInputStream();
+            InputStream in = startLongStream(client);
             readUntil(in, "data: ");
             closing.close();
             String rest = readUntil(in, "data: [DONE]");
@@ -414,6 +400,18 @@ class CompletionServerTest {
 
     private static String quote(String s) {
         return dev.smallmind.json.JsonWriter.create().value(s).toString();
+    }
+
+    /** Sends a streaming request for 2,000 sampled tokens over a raw socket; the caller reads (or does not). */
+    private static InputStream startLongStream(Socket socket) throws IOException {
+        byte[] body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 2000, \"temperature\": 1, \"stream\": true}"
+                .getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return socket.getInputStream();
     }
 
     /** Reads until the text read ends with {@code marker} (or the stream ends); the bytes read, as UTF-8. */
