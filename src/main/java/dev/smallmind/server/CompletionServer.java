@@ -286,9 +286,8 @@ public final class CompletionServer implements AutoCloseable {
                     + (queue - admitted.availablePermits()) + " are waiting; try again shortly");
         }
         Outcome outcome;
-        EventStreamSink[] stream = new EventStreamSink[1];
         try {
-            outcome = generate(request, json, chat, ex, stream);
+            outcome = generate(request, json, chat, ex);
         } finally {
             admitted.release();
         }
@@ -296,7 +295,7 @@ public final class CompletionServer implements AutoCloseable {
         int promptTokens = request.prompt().length;
         metrics.completed(promptTokens, r);
         if (request.stream()) {
-            stream[0].finish(json.finalChunk(promptTokens, r));
+            outcome.stream().finish(json.finalChunk(promptTokens, r));
         } else {
             String echoed = request.echo() ? new String(tokenizer.decode(request.prompt()), StandardCharsets.UTF_8) : "";
             send(ex, 200, json.complete(promptTokens, r, echoed, outcome.logprobs()));
@@ -308,28 +307,32 @@ public final class CompletionServer implements AutoCloseable {
                 r.memory().heapBytesPerToken()));
     }
 
-    /** A generation's result, and its tokens' log-probabilities when the request asked for them (else null). */
-    private record Outcome(GenerationResult result, TokenLogprobs logprobs) {
+    /**
+     * A generation's result, with its tokens' log-probabilities when the request asked for them and the stream it
+     * wrote when it streamed (else null).
+     */
+    private record Outcome(GenerationResult result, TokenLogprobs logprobs, EventStreamSink stream) {
     }
 
     /** Runs the request on the engine thread, streaming from there when asked, and waits for the result. */
-    private Outcome generate(CompletionRequest request, ResponseJson json, boolean chat, HttpExchange ex,
-                             EventStreamSink[] stream) throws IOException {
+    private Outcome generate(CompletionRequest request, ResponseJson json, boolean chat, HttpExchange ex)
+            throws IOException {
         Future<Outcome> done = engine.submit(() -> {
             if (closed) {
                 throw new ApiException(503, "server_busy", "the server is shutting down");
             }
             TokenSink sink = TokenSink.NONE;
             TokenLogprobs logprobs = null;
+            EventStreamSink stream = null;
             if (request.stream()) {
                 ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
                 ex.getResponseHeaders().set("Cache-Control", "no-cache");
                 ex.sendResponseHeaders(200, 0);
-                stream[0] = new EventStreamSink(ex.getResponseBody(), session, json.chunkTemplate());
+                stream = new EventStreamSink(ex.getResponseBody(), session, json.chunkTemplate());
                 if (chat) {
-                    stream[0].event(json.roleChunk());
+                    stream.event(json.roleChunk());
                 }
-                sink = stream[0];
+                sink = stream;
             } else if (request.logprobs() != CompletionRequest.NO_LOGPROBS) {
                 logprobs = new TokenLogprobs(session, tokenizer, request.logprobs());
                 sink = logprobs;
@@ -340,7 +343,7 @@ public final class CompletionServer implements AutoCloseable {
             boolean reuse = request.cachePrompt() || request.echo() && logprobs != null;
             GenerationResult r = reuse ? session.continueWith(request.prompt(), request.options(), sink)
                     : session.generate(request.prompt(), request.options(), sink);
-            return new Outcome(r, logprobs);
+            return new Outcome(r, logprobs, stream);
         });
         try {
             return done.get();
