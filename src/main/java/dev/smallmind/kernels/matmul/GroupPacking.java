@@ -54,12 +54,51 @@ final class GroupPacking {
      */
     static void pack(DType type, int quantsOffset, int chunksOffset, MemorySegment src, long srcOffset, int k,
                      int rows, MemorySegment dst, long dstOffset) {
+        int blockBytes = type.blockBytes();
+        int chunks = (blockBytes - quantsOffset) / 4;
+        int groupBlockBytes = GROUP * blockBytes;
+        packGroups(type, src, srcOffset, k, rows, dst, dstOffset, (in, i, src0, out, b, r, nb) -> {
+            int o = b * groupBlockBytes;
+            float d = Float.float16ToFloat(halfAt(in, i));
+            if (!Float.isFinite(d)) {
+                throw new IllegalArgumentException(type + " block scale at byte " + (src0 + i) + " is " + d);
+            }
+            out[o + 2 * r] = in[i];
+            out[o + 2 * r + 1] = in[i + 1];
+            for (int c = 0; c < chunks; c++) {
+                putSwapped(in, i + quantsOffset + 4 * c, out, o + chunksOffset + c * 4 * GROUP + 4 * r);
+            }
+        });
+    }
+
+    /** Packs one GGUF block of one row of a group into the group's packed bytes. */
+    interface BlockPacker {
+        /**
+         * @param in    the group's GGUF rows
+         * @param i     position of the block in {@code in}
+         * @param src0  byte offset of {@code in[0]} in the tensor's segment, for messages
+         * @param out   the group's packed bytes
+         * @param block the block's index in its row
+         * @param row   the row's index in the group
+         * @param nb    blocks per row
+         */
+        void pack(byte[] in, int i, long src0, byte[] out, int block, int row, int nb);
+    }
+
+    /**
+     * The loop every interleaved type packs with: a group's GGUF rows copied to the heap in one piece, {@code packer}
+     * called for each block of each row (blocks outer), the packed group copied back. A group takes the bytes its
+     * GGUF rows took.
+     *
+     * @throws IllegalArgumentException when {@code rows} is not a multiple of {@link #GROUP}, or what
+     *                                  {@code packer} throws
+     */
+    static void packGroups(DType type, MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst,
+                           long dstOffset, BlockPacker packer) {
         if (rows % GROUP != 0) {
             throw MatmulText.notWholeGroups(rows, GROUP);
         }
         int blockBytes = type.blockBytes();
-        int chunks = (blockBytes - quantsOffset) / 4;
-        int groupBlockBytes = GROUP * blockBytes;
         int rowBytes = rowBytes(type, k);
         int nb = k / type.blockSize();
         byte[] in = new byte[GROUP * rowBytes];
@@ -68,18 +107,8 @@ final class GroupPacking {
             long src0 = srcOffset + (long) g * in.length;
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, src0, in, 0, in.length);
             for (int b = 0; b < nb; b++) {
-                int o = b * groupBlockBytes;
                 for (int r = 0; r < GROUP; r++) {
-                    int i = r * rowBytes + b * blockBytes;
-                    float d = Float.float16ToFloat(halfAt(in, i));
-                    if (!Float.isFinite(d)) {
-                        throw new IllegalArgumentException(type + " block scale at byte " + (src0 + i) + " is " + d);
-                    }
-                    out[o + 2 * r] = in[i];
-                    out[o + 2 * r + 1] = in[i + 1];
-                    for (int c = 0; c < chunks; c++) {
-                        putSwapped(in, i + quantsOffset + 4 * c, out, o + chunksOffset + c * 4 * GROUP + 4 * r);
-                    }
+                    packer.pack(in, r * rowBytes + b * blockBytes, src0, out, b, r, nb);
                 }
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) g * out.length, out.length);

@@ -113,54 +113,41 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
      */
     @Override
     public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
-        if (rows % GROUP != 0) {
-            throw MatmulText.notWholeGroups(rows, GROUP);
-        }
-        int nb = k / QK_K;
-        int rowBytes = GroupPacking.rowBytes(DType.Q4_K, k);
-        // Byte arrays rather than segment accessors, for the reason GroupPacking gives.
-        byte[] in = new byte[GROUP * rowBytes];
-        byte[] out = new byte[in.length];
+        GroupPacking.packGroups(DType.Q4_K, src, srcOffset, k, rows, dst, dstOffset, this::packBlock);
+    }
+
+    /** Block {@code b} of row {@code r} of a group, as {@link GroupPacking.BlockPacker} calls it. */
+    private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r, int nb) {
+        int o = b * HEADER_BYTES;
         int quants = nb * HEADER_BYTES;
-        for (int g = 0; g < rows / GROUP; g++) {
-            long src0 = srcOffset + (long) g * in.length;
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, src0, in, 0, in.length);
-            for (int b = 0; b < nb; b++) {
-                int o = b * HEADER_BYTES;
-                for (int r = 0; r < GROUP; r++) {
-                    int i = r * rowBytes + b * BLOCK_BYTES;
-                    requireFiniteHalf(in, i, src0, false);
-                    requireFiniteHalf(in, i + 2, src0, true);
-                    out[o + 2 * r] = in[i];
-                    out[o + 2 * r + 1] = in[i + 1];
-                    out[o + DMIN + 2 * r] = in[i + 2];
-                    out[o + DMIN + 2 * r + 1] = in[i + 3];
-                    int u0 = GroupPacking.intAt(in, i + GGUF_SCALES);
-                    int u1 = GroupPacking.intAt(in, i + GGUF_SCALES + 4);
-                    int u2 = GroupPacking.intAt(in, i + GGUF_SCALES + 8);
-                    for (int u = 0; u < 3; u++) {
-                        int field = 0;
-                        for (int j = 0; j < 4; j++) {
-                            int six = u < 2 ? KQuantScales.scale(u0, u2, 4 * u + j) : KQuantScales.min(u1, u2, j);
-                            int highMin = KQuantScales.min(u1, u2, 4 + j);
-                            field |= (six | ((highMin >>> (2 * u)) & 3) << 6) << (8 * j);
-                        }
-                        GroupPacking.putInt(out, o + FIELD + u * FIELD_INTS + 4 * r, field);
-                    }
-                    for (int s = 0; s < SUB_BLOCKS; s++) {
-                        // sub-block s is the low (even s) or high (odd s) nibbles of GGUF bytes 32 (s / 2) on
-                        int run = i + GGUF_QUANTS + 32 * (s / 2);
-                        int shift = 4 * (s & 1);
-                        for (int c = 0; c < 4; c++) {
-                            int low = (GroupPacking.intAt(in, run + 4 * c) >>> shift) & 0x0F0F0F0F;
-                            int high = (GroupPacking.intAt(in, run + HALF + 4 * c) >>> shift) & 0x0F0F0F0F;
-                            int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r;
-                            GroupPacking.putInt(out, at, GroupPacking.swapMiddleBytes(low | (high << 4)));
-                        }
-                    }
-                }
+        requireFiniteHalf(in, i, src0, false);
+        requireFiniteHalf(in, i + 2, src0, true);
+        out[o + 2 * r] = in[i];
+        out[o + 2 * r + 1] = in[i + 1];
+        out[o + DMIN + 2 * r] = in[i + 2];
+        out[o + DMIN + 2 * r + 1] = in[i + 3];
+        int u0 = GroupPacking.intAt(in, i + GGUF_SCALES);
+        int u1 = GroupPacking.intAt(in, i + GGUF_SCALES + 4);
+        int u2 = GroupPacking.intAt(in, i + GGUF_SCALES + 8);
+        for (int u = 0; u < 3; u++) {
+            int field = 0;
+            for (int j = 0; j < 4; j++) {
+                int six = u < 2 ? KQuantScales.scale(u0, u2, 4 * u + j) : KQuantScales.min(u1, u2, j);
+                int highMin = KQuantScales.min(u1, u2, 4 + j);
+                field |= (six | ((highMin >>> (2 * u)) & 3) << 6) << (8 * j);
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) g * out.length, out.length);
+            GroupPacking.putInt(out, o + FIELD + u * FIELD_INTS + 4 * r, field);
+        }
+        for (int s = 0; s < SUB_BLOCKS; s++) {
+            // sub-block s is the low (even s) or high (odd s) nibbles of GGUF bytes 32 (s / 2) on
+            int run = i + GGUF_QUANTS + 32 * (s / 2);
+            int shift = 4 * (s & 1);
+            for (int c = 0; c < 4; c++) {
+                int low = (GroupPacking.intAt(in, run + 4 * c) >>> shift) & 0x0F0F0F0F;
+                int high = (GroupPacking.intAt(in, run + HALF + 4 * c) >>> shift) & 0x0F0F0F0F;
+                int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r;
+                GroupPacking.putInt(out, at, GroupPacking.swapMiddleBytes(low | (high << 4)));
+            }
         }
     }
 

@@ -128,40 +128,27 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
      */
     @Override
     public void pack(MemorySegment src, long srcOffset, int k, int rows, MemorySegment dst, long dstOffset) {
-        if (rows % GROUP != 0) {
-            throw MatmulText.notWholeGroups(rows, GROUP);
-        }
-        int nb = k / QK_K;
-        int rowBytes = GroupPacking.rowBytes(DType.Q6_K, k);
-        // Byte arrays rather than segment accessors, for the reason GroupPacking gives.
-        byte[] in = new byte[GROUP * rowBytes];
-        byte[] out = new byte[in.length];
+        GroupPacking.packGroups(DType.Q6_K, src, srcOffset, k, rows, dst, dstOffset, this::packBlock);
+    }
+
+    /** Block {@code b} of row {@code r} of a group, as {@link GroupPacking.BlockPacker} calls it. */
+    private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r, int nb) {
+        int o = b * HEADER_BYTES;
         int quants = nb * HEADER_BYTES;
-        for (int g = 0; g < rows / GROUP; g++) {
-            long src0 = srcOffset + (long) g * in.length;
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, src0, in, 0, in.length);
-            for (int b = 0; b < nb; b++) {
-                int o = b * HEADER_BYTES;
-                for (int r = 0; r < GROUP; r++) {
-                    int i = r * rowBytes + b * BLOCK_BYTES;
-                    requireFiniteHalf(in, i + GGUF_D, src0, false);
-                    out[o + 2 * r] = in[i + GGUF_D];
-                    out[o + 2 * r + 1] = in[i + GGUF_D + 1];
-                    for (int u = 0; u < 4; u++) {
-                        GroupPacking.putInt(out, o + SCALES + u * SCALE_INTS + 4 * r,
-                                GroupPacking.intAt(in, i + GGUF_SCALES + 4 * u));
-                    }
-                    for (int s = 0; s < SUB_BLOCKS; s++) {
-                        int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + 4 * r;
-                        for (int plane = 0; plane < 3; plane++) {
-                            int lanes = packedLane(in, i, SUB_BLOCK * s, plane)
-                                    | packedLane(in, i, SUB_BLOCK * s + 1, plane) << 16;
-                            GroupPacking.putInt(out, at + plane * PLANE_BYTES, lanes);
-                        }
-                    }
-                }
+        requireFiniteHalf(in, i + GGUF_D, src0, false);
+        out[o + 2 * r] = in[i + GGUF_D];
+        out[o + 2 * r + 1] = in[i + GGUF_D + 1];
+        for (int u = 0; u < 4; u++) {
+            GroupPacking.putInt(out, o + SCALES + u * SCALE_INTS + 4 * r,
+                    GroupPacking.intAt(in, i + GGUF_SCALES + 4 * u));
+        }
+        for (int s = 0; s < SUB_BLOCKS; s++) {
+            int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + 4 * r;
+            for (int plane = 0; plane < 3; plane++) {
+                int lanes = packedLane(in, i, SUB_BLOCK * s, plane)
+                        | packedLane(in, i, SUB_BLOCK * s + 1, plane) << 16;
+                GroupPacking.putInt(out, at + plane * PLANE_BYTES, lanes);
             }
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) g * out.length, out.length);
         }
     }
 
