@@ -128,11 +128,10 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * {@link #warmUp()} with the KV cache type the sessions will use: the attention kernels read an F16 or an F32
-     * cache through one code path, and a type the warm-up did not run meets a branch C2 compiled as never taken (a
-     * deoptimization, then interpreted code allocating megabytes per token until C2 compiles again); warming up with
-     * both types in one JVM made C2 compile them worse for both (the decode of 4 in 12 runs allocated 50-100 MB per
-     * token).
+     * {@link #warmUp()} with the KV cache type the sessions will use: the attention kernels read an F16 and an F32
+     * cache through loops of their own, and a type the warm-up did not run meets loops C2 has not compiled and a
+     * branch it compiled as never taken (a deoptimization, then interpreted code allocating megabytes per token
+     * until C2 compiles again). A JVM whose sessions use both types warms up once with each.
      *
      * @param options the sessions' options; only their KV cache type matters here
      * @return nanoseconds spent

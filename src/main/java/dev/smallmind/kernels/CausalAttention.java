@@ -1,10 +1,6 @@
 package dev.smallmind.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -26,11 +22,11 @@ import java.nio.ByteOrder;
  * comes after the weighted sum, once per part. Scalar twin: {@link AttentionReference}, row by row.
  *
  * <p>Keys and values are F16 or F32, as the cache was made ({@code eb}: bytes per element, {@link #storeKey},
- * {@link #storeValues}); F16 is widened to floats as it is loaded (four vector operations per 16 values; the Vector
- * API has no half-precision conversion) and every product and sum stays F32. Decode at depth reads the whole cache
- * every token, from DRAM, and half the bytes took 0.6-0.8x the time. A value beyond F16's range (65504) is refused
- * at store, naming it, rather than kept as an infinity. One JVM should run one of the two widths: with both in
- * their profile C2 compiled these loops into allocating code (LanguageModel#warmUp(SessionOptions)).
+ * {@link #storeValues}); the loops that read the cache are written once per width, {@link F16CacheAttention} (which
+ * widens F16 to floats as it loads) and {@link F32CacheAttention}, so that sessions of both types can run in one JVM
+ * without allocating. Every product and sum stays F32. Decode at depth reads the whole cache every token, from DRAM,
+ * and half the bytes took 0.6-0.8x the time. A value beyond F16's range (65504) is refused at store, naming it,
+ * rather than kept as an infinity.
  */
 public final class CausalAttention {
     /** Query rows per call. */
@@ -39,14 +35,6 @@ public final class CausalAttention {
     public static final int HALF_BYTES = 2;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    /** One float vector's worth of F16 values. */
-    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(LANES * 16));
-    /** Sign (bit 31), exponent and mantissa (bits 13-27) of a sign-extended half shifted left by 13. */
-    private static final IntVector SIGN_EXPONENT_MANTISSA = IntVector.broadcast(I, 0x8FFF_E000);
-    private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
-    /** Half exponent bias 15 to float bias 127 (exact for normal and subnormal halves; no infinities are stored). */
-    private static final FloatVector REBIAS = FloatVector.broadcast(F, 0x1p112f);
     private static final float HALF_MAX = 65504f;
     private static final ByteOrder LE = F32.ORDER;
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -152,21 +140,6 @@ public final class CausalAttention {
             throw KernelText.beyondHalf(what, x, element, position);
         }
         return Float.floatToFloat16(x);
-    }
-
-    /** {@link #LANES} cache elements at {@code at} as floats. */
-    private static FloatVector load(MemorySegment m, long at, int eb) {
-        return eb == HALF_BYTES ? widen(m, at) : FloatVector.fromMemorySegment(F, m, at, LE);
-    }
-
-    /** {@link #LANES} F16 values at {@code at}, widened to floats. */
-    private static FloatVector widen(MemorySegment m, long at) {
-        // The product's receiver is the constant, whose class C2 knows: called on the reinterpreted vector, the
-        // multiplication (and the caller's FMA on the result) stayed a virtual, allocating call in the one-row path.
-        return REBIAS.lanewise(VectorOperators.MUL, (FloatVector) ((IntVector) ShortVector.fromMemorySegment(H, m, at, LE)
-                .convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, THIRTEEN).lanewise(VectorOperators.AND, SIGN_EXPONENT_MANTISSA)
-                .reinterpretShape(F, 0));
     }
 
     /**
@@ -365,86 +338,30 @@ public final class CausalAttention {
     }
 
     /**
-     * One row's weighted sum over {@code n} value rows from {@code vd} into {@code headDim} floats at {@code o}: four
-     * vectors of the head at a time (four FMA chains). Past the head's last vector a pass repeats it and stores the
-     * same bits again, as {@link #oneRowScores} does with key blocks: with a loop of its own for the last one to three
-     * vectors (a head of 48 floats at 256 bits), C2 compiled that loop's cache load as a call, past the node count
-     * after which it inlines only the Vector API's own methods, and the vector the call returned was allocated on
-     * every step (480 KB per token on the small preset; docs/architecture.md, "No vector crosses a call").
+     * The loop of the cache's width: {@link F16CacheAttention#weightedRow} or {@link F32CacheAttention#weightedRow}.
      */
     private static void weightedRow(MemorySegment scores, long s, MemorySegment v, long vd, long vRowBytes,
                                     int headDim, int n, MemorySegment out, long o, int eb) {
-        int last = headDim / LANES - 1;
-        long e = (long) eb * LANES;
-        for (int c = 0; c <= last; c += 4) {
-            int k1 = Math.min(c + 1, last) - c;
-            int k2 = Math.min(c + 2, last) - c;
-            int k3 = Math.min(c + 3, last) - c;
-            long x1 = e * k1;
-            long x2 = e * k2;
-            long x3 = e * k3;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            long vo = vd + e * c;
-            for (int p = 0; p < n; p++) {
-                long row = vo + p * vRowBytes;
-                FloatVector w = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s + 4L * p));
-                a0 = w.fma(load(v, row, eb), a0);
-                a1 = w.fma(load(v, row + x1, eb), a1);
-                a2 = w.fma(load(v, row + x2, eb), a2);
-                a3 = w.fma(load(v, row + x3, eb), a3);
-            }
-            long od = o + 4L * LANES * c;
-            a0.intoMemorySegment(out, od, LE);
-            a1.intoMemorySegment(out, od + 4L * LANES * k1, LE);
-            a2.intoMemorySegment(out, od + 4L * LANES * k2, LE);
-            a3.intoMemorySegment(out, od + 4L * LANES * k3, LE);
+        if (eb == HALF_BYTES) {
+            F16CacheAttention.weightedRow(scores, s, v, vd, vRowBytes, headDim, n, out, o);
+        } else {
+            F32CacheAttention.weightedRow(scores, s, v, vd, vRowBytes, headDim, n, out, o);
         }
     }
 
     /**
-     * Two vectors of four rows' weighted sums over {@code n} value rows from {@code vd}: the second vector's values
-     * {@code second} bytes after the first's, its sums {@code outSecond} bytes after the first's.
+     * The loop of the cache's width: {@link F16CacheAttention#weightedPair} or {@link F32CacheAttention#weightedPair}.
      */
     private static void weightedPair(MemorySegment scores, long s0, long s1, long s2, long s3, MemorySegment v,
                                      long vd, long second, long vRowBytes, int n, MemorySegment out, long o0, long o1,
                                      long o2, long o3, long outSecond, int eb) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector b0 = a0;
-        FloatVector a1 = a0;
-        FloatVector b1 = a0;
-        FloatVector a2 = a0;
-        FloatVector b2 = a0;
-        FloatVector a3 = a0;
-        FloatVector b3 = a0;
-        for (int p = 0; p < n; p++) {
-            long row = vd + p * vRowBytes;
-            FloatVector va = load(v, row, eb);
-            FloatVector vb = load(v, row + second, eb);
-            long sp = 4L * p;
-            FloatVector w0 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s0 + sp));
-            FloatVector w1 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s1 + sp));
-            FloatVector w2 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s2 + sp));
-            FloatVector w3 = FloatVector.broadcast(F, scores.get(F32.LAYOUT, s3 + sp));
-            a0 = w0.fma(va, a0);
-            b0 = w0.fma(vb, b0);
-            a1 = w1.fma(va, a1);
-            b1 = w1.fma(vb, b1);
-            a2 = w2.fma(va, a2);
-            b2 = w2.fma(vb, b2);
-            a3 = w3.fma(va, a3);
-            b3 = w3.fma(vb, b3);
+        if (eb == HALF_BYTES) {
+            F16CacheAttention.weightedPair(scores, s0, s1, s2, s3, v, vd, second, vRowBytes, n, out, o0, o1, o2, o3,
+                    outSecond);
+        } else {
+            F32CacheAttention.weightedPair(scores, s0, s1, s2, s3, v, vd, second, vRowBytes, n, out, o0, o1, o2, o3,
+                    outSecond);
         }
-        a0.intoMemorySegment(out, o0, LE);
-        b0.intoMemorySegment(out, o0 + outSecond, LE);
-        a1.intoMemorySegment(out, o1, LE);
-        b1.intoMemorySegment(out, o1 + outSecond, LE);
-        a2.intoMemorySegment(out, o2, LE);
-        b2.intoMemorySegment(out, o2 + outSecond, LE);
-        a3.intoMemorySegment(out, o3, LE);
-        b3.intoMemorySegment(out, o3 + outSecond, LE);
     }
 
     /**
@@ -513,65 +430,28 @@ public final class CausalAttention {
         weightedRow(scores, scoresOff, v, vBase, vRowBytes, headDim, len, out, outOff, eb);
     }
 
-    /** One row's scores over {@code len} positions of the key blocks from {@code ktOff}. */
+    /**
+     * The loop of the cache's width: {@link F16CacheAttention#oneRowScores} or {@link F32CacheAttention#oneRowScores}.
+     */
     private static void oneRowScores(MemorySegment q, long qOff, int len, MemorySegment kt, long ktOff, int headDim,
                                      float scale, MemorySegment scores, long scoresOff, int eb) {
-        long blockBytes = (long) eb * headDim * LANES;
-        int blocks = (len + LANES - 1) / LANES;
-        int last = blocks - 1;
-        // Past the last block the pass repeats it, and stores the same bits again: a separate loop for the last one
-        // to three blocks ran too rarely for C2 to inline its loads, which then allocated on every call.
-        for (int b = 0; b < blocks; b += 4) {
-            int b1 = Math.min(b + 1, last);
-            int b2 = Math.min(b + 2, last);
-            int b3 = Math.min(b + 3, last);
-            long k0 = ktOff + b * blockBytes;
-            long k1 = ktOff + b1 * blockBytes;
-            long k2 = ktOff + b2 * blockBytes;
-            long k3 = ktOff + b3 * blockBytes;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int d = 0; d < headDim; d++) {
-                FloatVector qd = FloatVector.broadcast(F, q.get(F32.LAYOUT, qOff + 4L * d));
-                long kd = (long) eb * d * LANES;
-                a0 = qd.fma(load(kt, k0 + kd, eb), a0);
-                a1 = qd.fma(load(kt, k1 + kd, eb), a1);
-                a2 = qd.fma(load(kt, k2 + kd, eb), a2);
-                a3 = qd.fma(load(kt, k3 + kd, eb), a3);
-            }
-            a0.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b * LANES, LE);
-            a1.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b1 * LANES, LE);
-            a2.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b2 * LANES, LE);
-            a3.mul(scale).intoMemorySegment(scores, scoresOff + 4L * b3 * LANES, LE);
+        if (eb == HALF_BYTES) {
+            F16CacheAttention.oneRowScores(q, qOff, len, kt, ktOff, headDim, scale, scores, scoresOff);
+        } else {
+            F32CacheAttention.oneRowScores(q, qOff, len, kt, ktOff, headDim, scale, scores, scoresOff);
         }
     }
 
-    /** Scores of four query rows, one vector of positions at a time, into score rows {@code rowBytes} apart. */
+    /**
+     * The loop of the cache's width: {@link F16CacheAttention#scores} or {@link F32CacheAttention#scores}.
+     */
     private static void scores(MemorySegment q, long q0, long q1, long q2, long q3, MemorySegment kt, long ktOff,
                                int headDim, int maxLen, float scale, MemorySegment scores, long scoresOff,
                                long rowBytes, int eb) {
-        long blockBytes = (long) eb * headDim * LANES;
-        for (int p = 0; p < maxLen; p += LANES) {
-            long block = ktOff + (long) p / LANES * blockBytes;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int d = 0; d < headDim; d++) {
-                FloatVector kd = load(kt, block + (long) eb * d * LANES, eb);
-                long qd = 4L * d;
-                a0 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q0 + qd)).fma(kd, a0);
-                a1 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q1 + qd)).fma(kd, a1);
-                a2 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q2 + qd)).fma(kd, a2);
-                a3 = FloatVector.broadcast(F, q.get(F32.LAYOUT, q3 + qd)).fma(kd, a3);
-            }
-            long s = scoresOff + 4L * p;
-            a0.mul(scale).intoMemorySegment(scores, s, LE);
-            a1.mul(scale).intoMemorySegment(scores, s + rowBytes, LE);
-            a2.mul(scale).intoMemorySegment(scores, s + 2 * rowBytes, LE);
-            a3.mul(scale).intoMemorySegment(scores, s + 3 * rowBytes, LE);
+        if (eb == HALF_BYTES) {
+            F16CacheAttention.scores(q, q0, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes);
+        } else {
+            F32CacheAttention.scores(q, q0, q1, q2, q3, kt, ktOff, headDim, maxLen, scale, scores, scoresOff, rowBytes);
         }
     }
 
