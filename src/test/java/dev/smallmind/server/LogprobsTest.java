@@ -23,8 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Log-probabilities over HTTP against llama-server's own: stories260K with an F32 KV cache, as the golden file was
- * made, in a JVM of its own (the server execution forks one per test class), since a second cache type in the JVM
- * of {@link CompletionServerTest} would shape the type profiles its zero-GC figure depends on.
+ * made (the server execution forks a JVM per test class).
  */
 class LogprobsTest {
     private static LanguageModel lm;
