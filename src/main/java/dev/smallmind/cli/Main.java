@@ -30,6 +30,7 @@ public final class Main {
               info       -m FILE [--plan]
               chat       -m FILE [--system TEXT] [-n N] [sampling options as for generate]
               serve      -m FILE [--host 127.0.0.1] [--port 8080] [--queue 8] [--api-key KEY] [--threads N] [--ctx N]
+                         [--allow-origin ORIGIN,...|*]
                          (OpenAI-style HTTP API: /v1/completions, /v1/chat/completions, streaming)
               bench      [--quick] [--out DIR] [--compare OLD.json] [--model-extra FILE] [-t 1,2]  (performance report)
               bench      -m FILE [-p 128] [-n 64] [-t 1,2] [-r 3] [--warmup 2]   (llama-bench table;

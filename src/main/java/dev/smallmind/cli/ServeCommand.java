@@ -7,6 +7,8 @@ import dev.smallmind.server.ServerSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -14,6 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code smallmind serve}: the model behind an OpenAI-compatible HTTP API ({@link CompletionServer}) until the
  * process is stopped. Listens on 127.0.0.1 unless {@code --host} says otherwise; {@code --api-key KEY} (or the
  * {@code SMALLMIND_API_KEY} variable) makes every request but {@code /health} carry {@code Authorization: Bearer KEY}.
+ * {@code --allow-origin LIST} (comma-separated origins, or {@code *}) lets web pages of those origins call it from a
+ * browser; requests from other pages are refused.
  */
 final class ServeCommand {
     /** Where the key comes from when {@code --api-key} is not given (keeps it out of the process list). */
@@ -32,6 +36,7 @@ final class ServeCommand {
             throw new UsageException("--queue must be between 0 and " + ServerSettings.MAX_QUEUE + ", got " + queue);
         }
         String key = a.string("--api-key", null, System.getenv(API_KEY_VARIABLE));
+        List<String> origins = origins(a.string("--allow-origin", null, ""));
         a.flag("--json");
         a.finish();
         InetSocketAddress address = new InetSocketAddress(host, port);
@@ -41,7 +46,12 @@ final class ServeCommand {
         if (key != null && key.isBlank()) {
             throw new UsageException("--api-key must not be empty");
         }
-        ServerSettings settings = new ServerSettings(address, queue, key);
+        ServerSettings settings;
+        try {
+            settings = new ServerSettings(address, queue, key, origins);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--allow-origin: " + e.getMessage());
+        }
         LanguageModel lm = mo.open(err);
         CompletionServer server;
         try {
@@ -60,11 +70,19 @@ final class ServeCommand {
                         + "POST /v1/completions, /v1/chat/completions; Ctrl-C stops%n",
                 lm.model().config().name(), host, server.port(), server.contextLength(), lm.pool().threads(),
                 key == null ? ", no API key" : ", API key required");
+        if (origins.contains("*") && key == null) {
+            err.println("smallmind: note: --allow-origin * without an API key lets any web page open in a browser on"
+                    + " this machine use the server");
+        }
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    private static List<String> origins(String list) {
+        return list.isBlank() ? List.of() : Arrays.stream(list.split(",")).map(String::strip).toList();
     }
 }

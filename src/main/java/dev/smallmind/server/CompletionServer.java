@@ -43,11 +43,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * common prefix between consecutive requests ({@code cache_prompt}, on by default), so a chat that grows turn by turn
  * evaluates only its new tokens. Up to {@code queue} more requests wait their turn; beyond that a request is answered
  * 503 at once. A streaming client that disconnects stops its generation after the current token. With an API key
- * ({@link ServerSettings#apiKey()}) every request but {@code /health} must send it as a bearer token.
+ * ({@link ServerSettings#apiKey()}) every request but {@code /health} must send it as a bearer token. Browser pages
+ * of the origins {@link ServerSettings#allowedOrigins()} names may call it; those of other origins are refused
+ * ({@link CrossOrigin}).
  */
 public final class CompletionServer implements AutoCloseable {
     /** The largest request body read; a larger one is refused with 413 before it is read. */
     public static final int MAX_BODY_BYTES = 8 << 20;
+    private static final List<String> ENDPOINTS = List.of("/v1/completions", "/v1/chat/completions", "/v1/models",
+            "/health", "/metrics", "/tokenize", "/detokenize");
     private final HttpServer http;
     private final ExecutorService handlers;
     private final ExecutorService engine;
@@ -64,6 +68,7 @@ public final class CompletionServer implements AutoCloseable {
     private final int queue;
     /** UTF-8 bytes of the key requests must carry, or null. */
     private final byte[] apiKey;
+    private final CrossOrigin crossOrigin;
     private volatile boolean closed;
 
     private CompletionServer(LanguageModel lm, SessionOptions options, ServerSettings settings, PrintStream log)
@@ -76,6 +81,7 @@ public final class CompletionServer implements AutoCloseable {
         this.log = log;
         this.queue = settings.queue();
         this.apiKey = settings.apiKey() == null ? null : settings.apiKey().getBytes(StandardCharsets.UTF_8);
+        this.crossOrigin = new CrossOrigin(settings.allowedOrigins());
         this.admitted = new Semaphore(queue + 1);
         this.engine = Executors.newSingleThreadExecutor(daemons("smallmind-engine"));
         this.handlers = Executors.newFixedThreadPool(queue + 4, daemons("smallmind-http"));
@@ -167,6 +173,12 @@ public final class CompletionServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         try (ex) {
             try {
+                if (crossOrigin.admit(ex) && CrossOrigin.isPreflight(ex)) {
+                    requireEndpoint(path);
+                    CrossOrigin.answerPreflight(ex);
+                    logLine(method, path, 204, "preflight");
+                    return;
+                }
                 if (!path.equals("/health")) {
                     authorize(ex);
                 }
@@ -187,9 +199,7 @@ public final class CompletionServer implements AutoCloseable {
                     case "/v1/chat/completions" -> complete(postBody(ex), true, ex);
                     case "/tokenize" -> send(ex, 200, tokenize(postBody(ex)));
                     case "/detokenize" -> send(ex, 200, detokenize(postBody(ex)));
-                    default -> throw new ApiException(404, "not_found_error", "no endpoint " + path
-                            + " (try /v1/completions, /v1/chat/completions, /v1/models, /health, /metrics, /tokenize,"
-                            + " /detokenize)");
+                    default -> requireEndpoint(path);
                 }
             } catch (ApiException e) {
                 metrics.refused(e.status());
@@ -205,6 +215,13 @@ public final class CompletionServer implements AutoCloseable {
             }
         } catch (IOException e) {
             logLine(method, path, 0, "client connection lost: " + e.getMessage());
+        }
+    }
+
+    private static void requireEndpoint(String path) {
+        if (!ENDPOINTS.contains(path)) {
+            throw new ApiException(404, "not_found_error", "no endpoint " + path + " (try "
+                    + String.join(", ", ENDPOINTS) + ")");
         }
     }
 

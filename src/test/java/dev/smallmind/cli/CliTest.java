@@ -165,6 +165,7 @@ class CliTest {
                 {"serve", "-m", stories(), "--port", "70000"},
                 {"serve", "-m", stories(), "--queue", "-1"},
                 {"serve", "-m", stories(), "--api-key", " "},
+                {"serve", "-m", stories(), "--allow-origin", "http://localhost:3000/"},
                 {"frobnicate"},
         };
         for (String[] c : cases) {

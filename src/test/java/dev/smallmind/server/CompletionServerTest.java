@@ -35,6 +35,7 @@ import static dev.smallmind.server.ServerTestClient.firstChoice;
 import static dev.smallmind.server.ServerTestClient.loopback;
 import static dev.smallmind.server.ServerTestClient.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -309,6 +310,73 @@ class CompletionServerTest {
             Reply health = ServerTestClient.get(keyed.port(), "/health");
             assertEquals(200, health.status(), "health needs no key");
         }
+    }
+
+    /**
+     * Browser pages: an allowed origin's preflight is answered without the key and its responses, errors included,
+     * carry Access-Control-Allow-Origin; another origin is refused before it is authorized or run; a server that
+     * allows no origin refuses every request that carries one, and one that allows any answers "*".
+     */
+    @Test
+    void browserPagesAreServedOnlyFromAllowedOrigins() throws Exception {
+        String page = "http://localhost:3000";
+        String body = "{\"prompt\": \"Once\", \"max_tokens\": 2}";
+        ServerSettings settings = new ServerSettings(loopback(0, null).address(), 0, "s3cret", List.of(page));
+        try (CompletionServer cors = CompletionServer.start(lm, SessionOptions.DEFAULTS, settings, null)) {
+            HttpRequest.Builder completions = HttpRequest.newBuilder(ServerTestClient.uri(cors.port(), "/v1/completions"));
+            Reply preflight = ServerTestClient.send(completions.copy().header("Origin", page)
+                    .header("Access-Control-Request-Method", "POST")
+                    .header("Access-Control-Request-Headers", "authorization, content-type")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(204, preflight.status(), preflight.body());
+            assertEquals(page, header(preflight, "Access-Control-Allow-Origin"));
+            assertTrue(header(preflight, "Access-Control-Allow-Methods").contains("POST"), preflight.toString());
+            assertTrue(header(preflight, "Access-Control-Allow-Headers").contains("Authorization"));
+
+            Reply served = ServerTestClient.send(completions.copy().header("Origin", page)
+                    .header("Authorization", "Bearer s3cret").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertEquals(200, served.status(), served.body());
+            assertEquals(page, header(served, "Access-Control-Allow-Origin"));
+            assertEquals("Origin", header(served, "Vary"));
+
+            Reply keyless = ServerTestClient.send(completions.copy().header("Origin", page)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertRefused(keyless, 401, "needs an API key");
+            assertEquals(page, header(keyless, "Access-Control-Allow-Origin"), "the page can read the error");
+
+            String other = "http://elsewhere.example";
+            Reply foreign = ServerTestClient.send(completions.copy().header("Origin", other)
+                    .header("Authorization", "Bearer s3cret").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertRefused(foreign, 403, "origin " + other + " are not allowed; start the server with --allow-origin "
+                    + other);
+            assertEquals("", header(foreign, "Access-Control-Allow-Origin"));
+            Reply foreignPreflight = ServerTestClient.send(completions.copy().header("Origin", other)
+                    .header("Access-Control-Request-Method", "POST")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+            assertRefused(foreignPreflight, 403, other);
+
+            Reply nowhere = ServerTestClient.send(HttpRequest.newBuilder(ServerTestClient.uri(cors.port(), "/v2/x"))
+                    .header("Origin", page).header("Access-Control-Request-Method", "POST")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build());
+            assertRefused(nowhere, 404, "no endpoint /v2/x");
+        }
+        Reply closed = ServerTestClient.send(HttpRequest.newBuilder(ServerTestClient.uri(server.port(), "/v1/models"))
+                .header("Origin", "http://localhost:3000").GET().build());
+        assertRefused(closed, 403, "--allow-origin http://localhost:3000");
+        ServerSettings any = new ServerSettings(loopback(0, null).address(), 0, null, List.of("*"));
+        try (CompletionServer open = CompletionServer.start(lm, SessionOptions.DEFAULTS, any, null)) {
+            Reply fromFile = ServerTestClient.send(HttpRequest.newBuilder(ServerTestClient.uri(open.port(),
+                    "/v1/models")).header("Origin", "null").GET().build());
+            assertEquals(200, fromFile.status(), fromFile.body());
+            assertEquals("*", header(fromFile, "Access-Control-Allow-Origin"));
+        }
+        IllegalArgumentException path = assertThrows(IllegalArgumentException.class,
+                () -> new ServerSettings(loopback(0, null).address(), 0, null, List.of("http://localhost:3000/")));
+        assertTrue(path.getMessage().contains("'http://localhost:3000/' is not an origin"), path.getMessage());
+    }
+
+    private static String header(Reply r, String name) {
+        return r.response().headers().firstValue(name).orElse("");
     }
 
     @Test
