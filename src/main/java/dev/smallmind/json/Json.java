@@ -137,11 +137,15 @@ public final class Json {
                         if (pos + 4 > text.length()) {
                             throw error("truncated \\u escape");
                         }
-                        try {
-                            sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad \\u escape");
+                        int unit = 0;
+                        for (int i = 0; i < 4; i++) {
+                            int d = Character.digit(text.charAt(pos + i), 16);
+                            if (d < 0 || text.charAt(pos + i) > 'f') {
+                                throw error("bad \\u escape");
+                            }
+                            unit = unit << 4 | d;
                         }
+                        sb.append((char) unit);
                         pos += 4;
                     }
                     default -> throw error("bad escape '\\" + e + "'");
@@ -154,36 +158,53 @@ public final class Json {
         }
     }
 
+    /** RFC 8259's number: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}. */
     private Object number() {
         int start = pos;
         if (peek() == '-') {
             pos++;
         }
+        if (pos < text.length() && text.charAt(pos) == '0') {
+            pos++;
+        } else if (digits() == 0) {
+            throw error("bad number: expected a digit");
+        }
         boolean integral = true;
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (c >= '0' && c <= '9') {
+        if (pos < text.length() && text.charAt(pos) == '.') {
+            pos++;
+            integral = false;
+            if (digits() == 0) {
+                throw error("bad number: expected a digit after '.'");
+            }
+        }
+        if (pos < text.length() && (text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
+            pos++;
+            integral = false;
+            if (pos < text.length() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) {
                 pos++;
-            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-                integral = false;
-                pos++;
-            } else {
-                break;
+            }
+            if (digits() == 0) {
+                throw error("bad number: expected a digit in the exponent");
             }
         }
         String s = text.substring(start, pos);
-        try {
-            if (integral) {
-                try {
-                    return Long.parseLong(s);
-                } catch (NumberFormatException tooBig) {
-                    return Double.parseDouble(s);
-                }
+        if (integral) {
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException tooBig) {
+                return Double.parseDouble(s);
             }
-            return Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw error("bad number '" + s + "'");
         }
+        return Double.parseDouble(s);
+    }
+
+    /** Skips decimal digits. @return how many */
+    private int digits() {
+        int start = pos;
+        while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
+            pos++;
+        }
+        return pos - start;
     }
 
     private Object literal(String word, Object v) {

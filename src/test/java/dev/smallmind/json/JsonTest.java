@@ -32,6 +32,20 @@ class JsonTest {
         assertThrows(IllegalArgumentException.class, () -> Json.parse("[".repeat(10_000)));
     }
 
+    /** Numbers and escapes as RFC 8259 writes them: what Java's own number parsers also take is refused. */
+    @Test
+    void numbersAndEscapesAreStrict() {
+        for (String bad : List.of("01", "-", "1.", ".5", "+1", "1e", "1e+", "0x10", "1.e3", "--1", "\"\\u+123\"",
+                "\"\\u-001\"", "\"\\u12g4\"")) {
+            assertThrows(IllegalArgumentException.class, () -> Json.parse(bad), bad);
+        }
+        assertEquals(0L, Json.parse("0"));
+        assertEquals(-0.0, Json.parse("-0.0"));
+        assertEquals(1500.0, Json.parse("1.5E+3"));
+        assertEquals(12L, Json.parse("12"));
+        assertEquals("\u12ab", Json.parse("\"\\u12aB\""));
+    }
+
     @Test
     void writerRoundTrips() {
         String doc = JsonWriter.create().beginObject().field("s", "q\"\\\n\u0001").field("n", 3).field("d", 0.5)
