@@ -33,8 +33,8 @@ final class ChatCommand {
         int n = a.integer("--n-predict", "-n", 512);
         SamplerSettings sampler = SamplingOptions.read(a);
         boolean json = a.flag("--json");
+        GenerationOptions options = new GenerationOptions(n, sampler, List.of(), true, SamplingOptions.format(a));
         a.finish();
-        GenerationOptions options = new GenerationOptions(n, sampler, List.of(), true);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (LanguageModel lm = mo.open(err); Session session = lm.newSession(mo.session())) {
             ChatTemplate template = ChatTemplate.fromGguf(lm.model().gguf());

@@ -21,7 +21,8 @@ final class GenerateCommand {
         int n = a.integer("--n-predict", "-n", 128);
         SamplerSettings sampler = SamplingOptions.read(a);
         boolean json = a.flag("--json");
-        GenerationOptions options = new GenerationOptions(n, sampler, a.all("--stop"), true);
+        GenerationOptions options = new GenerationOptions(n, sampler, a.all("--stop"), true,
+                SamplingOptions.format(a));
         a.finish();
         long opening = System.nanoTime();
         try (LanguageModel lm = mo.open(err); Session session = lm.newSession(mo.session())) {

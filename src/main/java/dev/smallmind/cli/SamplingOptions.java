@@ -1,8 +1,12 @@
 package dev.smallmind.cli;
 
+import dev.smallmind.generate.OutputFormat;
 import dev.smallmind.generate.SamplerSettings;
 
-/** Sampling options shared by {@code generate} and {@code chat}; defaults are llama.cpp's. */
+/**
+ * Sampling options shared by {@code generate} and {@code chat}; defaults are llama.cpp's. {@code --format json}
+ * holds the output to one JSON object.
+ */
 final class SamplingOptions {
     private SamplingOptions() {
     }
@@ -19,5 +23,14 @@ final class SamplingOptions {
                 a.number("--presence-penalty", null, 0f),
                 a.integer("--repeat-last-n", null, 64),
                 seed);
+    }
+
+    static OutputFormat format(Args a) {
+        String format = a.string("--format", null, "text");
+        return switch (format) {
+            case "text" -> OutputFormat.TEXT;
+            case "json" -> OutputFormat.JSON;
+            default -> throw new UsageException("--format must be text or json, got " + format);
+        };
     }
 }

@@ -13,7 +13,9 @@ public enum FinishReason {
     /** The session's context is full. */
     CONTEXT_FULL,
     /** {@link Session#cancel()} was called. */
-    CANCELLED;
+    CANCELLED,
+    /** The text is a whole value of the requested {@link OutputFormat} (a JSON object closed). */
+    FORMAT_COMPLETE;
 
     /** @return lower-case name, as in JSON output */
     public String label() {

@@ -3,14 +3,16 @@ package dev.smallmind.generate;
 import java.util.List;
 
 /**
- * What to generate: how many tokens, how to sample, when to stop.
+ * What to generate: how many tokens, how to sample, when to stop, in what format.
  *
  * @param maxTokens   most tokens to generate (>= 0)
  * @param sampler     sampling settings
  * @param stopStrings texts that end the generation when produced (excluded from the result text)
  * @param stopAtEos   whether an end-of-generation token ends it
+ * @param format      the shape the text must take ({@link OutputFormat#JSON}: one JSON object)
  */
-public record GenerationOptions(int maxTokens, SamplerSettings sampler, List<String> stopStrings, boolean stopAtEos) {
+public record GenerationOptions(int maxTokens, SamplerSettings sampler, List<String> stopStrings, boolean stopAtEos,
+                                OutputFormat format) {
     /**
      * @throws IllegalArgumentException for a negative token count or empty stop string
      */
@@ -24,6 +26,29 @@ public record GenerationOptions(int maxTokens, SamplerSettings sampler, List<Str
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
         }
+        if (format == null) {
+            throw new IllegalArgumentException("the output format must be given");
+        }
+    }
+
+    /**
+     * Options for any text ({@link OutputFormat#TEXT}).
+     *
+     * @param maxTokens   most tokens to generate (>= 0)
+     * @param sampler     sampling settings
+     * @param stopStrings texts that end the generation when produced (excluded from the result text)
+     * @param stopAtEos   whether an end-of-generation token ends it
+     */
+    public GenerationOptions(int maxTokens, SamplerSettings sampler, List<String> stopStrings, boolean stopAtEos) {
+        this(maxTokens, sampler, stopStrings, stopAtEos, OutputFormat.TEXT);
+    }
+
+    /**
+     * @param format the shape the text must take
+     * @return these options with that format
+     */
+    public GenerationOptions withFormat(OutputFormat format) {
+        return new GenerationOptions(maxTokens, sampler, stopStrings, stopAtEos, format);
     }
 
     /**

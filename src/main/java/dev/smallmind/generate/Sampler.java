@@ -91,10 +91,23 @@ public final class Sampler {
      * @return the chosen token id
      */
     public int sample(MemorySegment source, long offset) {
+        return sample(source, offset, null);
+    }
+
+    /**
+     * @param source     logits of the vocabulary, off-heap floats
+     * @param offset     byte offset of the first logit
+     * @param constraint the tokens allowed next, applied after the penalties; null for all
+     * @return the chosen token id
+     */
+    int sample(MemorySegment source, long offset, JsonConstraint constraint) {
         float[] l = logits;
         MemorySegment.copy(source, ValueLayout.JAVA_FLOAT, offset, l, 0, vocab);
         if (settings.penalized()) {
             applyPenalties(l);
+        }
+        if (constraint != null) {
+            constraint.mask(l);
         }
         if (settings.greedy()) {
             return argmax(l);
@@ -210,13 +223,18 @@ public final class Sampler {
             total += w;
         }
         double r = random.nextDouble() * total;
+        int last = 0;
         for (int i = 0; i < kept; i++) {
             r -= weights[i];
             if (r < 0) {
                 return candidates[i];
             }
+            if (weights[i] > 0) {
+                last = i;
+            }
         }
-        return candidates[kept - 1];
+        // Rounding left r at or above zero: the last candidate that had any weight (a masked token has none)
+        return candidates[last];
     }
 
     private int pop(float[] l, int size) {

@@ -52,6 +52,8 @@ public final class Session implements AutoCloseable {
     private final HeapCounters counters = new HeapCounters();
     /** Reused by every request of this session ({@link Sampler#reset}). */
     private Sampler sampler;
+    /** Built on the first request for JSON output, then kept: its token table is vocabulary-sized. */
+    private JsonConstraint jsonConstraint;
 
     Session(LanguageModel lm, SessionOptions options) {
         this.model = lm.model();
@@ -326,6 +328,7 @@ public final class Session implements AutoCloseable {
         for (int t : prompt) {
             sampler.accept(t);
         }
+        JsonConstraint constraint = constraint(options.format());
         StopMatcher stops = new StopMatcher(options.stopStrings());
         int max = options.maxTokens();
         int[] generated = new int[max];
@@ -344,12 +347,15 @@ public final class Session implements AutoCloseable {
         int decodeSteps = 0;
         FinishReason reason = FinishReason.LENGTH;
         while (count < max) {
-            int token = sampler.sample(lastLogits, lastLogitsOffset);
+            int token = sampler.sample(lastLogits, lastLogitsOffset, constraint);
             if (count == 0) {
                 firstToken = System.nanoTime() - start;
             }
             generated[count++] = token;
             sampler.accept(token);
+            if (constraint != null) {
+                constraint.accept(token);
+            }
             sink.token(token);
             if (options.stopAtEos() && tokenizer.isEndOfGeneration(token)) {
                 reason = FinishReason.EOS;
@@ -372,6 +378,10 @@ public final class Session implements AutoCloseable {
             if (safe > released) {
                 sink.text(text, released, safe - released);
                 released = safe;
+            }
+            if (constraint != null && constraint.complete()) {
+                reason = FinishReason.FORMAT_COMPLETE;
+                break;
             }
             if (cancelled) {
                 reason = FinishReason.CANCELLED;
@@ -397,6 +407,18 @@ public final class Session implements AutoCloseable {
         return new GenerationResult(prompt.clone(), Arrays.copyOf(generated, count),
                 new String(text, 0, textLength, StandardCharsets.UTF_8), reason, timings,
                 new DecodeMemory(gc1 - gc0, heap1 - heap0, decodeSteps));
+    }
+
+    /** @return the constraint that holds the output to {@code format}, reset, or null for any text */
+    private JsonConstraint constraint(OutputFormat format) {
+        if (format == OutputFormat.TEXT) {
+            return null;
+        }
+        if (jsonConstraint == null) {
+            jsonConstraint = new JsonConstraint(tokenizer);
+        }
+        jsonConstraint.reset();
+        return jsonConstraint;
     }
 
     private long[] engineThreadIds() {

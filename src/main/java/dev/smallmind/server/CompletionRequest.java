@@ -1,6 +1,7 @@
 package dev.smallmind.server;
 
 import dev.smallmind.generate.GenerationOptions;
+import dev.smallmind.generate.OutputFormat;
 import dev.smallmind.generate.SamplerSettings;
 import dev.smallmind.tokenizer.ChatMessage;
 import dev.smallmind.tokenizer.ChatTemplate;
@@ -14,9 +15,11 @@ import java.util.Map;
  * One {@code /v1/completions} or {@code /v1/chat/completions} request, checked and turned into what a session
  * runs. Fields follow OpenAI's API with llama.cpp's server extensions ({@code top_k}, {@code min_p},
  * {@code repeat_penalty}, {@code repeat_last_n}, {@code cache_prompt}, {@code n_predict}); sampling defaults are
- * llama.cpp's, as in {@code smallmind generate}. Fields it does not know are ignored, as OpenAI clients send many;
- * known ones it cannot honour ({@code n} above 1, {@code best_of}, {@code suffix}, {@code tools}, {@code logit_bias})
- * are refused rather than silently dropped.
+ * llama.cpp's, as in {@code smallmind generate}. {@code "response_format": {"type": "json_object"}} holds the output
+ * to one JSON object ({@link OutputFormat#JSON}). Fields it does not know are ignored, as OpenAI clients send many;
+ * known ones it cannot honour ({@code n} above 1, {@code best_of}, {@code suffix}, {@code tools}, {@code logit_bias},
+ * llama.cpp's {@code grammar} and {@code json_schema}, a {@code response_format} of another type) are refused rather
+ * than silently dropped.
  *
  * @param prompt      token ids to evaluate (at least one)
  * @param options     what to generate; {@code maxTokens} fits the context with the prompt (without a limit in
@@ -84,7 +87,7 @@ record CompletionRequest(int[] prompt, GenerationOptions options, boolean stream
         }
         GenerationOptions options;
         try {
-            options = new GenerationOptions((int) max, sampler, stops(f), true);
+            options = new GenerationOptions((int) max, sampler, stops(f), true, format(f));
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("'stop': " + e.getMessage());
         }
@@ -110,12 +113,30 @@ record CompletionRequest(int[] prompt, GenerationOptions options, boolean stream
         if (f.integer("n", 1, 1, Long.MAX_VALUE) != 1) {
             throw ApiException.invalid("'n' must be 1: one completion per request");
         }
-        for (String name : List.of("best_of", "suffix", "tools", "logit_bias")) {
+        for (String name : List.of("best_of", "suffix", "tools", "logit_bias", "grammar", "json_schema")) {
             Object v = f.raw(name);
             if (v != null && !Boolean.FALSE.equals(v)) {
                 throw ApiException.invalid("'" + name + "' is not supported by this server");
             }
         }
+    }
+
+    /** OpenAI's {@code response_format}: {@code {"type": "text"}} (the default) or {@code {"type": "json_object"}}. */
+    private static OutputFormat format(RequestFields f) {
+        Object r = f.raw("response_format");
+        if (r == null) {
+            return OutputFormat.TEXT;
+        }
+        if (!(r instanceof Map<?, ?> m) || !(m.get("type") instanceof String type)) {
+            throw ApiException.invalid("'response_format' must be an object with a string 'type', got "
+                    + JsonTypes.name(r));
+        }
+        return switch (type) {
+            case "text" -> OutputFormat.TEXT;
+            case "json_object" -> OutputFormat.JSON;
+            default -> throw ApiException.invalid("'response_format' type '" + type + "' is not supported: use"
+                    + " \"text\" or \"json_object\" (JSON schemas are not supported)");
+        };
     }
 
     private static int[] prompt(RequestFields f, Tokenizer tokenizer) {

@@ -93,12 +93,12 @@ record ResponseJson(boolean chat, String id, long created, String model) {
     }
 
     /**
-     * OpenAI's finish reasons: {@code stop} for an end-of-generation token or a stop string, {@code length} for the
-     * token limit or a full context; {@code cancelled} when the client went away.
+     * OpenAI's finish reasons: {@code stop} for an end-of-generation token, a stop string or a closed JSON object,
+     * {@code length} for the token limit or a full context; {@code cancelled} when the client went away.
      */
     static String finishReason(FinishReason reason) {
         return switch (reason) {
-            case EOS, STOP -> "stop";
+            case EOS, STOP, FORMAT_COMPLETE -> "stop";
             case LENGTH, CONTEXT_FULL -> "length";
             case CANCELLED -> "cancelled";
         };

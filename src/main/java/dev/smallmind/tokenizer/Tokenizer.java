@@ -276,6 +276,16 @@ public final class Tokenizer {
         return special.isEndOfGeneration(id);
     }
 
+    /**
+     * @param id a token id
+     * @return whether the token stands for text a model writes: a normal, user-defined or byte token, not a control,
+     * unknown or unused one (whose {@link #tokenBytes} are only its name, or nothing)
+     */
+    public boolean isText(int id) {
+        checkId(id);
+        return vocabulary.has(id, TokenAttributes.NORMAL | TokenAttributes.USER_DEFINED | TokenAttributes.BYTE);
+    }
+
     private void checkId(int id) {
         if (id < 0 || id >= pieces.length) {
             throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + pieces.length + " tokens");

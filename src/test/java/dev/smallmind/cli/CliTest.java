@@ -159,6 +159,7 @@ class CliTest {
                 {"generate", "-m", stories(), "-p", "x", "--ctx", "2000000000"},
                 {"generate", "-m", stories(), "-p", "x", "--bogus", "1"},
                 {"generate", "-m", stories(), "-p", "x", "--kv-type", "q8_0"},
+                {"generate", "-m", stories(), "-p", "x", "--format", "yaml"},
                 {"generate", "-m", stories()},
                 {"score", "-m", stories(), "--ids", "1,99999"},
                 {"generate", "-m", SharedData.require("vocab/ggml-vocab-llama-spm.gguf").toString(), "-p", "x"},

@@ -241,6 +241,12 @@ class CompletionServerTest {
                 {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\"}]}]}",
                         "400", "only text parts are supported"},
                 {"/v1/nothing", "{}", "404", "no endpoint /v1/nothing"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"response_format\": \"json\"}", "400",
+                        "'response_format' must be an object with a string 'type', got a string"},
+                {"/v1/chat/completions", chat + "\"response_format\": {\"type\": \"json_schema\"}}", "400",
+                        "'response_format' type 'json_schema' is not supported"},
+                {"/v1/completions", "{\"prompt\": \"x\", \"grammar\": \"root ::= [a-z]\"}", "400",
+                        "'grammar' is not supported"},
         };
         for (String[] c : cases) {
             assertRefused(post(c[0], c[1]), Integer.parseInt(c[2]), c[3]);
@@ -309,6 +315,28 @@ class CompletionServerTest {
             assertEquals(200, right.status(), right.body());
             Reply health = ServerTestClient.get(keyed.port(), "/health");
             assertEquals(200, health.status(), "health needs no key");
+        }
+    }
+
+    /**
+     * {@code "response_format": {"type": "json_object"}}: the chat reply is a JSON object or its beginning, and one
+     * that ends with finish reason "stop" parses as an object.
+     */
+    @Test
+    void jsonObjectResponsesAreJson() throws Exception {
+        for (int seed = 1; seed <= 4; seed++) {
+            Reply r = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell a story"
+                    + " as JSON\"}], \"max_tokens\": 120, \"seed\": " + seed
+                    + ", \"response_format\": {\"type\": \"json_object\"}}");
+            assertEquals(200, r.status(), r.body());
+            Map<?, ?> choice = firstChoice(r.json());
+            String content = (String) ((Map<?, ?>) choice.get("message")).get("content");
+            assertTrue(content.strip().startsWith("{"), content);
+            if (choice.get("finish_reason").equals("stop")) {
+                assertTrue(Json.parse(content) instanceof Map<?, ?>, content);
+            } else {
+                assertEquals("length", choice.get("finish_reason"));
+            }
         }
     }
 
