@@ -60,6 +60,15 @@ class ZeroGcDecodeTest {
         }
     }
 
+    /** Prints what a measured decode allocated and asserts no collection and under 1 KB per token. */
+    private static void assertNoGarbage(String label, Measured measured) {
+        DecodeMemory m = measured.result().memory();
+        System.out.printf("%s: decode of %d tokens: %d GC collections, %.1f heap bytes/token%n", label, m.tokens(),
+                m.gcCollections(), m.heapBytesPerToken());
+        assertEquals(0, m.gcCollections(), label + ": garbage collections during decode: " + measured.collections());
+        assertTrue(m.heapBytesPerToken() < 1024, label + ": heap bytes per token: " + m.heapBytesPerToken());
+    }
+
     @Test
     void decodingTwoThousandTokensCollectsNoGarbage() throws Exception {
         try (LanguageModel lm = LanguageModel.open(SharedData.require("models/stories260K.gguf"), 2);
@@ -103,14 +112,8 @@ class ZeroGcDecodeTest {
                 // A suite run met 1 collection here with 0.0 heap bytes per token in the engine's threads, before
                 // this case measured from an empty young generation too.
                 Measured measured = measure(session, prompt, options);
-                GenerationResult r = measured.result();
-                assertEquals(tokens, r.tokens().length);
-                DecodeMemory m = r.memory();
-                System.out.printf("%s: decode of %d tokens over an F16 cache: %d GC collections, %.1f heap bytes/token%n",
-                        file.getFileName(), m.tokens(), m.gcCollections(), m.heapBytesPerToken());
-                assertEquals(0, m.gcCollections(), file + ": garbage collections during decode: "
-                        + measured.collections());
-                assertTrue(m.heapBytesPerToken() < 1024, file + ": heap bytes per token: " + m.heapBytesPerToken());
+                assertEquals(tokens, measured.result().tokens().length);
+                assertNoGarbage(file.getFileName() + " over an F16 cache", measured);
             }
         }
     }
@@ -130,15 +133,8 @@ class ZeroGcDecodeTest {
                 lm.warmUp(sessionOptions);
                 try (Session session = lm.newSession(sessionOptions)) {
                     warmUp(session, prompt, options);
-                    Measured measured = measure(session, prompt, options);
-                    DecodeMemory m = measured.result().memory();
-                    System.out.printf("%s cache after %s: decode of %d tokens: %d GC collections, %.1f heap "
-                            + "bytes/token%n", kvType, kvType == DType.F32 ? "none" : "an F32 one", m.tokens(),
-                            m.gcCollections(), m.heapBytesPerToken());
-                    assertEquals(0, m.gcCollections(), kvType + " cache: garbage collections during decode: "
-                            + measured.collections());
-                    assertTrue(m.heapBytesPerToken() < 1024, kvType + " cache: heap bytes per token: "
-                            + m.heapBytesPerToken());
+                    assertNoGarbage(kvType + " cache after " + (kvType == DType.F32 ? "none" : "an F32 one"),
+                            measure(session, prompt, options));
                 }
             }
         }
@@ -160,12 +156,8 @@ class ZeroGcDecodeTest {
                     OutputFormat.JSON);
             warmUp(session, prompt, options);
             Measured measured = measure(session, prompt, options);
-            DecodeMemory m = measured.result().memory();
-            System.out.printf("JSON output: decode of %d tokens: %d GC collections, %.1f heap bytes/token%n",
-                    m.tokens(), m.gcCollections(), m.heapBytesPerToken());
-            assertTrue(m.tokens() >= 10, "too few tokens to measure: " + measured.result().text());
-            assertEquals(0, m.gcCollections(), "garbage collections during decode: " + measured.collections());
-            assertTrue(m.heapBytesPerToken() < 1024, "heap bytes per token: " + m.heapBytesPerToken());
+            assertTrue(measured.result().memory().tokens() >= 10, "too few tokens: " + measured.result().text());
+            assertNoGarbage("JSON output", measured);
         }
     }
 
