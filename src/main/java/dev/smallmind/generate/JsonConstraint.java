@@ -10,17 +10,28 @@ import dev.smallmind.tokenizer.Tokenizer;
  * does.
  *
  * <p>A step decides every token of the vocabulary, so it avoids reading them through: inside a string, a token of
- * whole characters without a quote, backslash or control character is allowed at once (most of a vocabulary), and
- * elsewhere the state after each possible first byte is computed once per step (256 tries), so a token whose first
- * byte does not fit is refused at once and the others continue from that state. Token bytes come from one flat
- * table built when the constraint is made (per session); a step allocates nothing.
+ * whole characters without a quote, backslash or control character is allowed at once (most of a vocabulary);
+ * elsewhere the state after each possible first byte is computed once per step (256 tries), and for a first byte
+ * that fits and begins more than 256 tokens, which second bytes fit after it (256 more tries: most tokens of a
+ * SentencePiece or byte-level vocabulary begin with a space, which fits between values, and fail on their second
+ * byte), so most tokens are decided by one or two table lookups and the rest continue from the state after their
+ * first byte. Token bytes come from one flat table built when the constraint is made (per session); a step
+ * allocates nothing.
  */
 final class JsonConstraint {
+    /** A second-byte table costs 256 tries: it pays for a first byte that begins more tokens than that. */
+    private static final int PAIRS_WORTHWHILE = 256;
     private final JsonRecognizer output = new JsonRecognizer();
     private final JsonRecognizer trial = new JsonRecognizer();
     /** The output's state after each possible next byte, where {@link #firstFits} says that byte fits. */
     private final JsonRecognizer[] afterFirst = new JsonRecognizer[256];
     private final boolean[] firstFits = new boolean[256];
+    /** Tokens that begin with each byte: a first byte that begins many gets {@link #secondFits} when it fits. */
+    private final int[] tokensStartingWith = new int[256];
+    /** Whether {@link #secondFits} holds this step's second bytes after a first byte. */
+    private final boolean[] pairsKnown = new boolean[256];
+    /** Whether byte {@code b} fits after first byte {@code f}, at {@code f * 256 + b}, where {@link #pairsKnown}. */
+    private final boolean[] secondFits = new boolean[256 * 256];
     /** Every token's bytes back to back; token t's are {@code [starts[t], starts[t + 1])}, empty for non-text. */
     private final byte[] bytes;
     private final int[] starts;
@@ -46,6 +57,7 @@ final class JsonConstraint {
                 byte[] piece = tokenizer.tokenBytes(t);
                 System.arraycopy(piece, 0, bytes, starts[t], piece.length);
                 plainCharacters[t] = plainCharacters(piece);
+                tokensStartingWith[piece[0] & 0xFF]++;
             }
         }
         for (int b = 0; b < 256; b++) {
@@ -83,6 +95,13 @@ final class JsonConstraint {
         for (int b = 0; b < 256; b++) {
             afterFirst[b].copyFrom(output);
             firstFits[b] = afterFirst[b].accept((byte) b);
+            pairsKnown[b] = firstFits[b] && !inString && tokensStartingWith[b] > PAIRS_WORTHWHILE;
+            if (pairsKnown[b]) {
+                for (int second = 0; second < 256; second++) {
+                    trial.copyFrom(afterFirst[b]);
+                    secondFits[b << 8 | second] = trial.accept((byte) second);
+                }
+            }
         }
         int allowed = 0;
         for (int t = 0; t < logits.length; t++) {
@@ -112,6 +131,9 @@ final class JsonConstraint {
         }
         if (to - from == 1) {
             return true;
+        }
+        if (pairsKnown[first] && !secondFits[first << 8 | bytes[from + 1] & 0xFF]) {
+            return false;
         }
         trial.copyFrom(afterFirst[first]);
         for (int i = from + 1; i < to; i++) {
