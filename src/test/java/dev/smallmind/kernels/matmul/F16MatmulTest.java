@@ -66,6 +66,52 @@ class F16MatmulTest {
         }
     }
 
+    /**
+     * The one-token product widens weights without the infinity and NaN fix-up and redoes a row that holds such a
+     * weight exactly: every row here holds one special (or the largest finite half) in a different place, the
+     * unrolled blocks, the remaining whole vectors or the scalar tail, and gets the reference's infinity, NaN or
+     * value.
+     */
+    @Test
+    void oneTokenRowsWithInfinitiesAndNaNsAreExact() {
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        int k = 8 * lanes + lanes + 3;
+        short[] specials = {0x7C00, (short) 0xFC00, 0x7E00, 0x7C01, (short) 0xFFFF, 0x7BFF, (short) 0xFBFF};
+        int[] places = {0, 3 * lanes + 1, 8 * lanes + 2, k - 1};
+        int n = specials.length * places.length;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment w = arena.allocate(2L * n * k, 64);
+            MemorySegment x = arena.allocate(4L * k, 64);
+            java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+            for (int i = 0; i < k; i++) {
+                x.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * i, (float) random.nextDouble(0.5, 1.5));
+            }
+            for (int r = 0; r < n; r++) {
+                for (int i = 0; i < k; i++) {
+                    w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (r * k + i),
+                            Float.floatToFloat16((float) random.nextDouble(0.01, 0.1)));
+                }
+                int at = places[r % places.length];
+                w.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * (r * k + at), specials[r / places.length]);
+            }
+            MemorySegment y = arena.allocate(4L * n, 64);
+            MemorySegment expected = arena.allocate(4L * n, 64);
+            new F16Matmul().multiply(w, 0, k, x, 0, 1, y, 0, n, 0, n);
+            new F16MatmulReference().multiply(w, 0, k, x, 0, 1, expected, 0, n, 0, n);
+            for (int r = 0; r < n; r++) {
+                float want = expected.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * r);
+                float got = y.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * r);
+                String row = "row " + r + ": half 0x" + Integer.toHexString(specials[r / places.length] & 0xFFFF)
+                        + " at " + places[r % places.length];
+                if (Float.isNaN(want) || Float.isInfinite(want)) {
+                    assertEquals(want, got, row);
+                } else {
+                    assertEquals(want, got, Math.abs(want) * 1e-5, row);
+                }
+            }
+        }
+    }
+
     @Test
     void reportsItsType() {
         assertEquals(DType.F16, new F16Matmul().weightType());
