@@ -216,12 +216,7 @@ final class JsonRecognizer {
                     state = ZERO;
                     return true;
                 }
-                if (c >= '1' && c <= '9') {
-                    state = INTEGER;
-                    digits = 1;
-                    return true;
-                }
-                return false;
+                return firstDigit(c >= '1' && c <= '9', INTEGER);
             }
         }
     }
@@ -350,12 +345,7 @@ final class JsonRecognizer {
                     state = ZERO;
                     return true;
                 }
-                if (digit) {
-                    state = INTEGER;
-                    digits = 1;
-                    return true;
-                }
-                return false;
+                return firstDigit(digit, INTEGER);
             }
             case ZERO, INTEGER -> {
                 if (digit && state == INTEGER) {
@@ -372,12 +362,7 @@ final class JsonRecognizer {
                 return !digit && endNumber(c);
             }
             case POINT -> {
-                if (!digit) {
-                    return false;
-                }
-                state = FRACTION;
-                digits = 1;
-                return true;
+                return firstDigit(digit, FRACTION);
             }
             case FRACTION -> {
                 if (digit) {
@@ -394,20 +379,10 @@ final class JsonRecognizer {
                     state = EXPONENT_SIGN;
                     return true;
                 }
-                if (!digit) {
-                    return false;
-                }
-                state = EXPONENT;
-                digits = 1;
-                return true;
+                return firstDigit(digit, EXPONENT);
             }
             case EXPONENT_SIGN -> {
-                if (!digit) {
-                    return false;
-                }
-                state = EXPONENT;
-                digits = 1;
-                return true;
+                return firstDigit(digit, EXPONENT);
             }
             default -> {
                 if (digit) {
@@ -416,6 +391,16 @@ final class JsonRecognizer {
                 return endNumber(c);
             }
         }
+    }
+
+    /** The first digit of a number part, which must come here, starting that part. */
+    private boolean firstDigit(boolean digit, int part) {
+        if (!digit) {
+            return false;
+        }
+        state = part;
+        digits = 1;
+        return true;
     }
 
     private boolean endNumber(int c) {

@@ -361,7 +361,8 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
      * apart) measured markedly lower DRAM bandwidth. Decode is compute-bound here, so the weights are widened
      * without the infinity and NaN fix-up (four operations per vector: 8.8-9.1 against 10.0-10.3 GB/s on a 32 MB
      * matrix, one thread, AVX2); the largest magnitude seen in the row decides at its end whether a weight was an
-     * infinity or a NaN, and such a row is done again exactly ({@link #exactDotRow}).
+     * infinity or a NaN, and such a row is done again by {@link #dot1x1}, which widens every weight exactly (its
+     * infinities and NaNs make the result whatever the order of the sum).
      */
     private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
         FloatVector a0 = FloatVector.zero(F);
@@ -400,56 +401,7 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
                     .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
         }
         if (largest.reduceLanes(VectorOperators.MAX) >= INFINITY_BITS) {
-            return exactDotRow(w, w0, x, x0, k);
-        }
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
-    }
-
-    /**
-     * {@link #dotRow} with every weight widened exactly, infinities and NaNs included: for a row that holds one (the
-     * scalar tail widens its own exactly either way).
-     */
-    private static float exactDotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int blocks = k / (4 * LANES) * (4 * LANES);
-        int e = 0;
-        for (; e < blocks; e += 4 * LANES) {
-            FloatVector u0 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
-                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
-            u0 = u0.blend(u0.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
-                    u0.abs().compare(VectorOperators.GE, SPECIAL));
-            a0 = u0.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
-            FloatVector u1 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + LANES), LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
-                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
-            u1 = u1.blend(u1.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
-                    u1.abs().compare(VectorOperators.GE, SPECIAL));
-            a1 = u1.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE), a1);
-            FloatVector u2 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 2 * LANES), LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
-                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
-            u2 = u2.blend(u2.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
-                    u2.abs().compare(VectorOperators.GE, SPECIAL));
-            a2 = u2.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE), a2);
-            FloatVector u3 = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 3 * LANES), LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
-                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
-            u3 = u3.blend(u3.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
-                    u3.abs().compare(VectorOperators.GE, SPECIAL));
-            a3 = u3.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE), a3);
-        }
-        int full = k / LANES * LANES;
-        for (; e < full; e += LANES) {
-            FloatVector f = ((IntVector) ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE)
-                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
-                    .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS);
-            f = f.blend(f.reinterpretAsInts().or(ALL_ONES_EXPONENT).reinterpretAsFloats(),
-                    f.abs().compare(VectorOperators.GE, SPECIAL));
-            a0 = f.fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
+            return dot1x1(w, w0, x, x0, k);
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
     }
