@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -182,17 +183,8 @@ class CliTest {
 
     @Test
     void chatEvaluatesOnlyWhatTheCacheDoesNotHold() {
-        java.io.InputStream stdin = System.in;
-        Run r;
-        try {
-            System.setIn(new java.io.ByteArrayInputStream("hello there\nhow are you\n".getBytes(StandardCharsets.UTF_8)));
-            r = run("chat", "-m", stories(), "--json", "-n", "8", "--temp", "0", "--no-warmup");
-        } finally {
-            System.setIn(stdin);
-        }
-        assertEquals(0, r.code(), r.err());
-        List<String> lines = r.out().strip().lines().toList();
-        assertEquals(2, lines.size(), r.out());
+        List<String> lines = chat("hello there\nhow are you\n", "-n", "8");
+        assertEquals(2, lines.size(), String.join("\n", lines));
         Map<?, ?> first = (Map<?, ?>) Json.parse(lines.get(0));
         Map<?, ?> second = (Map<?, ?>) Json.parse(lines.get(1));
         long firstPrompt = (Long) first.get("prompt_tokens");
@@ -201,5 +193,44 @@ class CliTest {
         // The second turn's prompt is the whole conversation; the first turn's prompt (BOS included) is cached.
         assertTrue(evaluated <= (Long) second.get("prompt_tokens") - firstPrompt,
                 "second turn evaluated " + evaluated + " of " + second.get("prompt_tokens") + " tokens");
+    }
+
+    @Test
+    void chatLeavesOutTheOldestExchangesWhenTheContextIsFull() {
+        String turn = "Once upon a time there was a little girl named Lily who liked to play\n";
+        String tooLong = "Lily and Tom played in the park with a big red ball all day long. ".repeat(12) + "\n";
+        List<String> lines = chat(turn.repeat(4) + tooLong + turn.repeat(3), "--ctx", "96", "-n", "20");
+        assertEquals(8, lines.size(), String.join("\n", lines));
+        int dropped = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            Map<?, ?> reply = (Map<?, ?>) Json.parse(lines.get(i));
+            if (i == 4) {
+                String error = (String) reply.get("error");
+                assertTrue(error != null && error.contains("more than the context of 96"), lines.get(i));
+                assertTrue((Long) reply.get("prompt_tokens") > 95, lines.get(i));
+                continue;
+            }
+            assertTrue(reply.containsKey("reply"), lines.get(i));
+            // 20 of the 96 positions stay free for the reply once older exchanges have to go
+            assertTrue((Long) reply.get("prompt_tokens") <= 96 - 20, lines.get(i));
+            dropped += ((Long) reply.get("dropped_messages")).intValue();
+        }
+        assertTrue(dropped > 0, "some exchanges were left out: " + String.join("\n", lines));
+    }
+
+    /** Runs {@code chat --json} on stories260K with {@code input} on standard input; returns its output lines. */
+    private List<String> chat(String input, String... options) {
+        java.io.InputStream stdin = System.in;
+        List<String> argv = new ArrayList<>(List.of("chat", "-m", stories(), "--json", "--temp", "0", "--no-warmup"));
+        argv.addAll(List.of(options));
+        Run r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            r = run(argv.toArray(String[]::new));
+        } finally {
+            System.setIn(stdin);
+        }
+        assertEquals(0, r.code(), r.err());
+        return r.out().strip().lines().toList();
     }
 }
