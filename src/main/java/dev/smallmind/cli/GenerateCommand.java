@@ -5,6 +5,7 @@ import dev.smallmind.generate.GenerationResult;
 import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.SamplerSettings;
 import dev.smallmind.generate.Session;
+import dev.smallmind.generate.TokenLatency;
 import dev.smallmind.generate.TokenSink;
 import dev.smallmind.json.JsonWriter;
 
@@ -40,9 +41,11 @@ final class GenerateCommand {
             } else {
                 out.println();
                 err.printf("loaded in %.0f ms, warm-up %.0f ms; %d prompt tokens, %.1f tok/s prefill, ttft %.1f ms, "
-                                + "%d tokens, %.1f tok/s decode, %s%n", loadMs, warmUpMs,
-                        r.promptTokens().length, r.timings().prefillTokensPerSecond(), r.timings().firstTokenMillis(),
-                        r.tokens().length, r.timings().decodeTokensPerSecond(), r.finishReason().label());
+                                + "%d tokens, %.1f tok/s decode (p50 / p99 %.2f / %.2f ms a token), %s%n", loadMs,
+                        warmUpMs, r.promptTokens().length, r.timings().prefillTokensPerSecond(),
+                        r.timings().firstTokenMillis(), r.tokens().length, r.timings().decodeTokensPerSecond(),
+                        r.timings().tokenLatency().p50Nanos() / 1e6, r.timings().tokenLatency().p99Nanos() / 1e6,
+                        r.finishReason().label());
             }
         }
         return 0;
@@ -64,6 +67,11 @@ final class GenerateCommand {
         w.field("ttft_ms", r.timings().firstTokenMillis());
         w.field("prefill_tok_s", r.timings().prefillTokensPerSecond());
         w.field("decode_tok_s", r.timings().decodeTokensPerSecond());
+        TokenLatency latency = r.timings().tokenLatency();
+        w.field("token_ms_p50", latency.p50Nanos() / 1e6);
+        w.field("token_ms_p90", latency.p90Nanos() / 1e6);
+        w.field("token_ms_p99", latency.p99Nanos() / 1e6);
+        w.field("token_ms_max", latency.maxNanos() / 1e6);
         w.field("gc_collections", r.memory().gcCollections());
         w.field("heap_bytes_per_token", r.memory().heapBytesPerToken());
         w.field("seed", seed);

@@ -332,6 +332,7 @@ public final class Session implements AutoCloseable {
         StopMatcher stops = new StopMatcher(options.stopStrings());
         int max = options.maxTokens();
         int[] generated = new int[max];
+        long[] emittedAt = new long[max];
         byte[] text = new byte[64 + max * 16];
         long start = System.nanoTime();
         evaluate(prompt, reused, prompt.length);
@@ -348,9 +349,11 @@ public final class Session implements AutoCloseable {
         FinishReason reason = FinishReason.LENGTH;
         while (count < max) {
             int token = sampler.sample(lastLogits, lastLogitsOffset, constraint);
+            long now = System.nanoTime();
             if (count == 0) {
-                firstToken = System.nanoTime() - start;
+                firstToken = now - start;
             }
+            emittedAt[count] = now;
             generated[count++] = token;
             sampler.accept(token);
             if (constraint != null) {
@@ -403,7 +406,8 @@ public final class Session implements AutoCloseable {
         if (textLength > released) {
             sink.text(text, released, textLength - released);
         }
-        Timings timings = new Timings(prompt.length - reused, prefillNanos, firstToken, decodeSteps, decodeNanos);
+        Timings timings = new Timings(prompt.length - reused, prefillNanos, firstToken, decodeSteps, decodeNanos,
+                TokenLatency.of(emittedAt, count));
         return new GenerationResult(prompt.clone(), Arrays.copyOf(generated, count),
                 new String(text, 0, textLength, StandardCharsets.UTF_8), reason, timings,
                 new DecodeMemory(gc1 - gc0, heap1 - heap0, decodeSteps));

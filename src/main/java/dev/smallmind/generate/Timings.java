@@ -8,8 +8,11 @@ package dev.smallmind.generate;
  * @param firstTokenNanos from the start of the call to the first generated token
  * @param decodeTokens    tokens evaluated one at a time after the prefill
  * @param decodeNanos     time of those decode steps, sampling included
+ * @param tokenLatency    the spread of the intervals between generated tokens (a decode step each, with its
+ *                        sampling and the sink's own time)
  */
-public record Timings(int promptTokens, long prefillNanos, long firstTokenNanos, int decodeTokens, long decodeNanos) {
+public record Timings(int promptTokens, long prefillNanos, long firstTokenNanos, int decodeTokens, long decodeNanos,
+                      TokenLatency tokenLatency) {
     /** @return prompt tokens per second (0 when nothing was measured) */
     public double prefillTokensPerSecond() {
         return prefillNanos == 0 ? 0 : promptTokens * 1e9 / prefillNanos;

@@ -122,6 +122,9 @@ record ResponseJson(boolean chat, String id, long created, String model) {
                 .field("predicted_n", generated)
                 .field("predicted_ms", t.decodeNanos() / 1e6)
                 .field("predicted_per_second", t.decodeTokensPerSecond())
+                .field("predicted_ms_p50", t.tokenLatency().p50Nanos() / 1e6)
+                .field("predicted_ms_p99", t.tokenLatency().p99Nanos() / 1e6)
+                .field("predicted_ms_max", t.tokenLatency().maxNanos() / 1e6)
                 .endObject();
         w.name("memory").beginObject().field("gc_collections", r.memory().gcCollections())
                 .field("heap_bytes_per_token", r.memory().heapBytesPerToken()).endObject();

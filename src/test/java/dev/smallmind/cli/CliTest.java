@@ -59,11 +59,19 @@ class CliTest {
             assertTrue(((Number) j.get(k)).doubleValue() >= 0, k);
         }
         assertTrue(j.containsKey("gc_collections"));
+        // 64 tokens, 63 intervals between them, each a decode step: ordered percentiles, none zero
+        double previous = 0;
+        for (String k : List.of("token_ms_p50", "token_ms_p90", "token_ms_p99", "token_ms_max")) {
+            double ms = ((Number) j.get(k)).doubleValue();
+            assertTrue(ms > 0 && ms >= previous, k + " " + ms + " after " + previous);
+            previous = ms;
+        }
         assertTrue(((Number) j.get("load_ms")).doubleValue() > 0, "load_ms " + j.get("load_ms"));
         assertTrue(((Number) j.get("warmup_ms")).doubleValue() > 0, "warmup_ms " + j.get("warmup_ms"));
         Run text = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "64", "--temp", "0");
         assertEquals(golden.get("generated_text") + "\n", text.out());
-        assertTrue(text.err().matches("(?s).*loaded in \\d+ ms, warm-up \\d+ ms; 5 prompt tokens, .*"), text.err());
+        assertTrue(text.err().matches("(?s).*loaded in \\d+ ms, warm-up \\d+ ms; 5 prompt tokens, .*"
+                + "tok/s decode \\(p50 / p99 [0-9.]+ / [0-9.]+ ms a token\\), length\n"), text.err());
         Run cold = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "4", "--temp", "0", "--json",
                 "--no-warmup");
         assertEquals(0.0, ((Number) cold.json().get("warmup_ms")).doubleValue(), "no warm-up was run");

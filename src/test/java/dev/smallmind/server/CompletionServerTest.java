@@ -89,6 +89,11 @@ class CompletionServerTest {
         assertEquals((long) ((List<?>) golden.get("prompt_ids")).size(), usage.get("prompt_tokens"));
         assertEquals(64L, usage.get("completion_tokens"));
         assertTrue(((Map<?, ?>) json.get("memory")).containsKey("heap_bytes_per_token"));
+        Map<?, ?> timings = (Map<?, ?>) json.get("timings");
+        double p50 = ((Number) timings.get("predicted_ms_p50")).doubleValue();
+        double p99 = ((Number) timings.get("predicted_ms_p99")).doubleValue();
+        double max = ((Number) timings.get("predicted_ms_max")).doubleValue();
+        assertTrue(p50 > 0 && p50 <= p99 && p99 <= max, timings.toString());
     }
 
     @Test
