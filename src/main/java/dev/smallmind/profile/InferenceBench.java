@@ -65,11 +65,13 @@ final class InferenceBench {
      * @param prefill           prompt tokens per second
      * @param decode            generated tokens per second (sampling included)
      * @param firstTokenMillis  time from the start of the generation to the first token
+     * @param tokenMillisP50    per repetition, the median interval between generated tokens
+     * @param tokenMillisP99    per repetition, the 99th percentile of those intervals
      * @param gcCollections     collections during the measured decode phases
      * @param heapBytesPerToken heap bytes allocated per decoded token (caller and workers)
      */
-    record Run(int threads, Stats prefill, Stats decode, Stats firstTokenMillis, long gcCollections,
-               double heapBytesPerToken) {
+    record Run(int threads, Stats prefill, Stats decode, Stats firstTokenMillis, Stats tokenMillisP50,
+               Stats tokenMillisP99, long gcCollections, double heapBytesPerToken) {
     }
 
     /**
@@ -181,6 +183,8 @@ final class InferenceBench {
         double[] prefill = new double[reps];
         double[] decode = new double[reps];
         double[] first = new double[reps];
+        double[] p50 = new double[reps];
+        double[] p99 = new double[reps];
         long gc = 0;
         long heap = 0;
         long tokens = 0;
@@ -190,12 +194,14 @@ final class InferenceBench {
             prefill[r] = t.prefillTokensPerSecond();
             decode[r] = t.decodeTokensPerSecond();
             first[r] = t.firstTokenMillis();
+            p50[r] = t.tokenLatency().p50Nanos() / 1e6;
+            p99[r] = t.tokenLatency().p99Nanos() / 1e6;
             DecodeMemory m = result.memory();
             gc += m.gcCollections();
             heap += m.heapBytes();
             tokens += m.tokens();
         }
-        return new Run(threads, Stats.of(prefill), Stats.of(decode), Stats.of(first), gc,
+        return new Run(threads, Stats.of(prefill), Stats.of(decode), Stats.of(first), Stats.of(p50), Stats.of(p99), gc,
                 tokens == 0 ? 0 : (double) heap / tokens);
     }
 

@@ -31,6 +31,8 @@ final class ModelResultJson {
             stats(w, "prefill", run.prefill());
             stats(w, "decode", run.decode());
             stats(w, "first_token_ms", run.firstTokenMillis());
+            stats(w, "token_ms_p50", run.tokenMillisP50());
+            stats(w, "token_ms_p99", run.tokenMillisP99());
             w.field("gc_collections", run.gcCollections()).field("heap_bytes_per_token", run.heapBytesPerToken())
                     .endObject();
         }
@@ -64,7 +66,8 @@ final class ModelResultJson {
         for (Object item : list(o.get("runs"), "runs")) {
             Map<?, ?> run = object(item, "run");
             runs.add(new InferenceBench.Run(integer(run, "threads"), stats(run, "prefill"), stats(run, "decode"),
-                    stats(run, "first_token_ms"), whole(run, "gc_collections"), number(run, "heap_bytes_per_token")));
+                    stats(run, "first_token_ms"), stats(run, "token_ms_p50"), stats(run, "token_ms_p99"),
+                    whole(run, "gc_collections"), number(run, "heap_bytes_per_token")));
         }
         OpProfile profile = null;
         if (o.get("profile") != null) {

@@ -405,6 +405,11 @@ public final class PerformanceReport {
             s.add(new Figure(p + ".decode", l + ": decode", run.decode().median(), "tok/s", Better.HIGHER));
             s.add(new Figure(p + ".ttft", l + ": time to first token", run.firstTokenMillis().median(), "ms",
                     Better.LOWER));
+            s.add(new Figure(p + ".token_p50", l + ": interval between tokens, median", run.tokenMillisP50().median(),
+                    "ms", Better.LOWER));
+            // The worst repetition's: a latency budget is about the tail of every run, not of a typical one
+            s.add(new Figure(p + ".token_p99", l + ": interval between tokens, 99th percentile",
+                    run.tokenMillisP99().max(), "ms", Better.LOWER));
         }
     }
 

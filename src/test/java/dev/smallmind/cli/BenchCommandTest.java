@@ -127,6 +127,10 @@ class BenchCommandTest {
             assertPositive(v, "infer.small-f32.t" + t + ".prefill");
             assertPositive(v, "infer.small-f32.t" + t + ".decode");
             assertPositive(v, "infer.small-f32.t" + t + ".ttft");
+            assertPositive(v, "infer.small-f32.t" + t + ".token_p50");
+            assertTrue(v.get("infer.small-f32.t" + t + ".token_p99") >= v.get("infer.small-f32.t" + t + ".token_p50"),
+                    "the tail is no shorter than the median");
+            assertEquals("ms", unit.get("infer.small-f32.t" + t + ".token_p99"));
             assertEquals(v.get("gemm.f32.256.t" + t) / v.get("limits.fma.t" + t) * 100,
                     v.get("gemm.f32.256.t" + t + ".pct_peak"), 1e-6 * v.get("gemm.f32.256.t" + t + ".pct_peak"),
                     "the % of peak is the ratio of the two figures");

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IsolatedInferenceTest {
     private static InferenceBench.Run run(int threads, long gc, double heapPerToken) {
         return new InferenceBench.Run(threads, new Stats(3, 612.25, 600.1, 0.1 + 0.2, 1e-300, 9.87654321e17),
-                new Stats(3, 54.3, Double.NaN, 0, 7.0e-5, Double.MIN_VALUE), new Stats(1, 12, 12, 0, 12, 12), gc,
-                heapPerToken);
+                new Stats(3, 54.3, Double.NaN, 0, 7.0e-5, Double.MIN_VALUE), new Stats(1, 12, 12, 0, 12, 12),
+                new Stats(3, 4.25, 4.5, 0.25, 4.0, 5.125), new Stats(3, 9.5, 10, 1, 8.75, 21.0625), gc, heapPerToken);
     }
 
     private static InferenceBench.ModelResult result(List<InferenceBench.Run> runs) {
