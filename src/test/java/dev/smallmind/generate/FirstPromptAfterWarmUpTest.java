@@ -12,8 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * run the engine (surefire gives this class its own, with a 64 MB heap). The F32 GEMM's 4 x 64 micro-kernel is too
  * big for C1, so until C2 compiles it, it is interpreted, every vector boxed: a 91-token prompt on the medium Q4_0
  * preset took 1.7-2.6 s instead of 0.3 s, and this test's step allocated 272 MB without the warm-up's prompt
- * products (300 KB when they stopped with only the micro-kernel's loop compiled). A 100-token step of
- * stories260K (F32) takes a whole 64-token panel and a 36-token partial one; held to {@value #MAX_BYTES} bytes.
+ * products (300 KB when they stopped with only the micro-kernel's loop compiled). A 101-token step of
+ * stories260K (F32) takes a whole 64-token panel and a 37-token partial one, and its attention's last block of
+ * query rows holds one row, a loop of its own (3.1 MB before the warm-up rehearsed such a step); held to
+ * {@value #MAX_BYTES} bytes.
  */
 class FirstPromptAfterWarmUpTest {
     private static final long MAX_BYTES = 16 * 1024;

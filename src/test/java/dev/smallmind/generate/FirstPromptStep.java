@@ -11,7 +11,7 @@ import java.lang.management.ManagementFactory;
  * bytes of one {@value #PROMPT}-token prompt step over every thread; {@link #main} prints them, for a JVM of its own.
  */
 final class FirstPromptStep {
-    static final int PROMPT = 100;
+    static final int PROMPT = 101;
 
     private FirstPromptStep() {
     }
