@@ -16,14 +16,14 @@ import java.util.Set;
 /** {@code smallmind generate}: streams a completion of a prompt. */
 final class GenerateCommand {
     int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP));
+        Args a = new Args(argv, Set.of("--json", ModelOptions.NO_WARMUP, "--context-shift"));
         ModelOptions mo = ModelOptions.read(a);
         String prompt = a.required("--prompt", "-p", "TEXT");
         int n = a.integer("--n-predict", "-n", 128);
         SamplerSettings sampler = SamplingOptions.read(a);
         boolean json = a.flag("--json");
         GenerationOptions options = new GenerationOptions(n, sampler, a.all("--stop"), true,
-                SamplingOptions.format(a));
+                SamplingOptions.format(a), a.flag("--context-shift"));
         a.finish();
         long opening = System.nanoTime();
         try (LanguageModel lm = mo.open(err); Session session = lm.newSession(mo.session())) {
@@ -46,6 +46,10 @@ final class GenerateCommand {
                         r.timings().firstTokenMillis(), r.tokens().length, r.timings().decodeTokensPerSecond(),
                         r.timings().tokenLatency().p50Nanos() / 1e6, r.timings().tokenLatency().p99Nanos() / 1e6,
                         r.finishReason().label());
+                if (r.contextShifts() > 0) {
+                    err.printf("the context was full %d time(s): each time the newer half was kept and evaluated"
+                            + " again%n", r.contextShifts());
+                }
             }
         }
         return 0;
@@ -64,6 +68,7 @@ final class GenerateCommand {
         w.endArray();
         w.field("text", r.text());
         w.field("finish_reason", r.finishReason().label());
+        w.field("context_shifts", r.contextShifts());
         w.field("ttft_ms", r.timings().firstTokenMillis());
         w.field("prefill_tok_s", r.timings().prefillTokensPerSecond());
         w.field("decode_tok_s", r.timings().decodeTokensPerSecond());

@@ -23,7 +23,7 @@ public final class Main {
             usage: smallmind <command> [options]   (every command accepts --json)
               generate   -m FILE -p TEXT [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
                          [--repeat-penalty R] [--frequency-penalty F] [--presence-penalty P] [--stop TEXT]
-                         [--threads N] [--ctx N] [--kv-type f16|f32] [--format text|json]
+                         [--threads N] [--ctx N] [--kv-type f16|f32] [--format text|json] [--context-shift]
               score      -m FILE --ids 1,2,3 [--top K]
               perplexity -m FILE -f TEXTFILE [-c CTX] [-b BATCH]
               tokenize   -m FILE -p TEXT [--no-special]

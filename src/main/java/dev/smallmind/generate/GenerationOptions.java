@@ -10,9 +10,14 @@ import java.util.List;
  * @param stopStrings texts that end the generation when produced (excluded from the result text)
  * @param stopAtEos   whether an end-of-generation token ends it
  * @param format      the shape the text must take ({@link OutputFormat#JSON}: one JSON object)
+ * @param contextShift what a generation does when the context is full: false, it ends ({@link
+ *                     FinishReason#CONTEXT_FULL}); true, it keeps the first token if it is the BOS and the newer half
+ *                     of the rest, evaluates those again from position 0, and goes on (llama.cpp's
+ *                     {@code --context-shift}, whose cache keeps the old keys rotated to their new positions instead:
+ *                     here the kept tokens are computed as if the dropped ones had never been there)
  */
 public record GenerationOptions(int maxTokens, SamplerSettings sampler, List<String> stopStrings, boolean stopAtEos,
-                                OutputFormat format) {
+                                OutputFormat format, boolean contextShift) {
     /**
      * @throws IllegalArgumentException for a negative token count or empty stop string
      */
@@ -32,7 +37,21 @@ public record GenerationOptions(int maxTokens, SamplerSettings sampler, List<Str
     }
 
     /**
-     * Options for any text ({@link OutputFormat#TEXT}).
+     * Options that end a generation when the context is full.
+     *
+     * @param maxTokens   most tokens to generate (>= 0)
+     * @param sampler     sampling settings
+     * @param stopStrings texts that end the generation when produced (excluded from the result text)
+     * @param stopAtEos   whether an end-of-generation token ends it
+     * @param format      the shape the text must take
+     */
+    public GenerationOptions(int maxTokens, SamplerSettings sampler, List<String> stopStrings, boolean stopAtEos,
+                             OutputFormat format) {
+        this(maxTokens, sampler, stopStrings, stopAtEos, format, false);
+    }
+
+    /**
+     * Options for any text ({@link OutputFormat#TEXT}) that end a generation when the context is full.
      *
      * @param maxTokens   most tokens to generate (>= 0)
      * @param sampler     sampling settings
@@ -48,7 +67,15 @@ public record GenerationOptions(int maxTokens, SamplerSettings sampler, List<Str
      * @return these options with that format
      */
     public GenerationOptions withFormat(OutputFormat format) {
-        return new GenerationOptions(maxTokens, sampler, stopStrings, stopAtEos, format);
+        return new GenerationOptions(maxTokens, sampler, stopStrings, stopAtEos, format, contextShift);
+    }
+
+    /**
+     * @param shift whether a full context is shifted rather than ending the generation
+     * @return these options with that choice
+     */
+    public GenerationOptions withContextShift(boolean shift) {
+        return new GenerationOptions(maxTokens, sampler, stopStrings, stopAtEos, format, shift);
     }
 
     /**

@@ -9,7 +9,9 @@ package dev.smallmind.generate;
  * @param finishReason  why it ended
  * @param timings       prefill/decode timings
  * @param memory        GC and allocation counters of the decode phase
+ * @param contextShifts times the context was full and shifted ({@link GenerationOptions#contextShift}); their
+ *                      re-evaluation is part of the decode time
  */
 public record GenerationResult(int[] promptTokens, int[] tokens, String text, FinishReason finishReason,
-                               Timings timings, DecodeMemory memory) {
+                               Timings timings, DecodeMemory memory, int contextShifts) {
 }

@@ -357,6 +357,7 @@ public final class Session implements AutoCloseable {
         int textLength = 0;
         int released = 0;
         int decodeSteps = 0;
+        int shifts = 0;
         FinishReason reason = FinishReason.LENGTH;
         while (count < max) {
             int token = sampler.sample(lastLogits, lastLogitsOffset, constraint);
@@ -405,8 +406,11 @@ public final class Session implements AutoCloseable {
                 break;
             }
             if (position >= contextLength) {
-                reason = FinishReason.CONTEXT_FULL;
-                break;
+                if (!options.contextShift() || !shiftContext()) {
+                    reason = FinishReason.CONTEXT_FULL;
+                    break;
+                }
+                shifts++;
             }
             evaluate(token);
             decodeSteps++;
@@ -421,7 +425,31 @@ public final class Session implements AutoCloseable {
                 TokenLatency.of(emittedAt, count));
         return new GenerationResult(prompt.clone(), Arrays.copyOf(generated, count),
                 new String(text, 0, textLength, StandardCharsets.UTF_8), reason, timings,
-                new DecodeMemory(gc1 - gc0, heap1 - heap0, decodeSteps));
+                new DecodeMemory(gc1 - gc0, heap1 - heap0, decodeSteps), shifts);
+    }
+
+    /**
+     * Makes room in a full context: keeps the first token when it is the BOS and the newer half of the rest, and
+     * evaluates them again from position 0 (in place in {@link #history}: nothing is allocated).
+     *
+     * @return false when there is nothing to drop (a context of two positions or fewer)
+     */
+    private boolean shiftContext() {
+        int keep = history[0] == tokenizer.bos() ? 1 : 0;
+        int discard = (position - keep) / 2;
+        if (discard == 0) {
+            return false;
+        }
+        int kept = position - discard;
+        System.arraycopy(history, keep + discard, history, keep, kept - keep);
+        position = 0;
+        evaluate(history, 0, kept);
+        return true;
+    }
+
+    /** @return the tokens the cache holds, in order: what the next token is conditioned on */
+    public int[] cachedTokens() {
+        return Arrays.copyOf(history, position);
     }
 
     /** @return the constraint that holds the output to {@code format}, reset, or null for any text */

@@ -78,6 +78,21 @@ class CliTest {
     }
 
     @Test
+    void generateShiftsAFullContextOnlyWhenAsked() {
+        Run shifted = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "100", "--ctx", "32",
+                "--temp", "0", "--json", "--no-warmup", "--context-shift");
+        assertEquals(0, shifted.code(), shifted.err());
+        assertEquals("length", shifted.json().get("finish_reason"));
+        assertEquals(100, ((List<?>) shifted.json().get("tokens")).size());
+        assertTrue((Long) shifted.json().get("context_shifts") > 0, shifted.out());
+        Run ended = run("generate", "-m", stories(), "-p", "Once upon a time", "-n", "100", "--ctx", "32",
+                "--temp", "0", "--json", "--no-warmup");
+        assertEquals(0, ended.code(), ended.err());
+        assertEquals(0L, ended.json().get("context_shifts"));
+        assertEquals(32 - 5 + 1, ((List<?>) ended.json().get("tokens")).size(), "5 prompt tokens, then the context");
+    }
+
+    @Test
     void sameSeedSameSample() {
         Run a = run("generate", "-m", stories(), "-p", "The cat", "-n", "24", "--seed", "5", "--json");
         Run b = run("generate", "-m", stories(), "-p", "The cat", "-n", "24", "--seed", "5", "--json");

@@ -135,6 +135,44 @@ class SessionTest {
     }
 
     @Test
+    void aShiftedContextHoldsExactlyTheKeptTokens() {
+        // 32 positions, 150 tokens: shifted several times; F32 cache, so the comparison is not the F16 rounding's
+        SessionOptions options = new SessionOptions(32, 8).withKvType(dev.smallmind.tensor.DType.F32);
+        GenerationOptions shifting = new GenerationOptions(150, SamplerSettings.GREEDY, List.of(), false)
+                .withContextShift(true);
+        try (Session s = lm.newSession(options); Session fresh = lm.newSession(options)) {
+            GenerationResult r = s.generate(prompt, shifting, TokenSink.NONE);
+            assertEquals(FinishReason.LENGTH, r.finishReason());
+            assertEquals(150, r.tokens().length);
+            assertTrue(r.contextShifts() >= 5, r.contextShifts() + " shifts");
+            // Everything evaluated: the prompt and every generated token but the last (sampled, not evaluated)
+            int[] all = new int[prompt.length + r.tokens().length - 1];
+            System.arraycopy(prompt, 0, all, 0, prompt.length);
+            System.arraycopy(r.tokens(), 0, all, prompt.length, r.tokens().length - 1);
+            int[] kept = s.cachedTokens();
+            assertEquals(lm.tokenizer().bos(), kept[0], "the BOS stays");
+            assertTrue(kept.length > 16 && kept.length <= 32, kept.length + " tokens kept");
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, all.length - (kept.length - 1), all.length),
+                    java.util.Arrays.copyOfRange(kept, 1, kept.length), "the newest tokens, in order");
+            // The cache after the shifts is the kept tokens' own: a session that evaluates only them agrees
+            fresh.evaluate(kept, 0, kept.length);
+            int vocab = lm.model().config().vocabSize();
+            for (int i = 0; i < vocab; i++) {
+                float shifted = s.logits().get(java.lang.foreign.ValueLayout.JAVA_FLOAT, s.logitsOffset() + 4L * i);
+                float direct = fresh.logits().get(java.lang.foreign.ValueLayout.JAVA_FLOAT,
+                        fresh.logitsOffset() + 4L * i);
+                assertEquals(direct, shifted, 1e-4f * Math.max(1, Math.abs(direct)), "logit " + i);
+            }
+            // Without the shift the same generation ends at the context's end
+            GenerationResult ended = s.generate(prompt, shifting.withContextShift(false), TokenSink.NONE);
+            assertEquals(FinishReason.CONTEXT_FULL, ended.finishReason());
+            assertEquals(0, ended.contextShifts());
+            assertArrayEquals(java.util.Arrays.copyOf(r.tokens(), ended.tokens().length), ended.tokens(),
+                    "the same tokens until the context was first full");
+        }
+    }
+
+    @Test
     void cancelFromAnotherThreadStopsTheGeneration() throws Exception {
         try (Session s = lm.newSession(new SessionOptions(2048, 64))) {
             CountDownLatch started = new CountDownLatch(1);
