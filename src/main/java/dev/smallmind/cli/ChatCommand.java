@@ -42,7 +42,7 @@ final class ChatCommand {
             ChatHistory history = new ChatHistory(template, lm.tokenizer(), system);
             int ctx = session.contextLength();
             // Room kept for the reply when older exchanges must go: the reply's token limit, at most half the context.
-            int reserve = n < 0 ? ctx / 2 : Math.min(n, ctx / 2);
+            int reserve = Math.min(n, ctx / 2);
             if (!json) {
                 err.printf("chat with %s (template %s); /reset starts over, /exit or end of input quits%n",
                         lm.model().config().name(), template.family());
@@ -70,9 +70,9 @@ final class ChatCommand {
                 ChatHistory.Prompt prompt = history.prompt(Math.max(1, ctx - reserve), ctx - 1);
                 if (prompt.ids().length > ctx - 1) {
                     history.removeLast();
-                    String refused = String.format("that message takes %d tokens as a prompt (template and system"
-                            + " message included), more than the context of %d holds with room to reply; it was not sent (--ctx"
-                            + " sets a larger context)", prompt.ids().length, ctx);
+                    String refused = String.format("that message takes %d tokens as a prompt (template and"
+                            + " system message included), more than the context of %d holds with room to reply; it"
+                            + " was not sent (--ctx sets a larger context)", prompt.ids().length, ctx);
                     if (json) {
                         out.println(JsonWriter.create().beginObject().field("error", refused)
                                 .field("prompt_tokens", prompt.ids().length).endObject());
