@@ -41,8 +41,10 @@ final class ChatCommand {
             ChatTemplate template = ChatTemplate.fromGguf(lm.model().gguf());
             ChatHistory history = new ChatHistory(template, lm.tokenizer(), system);
             int ctx = session.contextLength();
-            // Room kept for the reply when older exchanges must go: the reply's token limit, at most half the context.
-            int reserve = Math.min(n, ctx / 2);
+            // Room kept for the reply when older exchanges must go: the reply's token limit, at most half the context;
+            // a prompt may never take the last position, which the reply's first token needs.
+            int limit = Math.max(1, ctx - 1);
+            int budget = Math.max(1, Math.min(limit, ctx - Math.min(n, ctx / 2)));
             if (!json) {
                 err.printf("chat with %s (template %s); /reset starts over, /exit or end of input quits%n",
                         lm.model().config().name(), template.family());
@@ -67,7 +69,7 @@ final class ChatCommand {
                 history.addUser(line);
                 // The whole conversation, BOS included, every turn: the session keeps what its cache already holds
                 // of it (keepCommonPrefix) and evaluates the rest.
-                ChatHistory.Prompt prompt = history.prompt(Math.max(1, ctx - reserve), ctx - 1);
+                ChatHistory.Prompt prompt = history.prompt(budget, limit);
                 if (prompt.ids().length > ctx - 1) {
                     history.removeLast();
                     String refused = String.format("that message takes %d tokens as a prompt (template and"

@@ -239,6 +239,10 @@ class CliTest {
             dropped += ((Long) reply.get("dropped_messages")).intValue();
         }
         assertTrue(dropped > 0, "some exchanges were left out: " + String.join("\n", lines));
+        // No room to reserve: a reply of no tokens
+        List<String> none = chat(turn, "-n", "0");
+        assertEquals(1, none.size(), String.join("\n", none));
+        assertEquals("", ((Map<?, ?>) Json.parse(none.get(0))).get("reply"), none.get(0));
     }
 
     /** Runs {@code chat --json} on stories260K with {@code input} on standard input; returns its output lines. */
