@@ -5,10 +5,14 @@ import dev.smallmind.generate.LanguageModel;
 import dev.smallmind.generate.LogProbs;
 import dev.smallmind.generate.Session;
 import dev.smallmind.generate.SessionOptions;
+import dev.smallmind.model.synth.SyntheticModelWriter;
+import dev.smallmind.model.synth.SyntheticSpec;
 import dev.smallmind.tensor.DType;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,11 +63,39 @@ class GoldenLogprobTest {
         matches(golden, model, DType.F16, tolerance, tolerance);
     }
 
+    /**
+     * The benchmark presets as {@code smallmind synth} writes them with the llama SPM vocabulary and seed 42: the very
+     * files the golden data was made on ({@code ReferenceModelFilesTest} checks their sha256). Tolerances of
+     * ../shared/golden/README.md, "F32 models" (1e-4, every id) and "Q8_0 and Q4_0" (0.05, ids where the margin is
+     * at least 0.05).
+     */
+    @ParameterizedTest(name = "synthetic-{0}-{1}")
+    @CsvSource({
+            "small,  f32,  F32,  1e-4, 2e-4",
+            "medium, f32,  F32,  1e-4, 2e-4",
+            "medium, q8_0, Q8_0, 0.05, 0.05",
+            "medium, q4_0, Q4_0, 0.05, 0.05",
+    })
+    void synthesizedPresetsMatchLlamaCpp(String preset, String name, DType type, double tolerance, double idMargin,
+                                         @TempDir Path dir) throws Exception {
+        String golden = "synthetic-" + preset + "-" + name + ".greedy.json";
+        SharedData.require("golden/" + golden);
+        Path model = dir.resolve(preset + "-" + name + ".gguf");
+        SyntheticModelWriter.write(SyntheticSpec.preset(preset, type, 42), SharedData.require(
+                "vocab/ggml-vocab-llama-spm.gguf"), model);
+        matches(golden, model, DType.F32, tolerance, idMargin);
+    }
+
     private static void matches(String golden, String model, DType kvType, double tolerance, double idMargin)
             throws Exception {
+        matches(golden, SharedData.require(model), kvType, tolerance, idMargin);
+    }
+
+    private static void matches(String golden, Path model, DType kvType, double tolerance, double idMargin)
+            throws Exception {
         Map<String, Object> g = Golden.load(golden);
-        try (LanguageModel lm = LanguageModel.open(SharedData.require(model), 2);
-             Session session = lm.newSession(new SessionOptions(512, 64, kvType))) {
+        try (LanguageModel lm = LanguageModel.open(model, 2);
+             Session session = lm.newSession(new SessionOptions(256, 64, kvType))) {
             List<String> failures = new ArrayList<>();
             double worst = 0;
             int idChecks = 0;

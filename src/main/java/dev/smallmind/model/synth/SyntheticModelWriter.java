@@ -8,18 +8,28 @@ import dev.smallmind.tensor.DType;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
+import java.util.Locale;
 
 /**
  * Writes a synthetic model as a GGUF file that llama.cpp loads too: the architecture's metadata keys and tensor
- * names, random normal weights (std 0.02, drawn per tensor from the seed and the tensor's name, so files are
- * reproducible), norm weights 1.0 (norm biases 0), random biases, and a real tokenizer copied from a vocabulary GGUF or the
- * built-in byte-level one. Tensor data is generated row by row straight into the output mapping.
+ * names, random normal weights (std 0.02), norm weights 1.0 (norm biases 0), random biases, and a real tokenizer
+ * copied from a vocabulary GGUF or the built-in byte-level one. Tensor data is generated row by row straight into
+ * the output mapping.
+ *
+ * <p>The file follows the recipe of the reference workspace's numpy writer ({@code make_gguf.py}, described in
+ * ../shared/golden/README.md) step for step: the same metadata keys in the same order, the same tensor order, and
+ * each tensor's values drawn as {@code default_rng(SeedSequence([seed] + list(name.encode()))).standard_normal(n,
+ * dtype=float32) * float32(0.02)} ({@link SeedSequence}, {@link Pcg64}, {@link ZigguratNormal}), then stored
+ * with ggml's rounding. So a llama preset with the llama SPM vocabulary and seed 42 is, byte for byte, the model
+ * file that llama.cpp's reference figures and golden data were measured on.
  */
 public final class SyntheticModelWriter {
     private static final float STD = 0.02f;
     private static final int BUILTIN_VOCAB = 32000;
+    private static final int QUANTIZATION_VERSION = 2;
+    private static final int ALIGNMENT = 32;
 
     private final SyntheticSpec spec;
     private final GgufWriter w = new GgufWriter();
@@ -42,41 +52,55 @@ public final class SyntheticModelWriter {
         Architecture arch = spec.architecture();
         String a = arch.ggufName();
         w.put("general.architecture", GgufValue.string(a));
-        w.put("general.name", GgufValue.string("synthetic-" + a + "-d" + spec.dim() + "-l" + spec.layers() + "-"
-                + spec.type().ggmlName()));
+        w.put("general.type", GgufValue.string("model"));
+        w.put("general.name", GgufValue.string(name(spec)));
         w.put("general.file_type", GgufValue.uint32(fileType(spec.type())));
-        int vocabSize;
-        if (vocab != null) {
-            try (GgufFile v = GgufFile.open(vocab)) {
+        w.put("general.quantization_version", GgufValue.uint32(QUANTIZATION_VERSION));
+        w.put("general.alignment", GgufValue.uint32(ALIGNMENT));
+        try (GgufFile v = vocab == null ? null : GgufFile.open(vocab)) {
+            int vocabSize = v == null ? BUILTIN_VOCAB : v.stringArray("tokenizer.ggml.tokens").length;
+            w.put(a + ".vocab_size", GgufValue.uint32(vocabSize));
+            w.put(a + ".context_length", GgufValue.uint32(spec.context()));
+            w.put(a + ".embedding_length", GgufValue.uint32(spec.dim()));
+            w.put(a + ".block_count", GgufValue.uint32(spec.layers()));
+            w.put(a + ".feed_forward_length", GgufValue.uint32(spec.ffn()));
+            w.put(a + ".attention.head_count", GgufValue.uint32(spec.heads()));
+            w.put(a + ".attention.head_count_kv", GgufValue.uint32(spec.kvHeads()));
+            boolean rope = arch.rope() != Architecture.Rope.NONE;
+            if (rope) {
+                w.put(a + ".rope.freq_base", GgufValue.float32(10000f));
+            }
+            if (arch.norm() == Architecture.Norm.RMS) {
+                w.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.float32(1e-5f));
+            } else {
+                w.put(a + ".attention.layer_norm_epsilon", GgufValue.float32(1e-5f));
+            }
+            if (rope) {
+                w.put(a + ".rope.dimension_count", GgufValue.uint32(spec.headDim()));
+            }
+            if (v == null) {
+                BuiltinVocabulary.write(w, BUILTIN_VOCAB);
+            } else {
                 for (String key : v.keys()) {
                     if (key.startsWith("tokenizer.")) {
                         w.put(key, v.value(key));
                     }
                 }
-                vocabSize = v.stringArray("tokenizer.ggml.tokens").length;
             }
-        } else {
-            BuiltinVocabulary.write(w, BUILTIN_VOCAB);
-            vocabSize = BUILTIN_VOCAB;
+            tensors(vocabSize);
         }
-        w.put(a + ".vocab_size", GgufValue.uint32(vocabSize));
-        w.put(a + ".context_length", GgufValue.uint32(spec.context()));
-        w.put(a + ".embedding_length", GgufValue.uint32(spec.dim()));
-        w.put(a + ".block_count", GgufValue.uint32(spec.layers()));
-        w.put(a + ".feed_forward_length", GgufValue.uint32(spec.ffn()));
-        w.put(a + ".attention.head_count", GgufValue.uint32(spec.heads()));
-        w.put(a + ".attention.head_count_kv", GgufValue.uint32(spec.kvHeads()));
-        if (arch.norm() == Architecture.Norm.RMS) {
-            w.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.float32(1e-5f));
-        } else {
-            w.put(a + ".attention.layer_norm_epsilon", GgufValue.float32(1e-5f));
-        }
-        if (arch.rope() != Architecture.Rope.NONE) {
-            w.put(a + ".rope.freq_base", GgufValue.float32(10000f));
-            w.put(a + ".rope.dimension_count", GgufValue.uint32(spec.headDim()));
-        }
-        tensors(vocabSize);
         w.write(out);
+    }
+
+    /**
+     * @param spec a model's spec
+     * @return its {@code general.name}, as the reference writer names it, e.g.
+     *         {@code random-llama-d288-l6-h6-kv6-ffn768-f32}
+     */
+    public static String name(SyntheticSpec spec) {
+        return "random-" + spec.architecture().ggufName() + "-d" + spec.dim() + "-l" + spec.layers() + "-h"
+                + spec.heads() + "-kv" + spec.kvHeads() + "-ffn" + spec.ffn() + "-"
+                + spec.type().ggmlName().toLowerCase(Locale.ROOT);
     }
 
     private void tensors(int vocab) {
@@ -150,13 +174,13 @@ public final class SyntheticModelWriter {
     private void matrixRows(String name, DType type, int rows, int cols, long[] dims) {
         RowEncoder encoder = RowEncoder.of(type);
         long rowBytes = type.rowBytes(cols);
-        long seed = spec.seed() * 0x9E3779B97F4A7C15L + name.hashCode();
+        long seed = spec.seed();
         w.addTensor(name, type, dims, (MemorySegment target) -> {
-            SplittableRandom random = new SplittableRandom(seed);
+            ZigguratNormal normal = new ZigguratNormal(new Pcg64(SeedSequence.of(seed, name)));
             float[] row = new float[cols];
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
-                    row[c] = (float) random.nextGaussian() * STD;
+                    row[c] = normal.next() * STD;
                 }
                 encoder.encode(row, target, r * rowBytes);
             }
@@ -179,7 +203,7 @@ public final class SyntheticModelWriter {
     private void constant(String name, int n, float value) {
         w.addTensor(name, DType.F32, new long[] {n}, (MemorySegment target) -> {
             for (int i = 0; i < n; i++) {
-                target.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
+                target.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, value);
             }
         });
     }

@@ -18,10 +18,17 @@ import java.util.Locale;
  * @param context      training context
  * @param type         type of every matrix except the token embedding
  * @param embedType    type of the token embedding (F32 in the benchmark presets, as llama.cpp's reference files)
- * @param seed         random seed; the same spec and seed give the same file
+ * @param seed         random seed, not negative (as numpy's); the same spec and seed give the same file
  */
 public record SyntheticSpec(Architecture architecture, int dim, int layers, int heads, int kvHeads, int ffn,
                             int context, DType type, DType embedType, long seed) {
+
+    /** @throws IllegalArgumentException for a negative seed */
+    public SyntheticSpec {
+        if (seed < 0) {
+            throw new IllegalArgumentException("the seed must not be negative, got " + seed);
+        }
+    }
 
     /**
      * A benchmark preset (llama architecture, F32 token embedding).
