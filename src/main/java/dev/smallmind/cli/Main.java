@@ -35,8 +35,10 @@ public final class Main {
               bench      [--quick] [--out DIR] [--compare OLD.json] [--model-extra FILE] [-t 1,2]  (performance report)
               bench      -m FILE [-p 128] [-n 64] [-t 1,2] [-r 3] [--warmup 2]   (llama-bench table;
                          each test first runs unmeasured for --warmup seconds and until its speed settles)
-              synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k -o FILE
-                         [--seed S] [--vocab VOCAB.gguf]
+              synth      --preset small|medium|large --type f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k|q5_k|q6_k
+                         -o FILE [--seed S] [--vocab VOCAB.gguf] [--embd-type same|TYPE]
+                         [--arch llama|mistral|qwen2|phi3|gpt2] [--dim N] [--layers N] [--heads N] [--kv-heads N]
+                         [--ffn N] [--ctx N] [--rope-theta F]   (a preset's shape, changed by these options)
             model commands (generate, score, perplexity, chat, serve) first compile their kernels in a short warm-up
             (1-4 s per weight type, then throwaway generations, a few seconds); --no-warmup skips it
             """;

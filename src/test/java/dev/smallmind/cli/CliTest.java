@@ -260,4 +260,38 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         return r.out().strip().lines().toList();
     }
+    /**
+     * {@code synth} with the reference writer's own options writes its mini files byte for byte (GQA with F16
+     * embeddings; MQA with a RoPE base of 500,000), refuses a shape it cannot build, and refuses a file larger than
+     * the disk before writing any of it.
+     */
+    @Test
+    void synthWritesTheReferenceWritersMiniModelsFromTheirOptions() throws Exception {
+        Path f16 = dir.resolve("mini-f16.gguf");
+        Run r = run("synth", "--dim", "256", "--layers", "3", "--heads", "8", "--kv-heads", "4", "--ffn", "768",
+                "--ctx", "512", "--type", "f16", "--embd-type", "same", "--vocab", stories(), "-o", f16.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("random-llama-d256-l3-h8-kv4-ffn768-f16"), r.out());
+        assertEquals(-1, Files.mismatch(f16, SharedData.require("models/synthetic/mini-f16.gguf")));
+
+        Path mqa = dir.resolve("mini-mqa-f32.gguf");
+        r = run("synth", "--dim", "256", "--layers", "2", "--heads", "8", "--kv-heads", "1", "--ffn", "384",
+                "--ctx", "512", "--rope-theta", "500000", "--vocab", stories(), "-o", mqa.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(-1, Files.mismatch(mqa, SharedData.require("models/synthetic/mini-mqa-f32.gguf")));
+
+        Path refused = dir.resolve("refused.gguf");
+        r = run("synth", "--dim", "256", "--heads", "7", "-o", refused.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("dim 256 must be 7 heads"), r.err());
+        r = run("synth", "--heads", "6", "--kv-heads", "4", "-o", refused.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("6 heads cannot share 4 key/value heads"), r.err());
+
+        r = run("synth", "--dim", "1048576", "--heads", "8", "--kv-heads", "8", "--layers", "1000", "-o",
+                refused.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("bytes, but its disk has"), r.err());
+        assertFalse(Files.exists(refused), "a file was left behind");
+    }
 }

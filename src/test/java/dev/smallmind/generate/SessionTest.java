@@ -82,7 +82,8 @@ class SessionTest {
     void endOfGenerationTokenStops(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path file = dir.resolve("eos.gguf");
         dev.smallmind.model.synth.SyntheticModelWriter.write(new dev.smallmind.model.synth.SyntheticSpec(
-                dev.smallmind.model.Architecture.LLAMA, 64, 1, 4, 4, 96, 64, dev.smallmind.tensor.DType.F32,
+                dev.smallmind.model.Architecture.LLAMA, 64, 1, 4, 4, 96, 64,
+                dev.smallmind.model.synth.SyntheticSpec.DEFAULT_ROPE_BASE, dev.smallmind.tensor.DType.F32,
                 dev.smallmind.tensor.DType.F32, 3), null, file);
         for (float sign : new float[] {1f, -1f}) {
             onlyEosLogit(file, sign);

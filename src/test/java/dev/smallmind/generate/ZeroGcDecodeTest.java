@@ -100,8 +100,8 @@ class ZeroGcDecodeTest {
     @Test
     void decodingOverAnF16CacheCollectsNoGarbage(@TempDir Path dir) throws Exception {
         Path mha = dir.resolve("mha.gguf");
-        SyntheticModelWriter.write(new SyntheticSpec(Architecture.LLAMA, 64, 2, 4, 4, 96, 512, DType.F32, DType.F32,
-                5), null, mha);
+        SyntheticModelWriter.write(new SyntheticSpec(Architecture.LLAMA, 64, 2, 4, 4, 96, 512,
+                SyntheticSpec.DEFAULT_ROPE_BASE, DType.F32, DType.F32, 5), null, mha);
         for (Path file : List.of(SharedData.require("models/synthetic/mini-f32.gguf"), mha)) {
             try (LanguageModel lm = LanguageModel.open(file, 2);
                  Session session = lm.newSession(new SessionOptions(512, 64))) {

@@ -41,7 +41,8 @@ class ArchitectureForwardTest {
     }
 
     private void matchesReference(Architecture arch, int dim, int heads, int kvHeads) throws Exception {
-        SyntheticSpec spec = new SyntheticSpec(arch, dim, 2, heads, kvHeads, 96, 128, DType.F32, DType.F32, 11);
+        SyntheticSpec spec = new SyntheticSpec(arch, dim, 2, heads, kvHeads, 96, 128, SyntheticSpec.DEFAULT_ROPE_BASE,
+                DType.F32, DType.F32, 11);
         Path file = dir.resolve(arch + "-" + heads + "-" + kvHeads + ".gguf");
         SyntheticModelWriter.write(spec, null, file);
         int[] tokens = new int[80];

@@ -163,10 +163,13 @@ public final class GgufWriter {
     }
 
     /**
-     * Writes the file, replacing any existing one. On failure the partial file is deleted.
+     * Writes the file, replacing any existing one. On failure the partial file is deleted. The file is written
+     * through a mapping, where a full disk would surface as a fault in the middle of a copy, so the space is checked
+     * first.
      *
      * @param path where to write
-     * @throws IOException when writing fails or a tensor source throws
+     * @throws IOException when the file's disk has less usable space than the file needs, writing fails, or a
+     *                     tensor source throws
      */
     public void write(Path path) throws IOException {
         HeaderBuffer header = header();
@@ -174,6 +177,12 @@ public final class GgufWriter {
         long total = dataOffset;
         for (PendingTensor t : tensors) {
             total = Math.addExact(total, align(t.byteSize()));
+        }
+        Path absolute = path.toAbsolutePath();
+        long replaced = Files.isRegularFile(absolute) ? Files.size(absolute) : 0;
+        long usable = Files.getFileStore(absolute.getParent()).getUsableSpace();
+        if (total > usable + replaced) {
+            throw new IOException(path + " needs " + total + " bytes, but its disk has " + usable + " bytes free");
         }
         boolean done = false;
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE,

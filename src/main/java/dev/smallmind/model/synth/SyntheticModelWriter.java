@@ -68,7 +68,7 @@ public final class SyntheticModelWriter {
             w.put(a + ".attention.head_count_kv", GgufValue.uint32(spec.kvHeads()));
             boolean rope = arch.rope() != Architecture.Rope.NONE;
             if (rope) {
-                w.put(a + ".rope.freq_base", GgufValue.float32(10000f));
+                w.put(a + ".rope.freq_base", GgufValue.float32(spec.ropeBase()));
             }
             if (arch.norm() == Architecture.Norm.RMS) {
                 w.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.float32(1e-5f));

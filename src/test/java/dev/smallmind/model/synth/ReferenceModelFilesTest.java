@@ -39,7 +39,8 @@ class ReferenceModelFilesTest {
         Path reference = SharedData.require("models/synthetic/mini-" + name + ".gguf");
         Path vocab = SharedData.require("models/stories260K.gguf");
         Path out = dir.resolve("mini-" + name + ".gguf");
-        SyntheticModelWriter.write(new SyntheticSpec(Architecture.LLAMA, 256, 3, 8, 4, 768, 512, type, type, 42),
+        SyntheticModelWriter.write(new SyntheticSpec(Architecture.LLAMA, 256, 3, 8, 4, 768, 512,
+                SyntheticSpec.DEFAULT_ROPE_BASE, type, type, 42),
                 vocab, out);
         long mismatch = Files.mismatch(out, reference);
         assertEquals(-1, mismatch, "first differing byte at offset " + mismatch + " (files of " + Files.size(out)
