@@ -66,6 +66,7 @@ public final class SyntheticModelWriter {
             w.put(a + ".feed_forward_length", GgufValue.uint32(spec.ffn()));
             w.put(a + ".attention.head_count", GgufValue.uint32(spec.heads()));
             w.put(a + ".attention.head_count_kv", GgufValue.uint32(spec.kvHeads()));
+            // The reference writer's key order: the RoPE base before the norm epsilon, the RoPE width after it.
             boolean rope = arch.rope() != Architecture.Rope.NONE;
             if (rope) {
                 w.put(a + ".rope.freq_base", GgufValue.float32(spec.ropeBase()));
