@@ -48,9 +48,9 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     /** The fp16 {@code d} or {@code dmin} of the group's rows. */
     private static final VectorSpecies<Short> HALVES =
             VectorSpecies.of(short.class, VectorShape.forBitSize(GROUP * 16));
-    // Masks and int shift counts as vectors rather than scalar operands (docs/architecture.md, "Speculative types");
-    // the int16 shifts take constant counts, one instruction each on AVX2, which has no int16 shift by a vector of
-    // counts (AVX-512 has).
+    // Masks and int shift counts as vectors rather than scalar operands (docs/architecture.md, "Speculative types").
+    // The upper nibbles are shifted in int lanes by a count vector and masked in both int16 halves: an int16 shift
+    // by a constant count got its count rematerialized before every vpsrlw, as in Q4_0InterleavedMatmul.dot.
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
@@ -59,6 +59,8 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     private static final IntVector TWO_INT = IntVector.broadcast(I, 2);
     private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
     private static final IntVector EIGHT_INT = IntVector.broadcast(I, 8);
+    private static final IntVector TWELVE_INT = IntVector.broadcast(I, 12);
+    private static final IntVector NIBBLES = IntVector.broadcast(I, 0x000F000F);
     private static final IntVector TWENTY_FOUR = IntVector.broadcast(I, 24);
     private static final IntVector SIX_INT = IntVector.broadcast(I, 6);
     private static final IntVector SIX_BITS = IntVector.broadcast(I, 0x3F);
@@ -288,40 +290,44 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
             long aq = ab + Q8_KActivations.QUANTS + 2L * QK * s;
             // The four chunks written out, as in Q4_0InterleavedMatmul.dot.
             ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
+            IntVector u = (IntVector) v.reinterpretShape(I, 0);
             ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
                     (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
+            u = (IntVector) v.reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
+            u = (IntVector) v.reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
+            u = (IntVector) v.reinterpretShape(I, 0);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
             IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
