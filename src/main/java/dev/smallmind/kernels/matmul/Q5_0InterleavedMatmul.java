@@ -33,10 +33,8 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** The fp16 scales of {@link #ROWS} rows. */
     private static final VectorSpecies<Short> SCALES = VectorSpecies.of(short.class, VectorShape.forBitSize(ROWS * 16));
-    // Masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types"); the int16 shifts by
-    // constant counts, which AVX2 has as one instruction each but not by a vector of counts (AVX-512 only).
+    // Masks as vectors rather than scalar operands (docs/architecture.md, "Speculative types").
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0xF);
-    private static final ShortVector FIFTH_BIT = ShortVector.broadcast(S, (short) 0x10);
     private static final IntVector HALF_MAGNITUDE = IntVector.broadcast(I, 0x7FFF);
     private static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     private static final IntVector THIRTEEN = IntVector.broadcast(I, 13);
@@ -44,6 +42,16 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
     private static final IntVector BIT_INT = IntVector.broadcast(I, 1);
     private static final IntVector FOUR_INT = IntVector.broadcast(I, 4);
+    /**
+     * Shift counts and masks for bits taken out of int lanes, both int16 halves at once: an int16 shift by a
+     * constant count got its count rematerialized before every vpsrlw (as in Q4_0InterleavedMatmul.dot).
+     */
+    private static final IntVector TWO_INT = IntVector.broadcast(I, 2);
+    private static final IntVector THREE_INT = IntVector.broadcast(I, 3);
+    private static final IntVector EIGHT_INT = IntVector.broadcast(I, 8);
+    private static final IntVector TWELVE_INT = IntVector.broadcast(I, 12);
+    private static final IntVector NIBBLES = IntVector.broadcast(I, 0x000F000F);
+    private static final IntVector FIFTH_BITS = IntVector.broadcast(I, 0x00100010);
     /** Per lane {@code i}, the bit of a row's 32 high bits that belongs to column {@code i}. */
     private static final IntVector LOW_FIFTH_SHIFT = IntVector.fromArray(I, fifthBitShifts(0), 0);
     /** The same for column {@code i + 16}. */
@@ -239,62 +247,66 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
             long ab = ar + (long) b * QK * 2;
             // The four chunks written out, as in Q4_0InterleavedMatmul. Chunk c's high bits are plane bits 4c to
             // 4c + 3, first shifted to bit 4 for nibble 0; a quant is its nibble less 16 times its inverted bit.
-            ShortVector h = ShortVector.fromMemorySegment(S, w, hb, LE);
+            IntVector hi = (IntVector) ShortVector.fromMemorySegment(S, w, hb, LE).reinterpretShape(I, 0);
             ShortVector v = ShortVector.fromMemorySegment(S, w, wb, LE);
-            ShortVector hc = h.lanewise(VectorOperators.LSHL, 4);
+            IntVector u = (IntVector) v.reinterpretShape(I, 0);
+            IntVector hc = hi.lanewise(VectorOperators.LSHL, FOUR_INT);
             ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab)).reinterpretShape(S, 0));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, BIT_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 32)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, TWO_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 4)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, THREE_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 36)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wb + CHUNK_BYTES, LE);
-            hc = h;
+            u = (IntVector) v.reinterpretShape(I, 0);
+            hc = hi;
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, BIT_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 40)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, TWO_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 12)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, THREE_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 44)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wb + 2 * CHUNK_BYTES, LE);
-            hc = h.lanewise(VectorOperators.LSHR, 4);
+            u = (IntVector) v.reinterpretShape(I, 0);
+            hc = hi.lanewise(VectorOperators.LSHR, FOUR_INT);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 16)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, BIT_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 48)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, TWO_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 20)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, THREE_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 52)).reinterpretShape(S, 0)));
             v = ShortVector.fromMemorySegment(S, w, wb + 3 * CHUNK_BYTES, LE);
-            hc = h.lanewise(VectorOperators.LSHR, 8);
+            u = (IntVector) v.reinterpretShape(I, 0);
+            hc = hi.lanewise(VectorOperators.LSHR, EIGHT_INT);
             sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.AND, FIFTH_BIT))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 24)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 1).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, BIT_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 56)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, TWO_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 28)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.LSHR, 12)
-                    .lanewise(VectorOperators.SUB, hc.lanewise(VectorOperators.LSHR, 3).lanewise(VectorOperators.AND, FIFTH_BIT))
+            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                    .lanewise(VectorOperators.SUB, ((ShortVector) hc.lanewise(VectorOperators.LSHR, THREE_INT).lanewise(VectorOperators.AND, FIFTH_BITS).reinterpretShape(S, 0)))
                     .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 60)).reinterpretShape(S, 0)));
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
             IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
