@@ -1,5 +1,6 @@
 package dev.smallmind.cli;
 
+import dev.smallmind.json.JsonWriter;
 import dev.smallmind.model.Architecture;
 import dev.smallmind.model.synth.SyntheticModelWriter;
 import dev.smallmind.model.synth.SyntheticSpec;
@@ -52,7 +53,7 @@ final class SynthCommand {
         long bytes = Files.size(output);
         String name = SyntheticModelWriter.name(spec);
         if (json) {
-            out.println(dev.smallmind.json.JsonWriter.create().beginObject().field("file", output.toString())
+            out.println(JsonWriter.create().beginObject().field("file", output.toString())
                     .field("name", name).field("preset", preset).field("type", type.ggmlName()).field("bytes", bytes)
                     .field("seconds", secs).endObject());
         } else {

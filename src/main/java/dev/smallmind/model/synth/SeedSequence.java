@@ -1,5 +1,7 @@
 package dev.smallmind.model.synth;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * numpy's {@code SeedSequence} with its default pool of four words: entropy words are hashed into the pool, and
  * state words are hashed out of it. Reproduced so that a tensor seeded here draws the same values as
@@ -50,7 +52,7 @@ final class SeedSequence {
         if (seed < 0) {
             throw new IllegalArgumentException("the seed must not be negative, got " + seed);
         }
-        byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         int seedWords = (seed >>> 32) != 0 ? 2 : 1;
         int[] entropy = new int[seedWords + bytes.length];
         entropy[0] = (int) seed;
