@@ -241,10 +241,15 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
         // The rows' sums accumulate in the output, not in a vector carried round the block loop, for the reason
         // given in Q4_0InterleavedMatmul.dot.
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
-        for (int b = 0; b < nb; b++) {
-            long hb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
+        // Offsets stepped to an end, not an int counter, for the reason given in Q4_0InterleavedMatmul.dot: 576-wide
+        // rows 9.4-9.7 against 7.2-8.7 GB/s (256 rather than 202 instructions per block), 4096-wide on a par.
+        long hb = wq + SCALE_BYTES;
+        long end = hb + (long) nb * GROUP_BLOCK_BYTES;
+        long ab = ar;
+        long sb = scales;
+        long adb = ad;
+        while (hb != end) {
             long wb = hb + HIGH_BITS_BYTES;
-            long ab = ar + (long) b * QK * 2;
             // The four chunks written out, as in Q4_0InterleavedMatmul. Chunk c's high bits are plane bits 4c to
             // 4c + 3, first shifted to bit 4 for nibble 0; a quant is its nibble less 16 times its inverted bit.
             IntVector hi = (IntVector) ShortVector.fromMemorySegment(S, w, hb, LE).reinterpretShape(I, 0);
@@ -311,17 +316,21 @@ public final class Q5_0InterleavedMatmul extends Int16GroupMatmul {
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
             IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
                     .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN));
-            IntVector hs = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + (long) b * GROUP_BLOCK_BYTES, LE)
+            IntVector hs = (IntVector) ShortVector.fromMemorySegment(SCALES, w, sb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) hs.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
                     .lanewise(VectorOperators.LSHL, THIRTEEN)
                     .lanewise(VectorOperators.OR, hs.lanewise(VectorOperators.AND, HALF_SIGN)
                             .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
-                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b)));
+                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, adb)));
             ((FloatVector) s.convertShape(VectorOperators.I2F, F, 0))
                     .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
                     .intoMemorySegment(y, yo, LE);
+            hb += GROUP_BLOCK_BYTES;
+            ab += QK * 2;
+            sb += GROUP_BLOCK_BYTES;
+            adb += Float.BYTES;
         }
     }
 }

@@ -194,6 +194,8 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul {
         // The rows' sums accumulate in the output, not in a vector carried round the block loop, for the reason
         // given in Q4_0InterleavedMatmul.dot.
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
+        // A counted loop, unlike Q4_0InterleavedMatmul.dot's: with its bounds checks kept in the loop this block
+        // loop grew from 201 to 278 instructions (54 register moves) and ran no faster at 576-wide rows.
         for (int b = 0; b < nb; b++) {
             long wb = wq + (long) b * GROUP_BLOCK_BYTES + SCALE_BYTES;
             long ab = ar + (long) b * QK * 2;
