@@ -31,13 +31,14 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decode-shaped matvec (one activation row) of a 4096 x 4096 weight matrix in a legacy quant type: activation
- * rounding on the calling thread, then the rows split across the worker pool. The {@code weightBytes} counter is
- * the weight traffic per second: matvec is memory bound, so compare it with DRAM bandwidth and llama.cpp's
- * equivalent (about 37 GB/s for Q4_0 on one thread of the reference machine).
+ * Decode-shaped matvec (one activation row) of a weight matrix in a legacy quant type: activation rounding on the
+ * calling thread, then the rows split across the worker pool. The {@code weightBytes} counter is the weight traffic
+ * per second: compare it with DRAM bandwidth and llama.cpp's equivalent (about 37 GB/s for Q4_0 on one thread of the
+ * reference machine). Two shapes: 4096 x 4096, and the medium preset's output matrix, 32000 rows of 576, whose
+ * short rows show what a kernel pays per row group rather than per block.
  *
  * <p>Run: {@code ./smallmind jmh LegacyQuantMatvecBench -f 1 -wi 3 -i 5} (add {@code -prof gc} to check that a
- * call allocates nothing).
+ * call allocates nothing; {@code -p shape=32000x576} for one shape).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -47,8 +48,6 @@ import java.util.concurrent.TimeUnit;
         "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000"})
 @State(Scope.Benchmark)
 public class LegacyQuantMatvecBench {
-    private static final int N = 4096;
-    private static final int K = 4096;
 
     /**
      * Weight type; {@code _INTERLEAVED} the kernel models use where the JVM allows it (weights packed at load,
@@ -60,10 +59,15 @@ public class LegacyQuantMatvecBench {
     @Param({"1", "2"})
     public int threads;
 
+    /** Weight rows x row length. */
+    @Param({"4096x4096", "32000x576"})
+    public String shape;
+
     private Arena arena;
     private WorkerPool pool;
     private MatmulKernel kernel;
     private long weightBytes;
+    private int rows;
     private RangeTask prepareTask;
     private RangeTask multiplyTask;
 
@@ -86,10 +90,13 @@ public class LegacyQuantMatvecBench {
                     InterleavedKernel.of(DType.valueOf(type.substring(0, 4)));
             default -> throw new IllegalArgumentException("unknown type " + type);
         };
+        int x = shape.indexOf('x');
+        int n = Integer.parseInt(shape.substring(0, x));
+        int k = Integer.parseInt(shape.substring(x + 1));
         arena = Arena.ofShared();
         pool = new WorkerPool(threads);
         DType dtype = kernel.weightType();
-        weightBytes = dtype.rowBytes(K) * N;
+        weightBytes = dtype.rowBytes(k) * n;
         MemorySegment w = BenchMemory.randomBytes(arena, weightBytes, 1);
         SplittableRandom r = new SplittableRandom(2);
         for (long b = 0; b < weightBytes / dtype.blockBytes(); b++) {
@@ -101,16 +108,17 @@ public class LegacyQuantMatvecBench {
         }
         if (kernel instanceof InterleavedWeights interleaved) {
             MemorySegment packed = arena.allocate(weightBytes, 64);
-            interleaved.pack(w, 0, K, N, packed, 0);
+            interleaved.pack(w, 0, k, n, packed, 0);
             w = packed;
         }
         MemorySegment weights = w;
-        MemorySegment x = BenchMemory.randomFloats(arena, K, 3);
-        MemorySegment prep = arena.allocate(kernel.preparedBytes(1, K), 64);
-        MemorySegment y = arena.allocate((long) N * Float.BYTES, 64);
-        MatmulKernel k = kernel;
-        prepareTask = (from, to, worker) -> k.prepare(x, 0, K, from, to, prep, 0);
-        multiplyTask = (from, to, worker) -> k.multiply(weights, 0, K, prep, 0, 1, y, 0, N, from, to);
+        MemorySegment activations = BenchMemory.randomFloats(arena, k, 3);
+        MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
+        MemorySegment y = arena.allocate((long) n * Float.BYTES, 64);
+        MatmulKernel product = kernel;
+        rows = n;
+        prepareTask = (from, to, worker) -> product.prepare(activations, 0, k, from, to, prep, 0);
+        multiplyTask = (from, to, worker) -> product.multiply(weights, 0, k, prep, 0, 1, y, 0, n, from, to);
     }
 
     @TearDown(Level.Trial)
@@ -122,7 +130,7 @@ public class LegacyQuantMatvecBench {
     @Benchmark
     public void matvec(Traffic traffic) {
         pool.run(prepareTask, 1);
-        pool.run(multiplyTask, N, 16);
+        pool.run(multiplyTask, rows, 16);
         traffic.weightBytes += weightBytes;
     }
 }
