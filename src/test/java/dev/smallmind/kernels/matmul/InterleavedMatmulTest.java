@@ -52,9 +52,9 @@ class InterleavedMatmulTest {
     }
 
     @ParameterizedTest(name = "{0} k={1} t={2}")
-    @CsvSource({"Q4_0, 96, 1", "Q4_0, 96, 3", "Q4_0, 352, 17", "Q4_0, 4128, 1", "Q4_0, 4128, 5",
-            "Q8_0, 96, 1", "Q8_0, 96, 3", "Q8_0, 352, 17", "Q8_0, 4128, 1", "Q8_0, 4128, 5",
-            "Q5_0, 96, 1", "Q5_0, 96, 3", "Q5_0, 352, 17", "Q5_0, 4128, 1", "Q5_0, 4128, 5"})
+    @CsvSource({"Q4_0, 32, 1", "Q4_0, 96, 1", "Q4_0, 96, 3", "Q4_0, 352, 17", "Q4_0, 4128, 1", "Q4_0, 4128, 5",
+            "Q8_0, 32, 1", "Q8_0, 96, 1", "Q8_0, 96, 3", "Q8_0, 352, 17", "Q8_0, 4128, 1", "Q8_0, 4128, 5",
+            "Q5_0, 32, 1", "Q5_0, 96, 1", "Q5_0, 96, 3", "Q5_0, 352, 17", "Q5_0, 4128, 1", "Q5_0, 4128, 5"})
     void matchesReferenceOverGgufRowsAndFloat64(Kernel kind, int k, int t) {
         MatmulKernel kernel = kind.kernel;
         MatmulKernel reference = kind.reference;
