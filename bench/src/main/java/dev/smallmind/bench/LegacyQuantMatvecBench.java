@@ -48,7 +48,6 @@ import java.util.concurrent.TimeUnit;
         "-XX:TypeProfileLevel=0", "-XX:LiveNodeCountInliningCutoff=80000"})
 @State(Scope.Benchmark)
 public class LegacyQuantMatvecBench {
-
     /**
      * Weight type; {@code _INTERLEAVED} the kernel models use where the JVM allows it (weights packed at load,
      * {@link InterleavedWeights}), the others the kernel over GGUF rows.
