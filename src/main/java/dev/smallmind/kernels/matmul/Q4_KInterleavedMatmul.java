@@ -25,12 +25,12 @@ import java.nio.ByteOrder;
  * re-encoded into three ints per row, int {@code u} of row {@code r} at {@code 4G + 4Gu + 4r} (one vector load gives
  * one int of every row): byte {@code j} of int 0 holds scale {@code j}, of int 1 scale {@code 4 + j}, of int 2 min
  * {@code j}, each in its low 6 bits, and the top 2 bits of the three bytes {@code j} hold min {@code 4 + j}, 2 bits
- * each (int 0 its lowest). A sub-block's scale is then one shift and one mask away. A sub-block's quants are four
- * chunks of {@code 4G} bytes laid out exactly as a {@link Q4_0InterleavedMatmul} block, where quant byte {@code t}
- * of a row holds the sub-block's value {@code t} in its low nibble and {@code t + 16} in its high one (GGUF keeps a
- * sub-block in the low or the high nibbles of 32 bytes; packing moves them). Headers apart from quants put every
- * sub-block's quants at a multiple of one stride, so that {@link #dot} is one loop whose quant addresses C2's range
- * check elimination can take (docs/performance.md, "Session 16").
+ * each (int 0 its lowest). A sub-block's scale is then one mask away from an int vector loaded {@code s % 4} bytes
+ * into the rows' int {@code s / 4}. A sub-block's quants are four chunks of {@code 4G} bytes laid out exactly as a
+ * {@link Q4_0InterleavedMatmul} block, where quant byte {@code t} of a row holds the sub-block's value {@code t} in
+ * its low nibble and {@code t + 16} in its high one (GGUF keeps a sub-block in the low or the high nibbles of 32
+ * bytes; packing moves them). Headers apart from quants put every sub-block's quants at one stride, so that
+ * {@link #dot} steps one offset through all of them (docs/performance.md, "Session 16").
  *
  * <p>Per sub-block the 16 nibble products of an int16 lane sum to at most 16 x 15 x 127 = 30480; a row's sum
  * {@code s} (at most 32 x 15 x 127) times its scale (at most 63), and per super-block the sum of its mins times the
@@ -273,70 +273,19 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
      */
     private static void dot(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
                             long yo) {
-        // The rows' sums accumulate in the output, not in vectors carried round the loop, for the reason given in
-        // Q4_0InterleavedMatmul.dot. One loop over all sub-blocks, whose quants lie at one stride: as a sub-block
-        // loop inside a super-block loop (headers and quants interleaved), C2 ran every super-block's pass through
-        // a pre-loop of range-check arithmetic (about 1400 instructions) and the sub-block body had 34 vector moves,
-        // spills mostly; this body has 7, the chunk loads among them, and a probe (one token, 2048 x 256, in L2)
-        // read 5.3-7.5 against 3.4-6.1 GB/s. The fp16 d is converted per sub-block rather than kept live through it.
-        long quants = group + (long) nb * HEADER_BYTES;
+        // The rows' sums accumulate in the output, not in vectors carried round the loops, for the reason given in
+        // Q4_0InterleavedMatmul.dot. Both loops step offsets to an end tested with !=, which C2 does not take for
+        // counted loops (as there): one counted loop over all sub-blocks (b = i / 8, s = i % 8) took 224
+        // instructions a sub-block, 39 of them stack accesses, and counted loops nested as these ran each
+        // super-block through a pre-loop of range-check arithmetic (about 1400 instructions, session 16). These
+        // take 174 a sub-block and 67 a super-block, with the super-block's d converted once and kept in a register
+        // (docs/performance.md, "Session 24").
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
-        for (int i = 0; i < nb * SUB_BLOCKS; i++) {
-            int b = i / SUB_BLOCKS;
-            int s = i % SUB_BLOCKS;
-            long wb = group + (long) b * HEADER_BYTES;
-            long ab = ar + (long) b * Q8_KActivations.BLOCK_BYTES;
-            long wq = quants + (long) i * SUB_BLOCK_BYTES;
-            long aq = ab + Q8_KActivations.QUANTS + 2L * QK * s;
-            // The four chunks written out, as in Q4_0InterleavedMatmul.dot.
-            ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
-            IntVector u = (IntVector) v.reinterpretShape(I, 0);
-            ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
-                    (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
-            v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
-            u = (IntVector) v.reinterpretShape(I, 0);
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
-            v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
-            u = (IntVector) v.reinterpretShape(I, 0);
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
-            v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
-            u = (IntVector) v.reinterpretShape(I, 0);
-            sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
-            sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
-            IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
-            IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
-                    .lanewise(VectorOperators.ASHR, SIXTEEN)
-                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
-                    .lanewise(VectorOperators.MUL, IntVector.fromMemorySegment(I, w,
-                                    wb + FIELD + (long) (s / 4) * FIELD_INTS, LE)
-                            .lanewise(VectorOperators.LSHR, IntVector.broadcast(I, 8 * (s % 4)))
-                            .lanewise(VectorOperators.AND, SIX_BITS));
+        long wb = group;
+        long headersEnd = group + (long) nb * HEADER_BYTES;
+        long wq = headersEnd;
+        long ab = ar;
+        while (wb != headersEnd) {
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -345,9 +294,69 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
                             .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ab)));
-            ((FloatVector) products.convert(VectorOperators.I2F, 0))
-                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
-                    .intoMemorySegment(y, yo, LE);
+            long aq = ab + Q8_KActivations.QUANTS;
+            long aqEnd = aq + 2L * QK_K;
+            int s = 0;
+            while (aq != aqEnd) {
+                // Scale s of row r is byte s % 4 of the row's int s / 4: a load that many bytes further puts it in
+                // the low byte of the row's lane.
+                long sc = wb + FIELD + (s >> 2) * FIELD_INTS + (s & 3);
+                // The four chunks written out, as in Q4_0InterleavedMatmul.dot.
+                ShortVector v = ShortVector.fromMemorySegment(S, w, wq, LE);
+                IntVector u = (IntVector) v.reinterpretShape(I, 0);
+                ShortVector sum = v.lanewise(VectorOperators.AND, NIBBLE).lanewise(VectorOperators.MUL,
+                        (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
+                v = ShortVector.fromMemorySegment(S, w, wq + CHUNK_BYTES, LE);
+                u = (IntVector) v.reinterpretShape(I, 0);
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
+                v = ShortVector.fromMemorySegment(S, w, wq + 2 * CHUNK_BYTES, LE);
+                u = (IntVector) v.reinterpretShape(I, 0);
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
+                v = ShortVector.fromMemorySegment(S, w, wq + 3 * CHUNK_BYTES, LE);
+                u = (IntVector) v.reinterpretShape(I, 0);
+                sum = sum.lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.AND, NIBBLE)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, FOUR_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, EIGHT_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
+                sum = sum.lanewise(VectorOperators.ADD, ((ShortVector) u.lanewise(VectorOperators.LSHR, TWELVE_INT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
+                IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
+                IntVector scale = IntVector.fromMemorySegment(I, w, sc, LE);
+                IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                        .lanewise(VectorOperators.ASHR, SIXTEEN)
+                        .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                        .lanewise(VectorOperators.MUL, scale.lanewise(VectorOperators.AND, SIX_BITS));
+                ((FloatVector) products.convert(VectorOperators.I2F, 0))
+                        .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                        .intoMemorySegment(y, yo, LE);
+                s++;
+                wq += SUB_BLOCK_BYTES;
+                aq += 2 * QK;
+            }
+            wb += HEADER_BYTES;
+            ab += Q8_KActivations.BLOCK_BYTES;
         }
     }
 
@@ -359,9 +368,10 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
      */
     private static void subtractMins(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
                                      long yo) {
-        for (int b = 0; b < nb; b++) {
-            long wb = group + (long) b * HEADER_BYTES;
-            long sums = ar + (long) b * Q8_KActivations.BLOCK_BYTES + Q8_KActivations.SUMS;
+        long wb = group;
+        long headersEnd = group + (long) nb * HEADER_BYTES;
+        long sums = ar + Q8_KActivations.SUB_BLOCK_SUMS;
+        while (wb != headersEnd) {
             IntVector u0 = IntVector.fromMemorySegment(I, w, wb + FIELD, LE);
             IntVector u1 = IntVector.fromMemorySegment(I, w, wb + FIELD + FIELD_INTS, LE);
             IntVector u2 = IntVector.fromMemorySegment(I, w, wb + FIELD + 2 * FIELD_INTS, LE);
@@ -374,29 +384,29 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
                     .lanewise(VectorOperators.OR, u2.lanewise(VectorOperators.LSHR, TWO_INT)
                             .lanewise(VectorOperators.AND, BITS_4_5));
             IntVector terms = low.lanewise(VectorOperators.AND, BYTE)
-                    .lanewise(VectorOperators.MUL, IntVector.broadcast(I, act.get(INT, sums) + act.get(INT, sums + 4)))
+                    .lanewise(VectorOperators.MUL, IntVector.broadcast(I, act.get(INT, sums)))
                     .lanewise(VectorOperators.ADD, low.lanewise(VectorOperators.LSHR, EIGHT_INT)
                             .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 8) + act.get(INT, sums + 12))))
+                                    IntVector.broadcast(I, act.get(INT, sums + 4))))
                     .lanewise(VectorOperators.ADD, low.lanewise(VectorOperators.LSHR, SIXTEEN)
                             .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 16) + act.get(INT, sums + 20))))
+                                    IntVector.broadcast(I, act.get(INT, sums + 8))))
                     .lanewise(VectorOperators.ADD, low.lanewise(VectorOperators.LSHR, TWENTY_FOUR)
                             .lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 24) + act.get(INT, sums + 28))))
+                                    IntVector.broadcast(I, act.get(INT, sums + 12))))
                     .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.AND, BYTE)
                             .lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 32) + act.get(INT, sums + 36))))
+                                    IntVector.broadcast(I, act.get(INT, sums + 16))))
                     .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.LSHR, EIGHT_INT)
                             .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 40) + act.get(INT, sums + 44))))
+                                    IntVector.broadcast(I, act.get(INT, sums + 20))))
                     .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.LSHR, SIXTEEN)
                             .lanewise(VectorOperators.AND, BYTE).lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 48) + act.get(INT, sums + 52))))
+                                    IntVector.broadcast(I, act.get(INT, sums + 24))))
                     .lanewise(VectorOperators.ADD, high.lanewise(VectorOperators.LSHR, TWENTY_FOUR)
                             .lanewise(VectorOperators.MUL,
-                                    IntVector.broadcast(I, act.get(INT, sums + 56) + act.get(INT, sums + 60))));
-            float ad = act.get(FLOAT, sums - Q8_KActivations.SUMS);
+                                    IntVector.broadcast(I, act.get(INT, sums + 28))));
+            float ad = act.get(FLOAT, sums - Q8_KActivations.SUB_BLOCK_SUMS);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb + DMIN, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector negativeDmin = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -408,6 +418,8 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
             ((FloatVector) terms.convert(VectorOperators.I2F, 0))
                     .lanewise(VectorOperators.FMA, negativeDmin, FloatVector.fromMemorySegment(F, y, yo, LE))
                     .intoMemorySegment(y, yo, LE);
+            wb += HEADER_BYTES;
+            sums += Q8_KActivations.BLOCK_BYTES;
         }
     }
 }

@@ -9,10 +9,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * The prepared activations of the Vector API K-quant kernels: the values of ggml's Q8_K (same scale, same quants,
  * same 16-value group sums, see {@link Q8_KQuantizer}), stored so the kernels need no widening or shuffling.
- * Each super-block of 256 values takes {@link #BLOCK_BYTES}: float32 d at 0, the 16 group sums as int32 at
- * {@link #SUMS}, and the 256 quants as int16 at {@link #QUANTS}, permuted into the order in which a kernel
- * extracts weight values from its {@link #LOAD_BYTES}-byte loads (each weight type gives its own order). With a
- * 64-byte aligned buffer every vector load is aligned.
+ * Each super-block of 256 values takes {@link #BLOCK_BYTES}: float32 d at 0, the 8 sums of 32-value sub-blocks as
+ * int32 at {@link #SUB_BLOCK_SUMS}, the 16 group sums as int32 at {@link #SUMS}, and the 256 quants as int16 at
+ * {@link #QUANTS}, permuted into the order in which a kernel extracts weight values from its {@link #LOAD_BYTES}-byte
+ * loads (each weight type gives its own order). With a 64-byte aligned buffer every vector load is aligned.
  *
  * <p>The order depends on the vector width, which {@link #SHAPE} takes from this JVM's preferred species: the
  * activations are prepared and multiplied in the same JVM, so the layout never leaves it.
@@ -35,6 +35,8 @@ final class Q8_KActivations {
      * lies inside one run and needs no per-lane difference.
      */
     static final boolean TWO_RUNS = LOAD_BYTES > 32;
+    /** Byte offset of the 8 int32 sums of 32 quants in a prepared block (Q4_K's mins take them). */
+    static final int SUB_BLOCK_SUMS = 32;
     /** Byte offset of the 16 int32 group sums in a prepared block. */
     static final int SUMS = 64;
     /** Byte offset of the 256 int16 quants in a prepared block. */
@@ -101,6 +103,11 @@ final class Q8_KActivations {
                 sum += quant(x, src, e, iscale);
             }
             prep.set(KQuantScales.I32, dst + SUMS + 4L * g, sum);
+        }
+        for (int s = 0; s < 8; s++) {
+            long pair = dst + SUMS + 8L * s;
+            int sum = prep.get(KQuantScales.I32, pair) + prep.get(KQuantScales.I32, pair + 4);
+            prep.set(KQuantScales.I32, dst + SUB_BLOCK_SUMS + 4L * s, sum);
         }
         prep.set(KQuantScales.F32, dst, iscale == 0 ? 0 : 1 / iscale);
     }

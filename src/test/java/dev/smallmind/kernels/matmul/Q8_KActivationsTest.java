@@ -43,6 +43,11 @@ class Q8_KActivationsTest {
                             assertEquals(q8.get(KQuantScales.I16, src + Q8_KQuantizer.BSUMS + 2L * g),
                                     prep.get(KQuantScales.I32, dst + Q8_KActivations.SUMS + 4L * g), "sum " + g);
                         }
+                        for (int s = 0; s < 8; s++) {
+                            assertEquals(KQuantScales.bsumPair(q8, src, s),
+                                    prep.get(KQuantScales.I32, dst + Q8_KActivations.SUB_BLOCK_SUMS + 4L * s),
+                                    "sub-block sum " + s);
+                        }
                     }
                 }
             }
