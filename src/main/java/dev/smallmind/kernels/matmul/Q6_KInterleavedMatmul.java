@@ -32,9 +32,8 @@ import java.nio.ByteOrder;
  * arithmetic shift away from its signed value, one in bits 4-9 two, a split one four or five: 18 operations give
  * the 8 values of every lane, against 12 for Q4_K's 8 nibbles and about 5 per value in {@link Q6_KMatmul}. Field
  * {@code f} pairs with the activations' int16 pair at {@code 2f}, so the activations stay in column order. Headers
- * apart from quants put every sub-block's quants at a multiple of one stride, so that {@link #dot} is one loop,
- * over pairs of sub-blocks, whose quant addresses C2's range check elimination can take (docs/performance.md,
- * "Session 16").
+ * apart from quants put every sub-block's quants at one stride, so that {@link #dot} steps one offset through all
+ * of them (docs/performance.md, "Session 16").
  *
  * <p>Bounds. Q8_K quants are -127 to 127, never -128 ({@link Q8_KQuantizer} maps the value of largest magnitude
  * to -127 and clamps at 127), so a product {@code (q - 32) a} is at most 32 x 127 = 4064 in magnitude and the 8 an
@@ -71,8 +70,6 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
     /** Columns of a sub-block, which shares one scale. */
     private static final int SUB_BLOCK = 16;
     private static final int SUB_BLOCKS = QK_K / SUB_BLOCK;
-    /** Pairs of sub-blocks per super-block: one pass of {@link #dot}'s loop. */
-    private static final int PAIRS = SUB_BLOCKS / 2;
     /** GGUF block: 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales, fp16 d. */
     private static final int BLOCK_BYTES = 210;
     private static final int GGUF_QH = 128;
@@ -308,77 +305,15 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
      */
     private static void dot(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
                             long yo) {
-        // The rows' sums accumulate in the output, not in vectors carried round the loop, and the loop runs over
-        // all pairs of sub-blocks at one quant stride, for the reasons given in Q4_KInterleavedMatmul.dot. A pair
-        // per pass halves the scaling and the fp16 conversion per column, and stays below 2^24 (class comment).
-        long quants = group + (long) nb * HEADER_BYTES;
+        // The rows' sums accumulate in the output, not in vectors carried round the loops, and the loops step offsets
+        // to ends tested with !=, for the reasons given in Q4_KInterleavedMatmul.dot. A pair of sub-blocks per pass
+        // halves the scaling per column and stays below 2^24 (class comment).
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
-        for (int i = 0; i < nb * PAIRS; i++) {
-            int b = i / PAIRS;
-            int p = i % PAIRS;
-            long wb = group + (long) b * HEADER_BYTES;
-            long ab = ar + (long) b * Q8_KActivations.BLOCK_BYTES;
-            long wq = quants + (long) i * PAIR_BYTES;
-            long aq = ab + Q8_KActivations.QUANTS + 4L * SUB_BLOCK * p;
-            // The eight fields of each sub-block written out, as the chunks of Q4_KInterleavedMatmul.dot.
-            ShortVector v0 = ShortVector.fromMemorySegment(S, w, wq, LE);
-            ShortVector v1 = ShortVector.fromMemorySegment(S, w, wq + PLANE_BYTES, LE);
-            ShortVector v2 = ShortVector.fromMemorySegment(S, w, wq + 2 * PLANE_BYTES, LE);
-            ShortVector first = v0.lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
-            first = first.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
-            first = first.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
-            first = first.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
-            first = first.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
-            first = first.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
-            first = first.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.AND, TWO_BITS))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
-            first = first.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, TWO_BITS))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
-            v0 = ShortVector.fromMemorySegment(S, w, wq + SUB_BLOCK_BYTES, LE);
-            v1 = ShortVector.fromMemorySegment(S, w, wq + SUB_BLOCK_BYTES + PLANE_BYTES, LE);
-            v2 = ShortVector.fromMemorySegment(S, w, wq + SUB_BLOCK_BYTES + 2 * PLANE_BYTES, LE);
-            ShortVector second = v0.lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0));
-            second = second.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
-            second = second.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
-            second = second.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
-            second = second.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
-            second = second.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
-            second = second.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.AND, TWO_BITS))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
-            second = second.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
-                    .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, TWO_BITS))
-                    .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
-            // A row's two int16 lanes summed in its int32 lane, times the sub-block's scale: byte 2 (p % 2) of the
-            // rows' scale int p / 2 for the first sub-block, the next byte for the second, each moved to the top
-            // and shifted back down with its sign.
-            IntVector scales = IntVector.fromMemorySegment(I, w, wb + SCALES + (long) (p / 2) * SCALE_INTS, LE);
-            int down = 16 * (p % 2);
-            IntVector pairs = (IntVector) first.reinterpretShape(I, 0);
-            IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
-                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
-                    .lanewise(VectorOperators.MUL, scales.lanewise(VectorOperators.LSHL, IntVector.broadcast(I, 24 - down))
-                            .lanewise(VectorOperators.ASHR, TWENTY_FOUR));
-            pairs = (IntVector) second.reinterpretShape(I, 0);
-            products = products.lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
-                    .lanewise(VectorOperators.ASHR, SIXTEEN)
-                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
-                    .lanewise(VectorOperators.MUL, scales.lanewise(VectorOperators.LSHL, IntVector.broadcast(I, 16 - down))
-                            .lanewise(VectorOperators.ASHR, TWENTY_FOUR)));
+        long wb = group;
+        long headersEnd = group + (long) nb * HEADER_BYTES;
+        long wq = headersEnd;
+        long ab = ar;
+        while (wb != headersEnd) {
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -387,9 +322,80 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
                             .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ab)));
-            ((FloatVector) products.convert(VectorOperators.I2F, 0))
-                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
-                    .intoMemorySegment(y, yo, LE);
+            long aq = ab + Q8_KActivations.QUANTS;
+            long aqEnd = aq + 2L * QK_K;
+            int p = 0;
+            while (aq != aqEnd) {
+                // The eight fields of each sub-block written out, as the chunks of Q4_KInterleavedMatmul.dot.
+                ShortVector v0 = ShortVector.fromMemorySegment(S, w, wq, LE);
+                ShortVector v1 = ShortVector.fromMemorySegment(S, w, wq + PLANE_BYTES, LE);
+                ShortVector v2 = ShortVector.fromMemorySegment(S, w, wq + 2 * PLANE_BYTES, LE);
+                ShortVector first = v0.lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq)).reinterpretShape(S, 0));
+                first = first.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 4)).reinterpretShape(S, 0)));
+                first = first.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 8)).reinterpretShape(S, 0)));
+                first = first.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 12)).reinterpretShape(S, 0)));
+                first = first.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 16)).reinterpretShape(S, 0)));
+                first = first.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 20)).reinterpretShape(S, 0)));
+                first = first.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.AND, TWO_BITS))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 24)).reinterpretShape(S, 0)));
+                first = first.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, TWO_BITS))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 28)).reinterpretShape(S, 0)));
+                v0 = ShortVector.fromMemorySegment(S, w, wq + SUB_BLOCK_BYTES, LE);
+                v1 = ShortVector.fromMemorySegment(S, w, wq + SUB_BLOCK_BYTES + PLANE_BYTES, LE);
+                v2 = ShortVector.fromMemorySegment(S, w, wq + SUB_BLOCK_BYTES + 2 * PLANE_BYTES, LE);
+                ShortVector second = v0.lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 32)).reinterpretShape(S, 0));
+                second = second.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 36)).reinterpretShape(S, 0)));
+                second = second.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 40)).reinterpretShape(S, 0)));
+                second = second.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 44)).reinterpretShape(S, 0)));
+                second = second.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 48)).reinterpretShape(S, 0)));
+                second = second.lanewise(VectorOperators.ADD, v2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 52)).reinterpretShape(S, 0)));
+                second = second.lanewise(VectorOperators.ADD, v0.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.AND, TWO_BITS))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 56)).reinterpretShape(S, 0)));
+                second = second.lanewise(VectorOperators.ADD, v1.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
+                        .lanewise(VectorOperators.OR, v2.lanewise(VectorOperators.LSHR, 2).lanewise(VectorOperators.AND, TWO_BITS))
+                        .lanewise(VectorOperators.MUL, (ShortVector) IntVector.broadcast(I, act.get(INT, aq + 60)).reinterpretShape(S, 0)));
+                // A row's two int16 lanes summed in its int32 lane, times the sub-block's scale: byte 2 (p % 2) of the
+                // rows' scale int p / 2 for the first sub-block, the next byte for the second. A load 2 (p % 2) bytes
+                // into the int puts them in the lane's low two bytes, each then moved to the top and shifted back
+                // down with its sign.
+                IntVector scales = IntVector.fromMemorySegment(I, w,
+                        wb + SCALES + (p >> 1) * SCALE_INTS + 2 * (p & 1), LE);
+                IntVector pairs = (IntVector) first.reinterpretShape(I, 0);
+                IntVector products = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                        .lanewise(VectorOperators.ASHR, SIXTEEN)
+                        .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                        .lanewise(VectorOperators.MUL, scales.lanewise(VectorOperators.LSHL, TWENTY_FOUR)
+                                .lanewise(VectorOperators.ASHR, TWENTY_FOUR));
+                pairs = (IntVector) second.reinterpretShape(I, 0);
+                products = products.lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                        .lanewise(VectorOperators.ASHR, SIXTEEN)
+                        .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                        .lanewise(VectorOperators.MUL, scales.lanewise(VectorOperators.LSHL, SIXTEEN)
+                                .lanewise(VectorOperators.ASHR, TWENTY_FOUR)));
+                ((FloatVector) products.convert(VectorOperators.I2F, 0))
+                        .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yo, LE))
+                        .intoMemorySegment(y, yo, LE);
+                p++;
+                wq += PAIR_BYTES;
+                aq += 4L * SUB_BLOCK;
+            }
+            wb += HEADER_BYTES;
+            ab += Q8_KActivations.BLOCK_BYTES;
         }
     }
 
