@@ -362,7 +362,10 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
      * without the infinity and NaN fix-up (four operations per vector: 8.8-9.1 against 10.0-10.3 GB/s on a 32 MB
      * matrix, one thread, AVX2); the largest magnitude seen in the row decides at its end whether a weight was an
      * infinity or a NaN, and such a row is done again by {@link #dot1x1}, which widens every weight exactly (its
-     * infinities and NaNs make the result whatever the order of the sum).
+     * infinities and NaNs make the result whatever the order of the sum). The running maximum is never the receiver of
+     * a vector operation (its reduction starts from a zero vector's {@code max} for that): as a receiver the loop's phi has no exact vector type, and where a loop
+     * had never run when C2 compiled this (rows shorter than {@code 4 L}: llama-2-tiny-random's 8 and 32 columns at
+     * 512 bits), {@code max} stayed a virtual call on boxed vectors, 2 MB of heap a token.
      */
     private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
         FloatVector a0 = FloatVector.zero(F);
@@ -377,8 +380,8 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
             ShortVector h1 = ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + LANES), LE);
             ShortVector h2 = ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 2 * LANES), LE);
             ShortVector h3 = ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + 3 * LANES), LE);
-            largest = largest.max(h0.and(MAGNITUDE)).max(h1.and(MAGNITUDE)).max(h2.and(MAGNITUDE))
-                    .max(h3.and(MAGNITUDE));
+            largest = h0.and(MAGNITUDE).max(h1.and(MAGNITUDE)).max(h2.and(MAGNITUDE)).max(h3.and(MAGNITUDE))
+                    .max(largest);
             a0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
                     .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS)
                     .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
@@ -395,12 +398,12 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         int full = k / LANES * LANES;
         for (; e < full; e += LANES) {
             ShortVector h = ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE);
-            largest = largest.max(h.and(MAGNITUDE));
+            largest = h.and(MAGNITUDE).max(largest);
             a0 = ((IntVector) h.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13)
                     .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS)
                     .fma(FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE), a0);
         }
-        if (largest.reduceLanes(VectorOperators.MAX) >= INFINITY_BITS) {
+        if (ShortVector.zero(H).max(largest).reduceLanes(VectorOperators.MAX) >= INFINITY_BITS) {
             return dot1x1(w, w0, x, x0, k);
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD) + tail(w, w0, x, x0, e, k);
