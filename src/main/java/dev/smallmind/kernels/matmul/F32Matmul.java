@@ -25,7 +25,8 @@ import java.nio.ByteOrder;
  * the branches not taken.
  *
  * <p><b>One token ({@code t = 1}, decode):</b> a memory-bound matrix-vector product, one weight row at a time with
- * four independent accumulators (see {@link #dotRow}); the last step is masked (scalar at 128 bits).
+ * four independent accumulators (see {@link #dotRow}), short rows at 512 bits four at a time ({@link #dot4Rows});
+ * the last step is masked (scalar at 128 bits).
  *
  * <p><b>Several tokens (prefill GEMM):</b> compute bound. {@link #prepare} packs the activations into panels of
  * {@link #PANEL} tokens (four vectors: 64 at 512 bits), stored k-major: for each {@code e < k}, the panel's values
@@ -52,6 +53,17 @@ public final class F32Matmul implements MatmulKernel {
     private static final int LANES = F.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /**
+     * Whether one token's short rows go four at a time through {@link #dot4Rows}, up to {@link #FOUR_ROW_MAX_K}
+     * columns: at 512 bits, where it was measured.
+     */
+    private static final boolean FOUR_ROW_MATVEC = LANES == 16;
+    /**
+     * The longest rows {@link #dot4Rows} takes. On a Zen 5 (one thread, rows streamed from DRAM, GB/s of weights)
+     * four rows side by side read 13-19 against 10-13 one row at a time at 576 columns, where a row's start and end
+     * cost most; from 1536 columns on they read no faster (docs/performance.md, "Session 25").
+     */
+    private static final int FOUR_ROW_MAX_K = 1024;
     /** Two floats, the outputs of two weight rows for one token, as one store. */
     private static final ValueLayout.OfLong PAIR = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /**
@@ -192,7 +204,13 @@ public final class F32Matmul implements MatmulKernel {
     private static void matvec(MemorySegment w, long wOffset, int k, MemorySegment x, long x0,
                                MemorySegment y, long yOffset, int rowFrom, int rowTo) {
         long rowBytes = 4L * k;
-        for (int i = rowFrom; i < rowTo; i++) {
+        int i = rowFrom;
+        if (FOUR_ROW_MATVEC && k % (4 * LANES) == 0 && k <= FOUR_ROW_MAX_K) {
+            for (; i + 4 <= rowTo; i += 4) {
+                dot4Rows(w, wOffset + i * rowBytes, rowBytes, x, x0, k, y, yOffset + 4L * i);
+            }
+        }
+        for (; i < rowTo; i++) {
             y.set(FLOAT, yOffset + 4L * i, dotRow(w, wOffset + i * rowBytes, x, x0, k));
         }
     }
@@ -691,6 +709,62 @@ public final class F32Matmul implements MatmulKernel {
         for (int l = 0; l < tokens; l++) {
             y.set(FLOAT, y0 + l * yRowBytes, a.lane(l));
         }
+    }
+
+    /**
+     * Four weight rows {@code rowBytes} apart against one activation row, {@code k} a multiple of {@code 4 L}: each row
+     * has {@link #dotRow}'s four accumulators and sums them as it does, so a row's bits do not depend on which of the
+     * two took it (rows split across workers anywhere give the same results). Each activation vector is loaded once
+     * for the four rows.
+     */
+    private static void dot4Rows(MemorySegment w, long w0, long rowBytes, MemorySegment x, long x0, int k,
+                                 MemorySegment y, long y0) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        FloatVector c0 = a0;
+        FloatVector c1 = a0;
+        FloatVector c2 = a0;
+        FloatVector c3 = a0;
+        FloatVector d0 = a0;
+        FloatVector d1 = a0;
+        FloatVector d2 = a0;
+        FloatVector d3 = a0;
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long bytes = 4L * k;
+        for (long b = 0; b < bytes; b += 16 * LANES) {
+            FloatVector x0v = FloatVector.fromMemorySegment(F, x, x0 + b, LE);
+            FloatVector x1v = FloatVector.fromMemorySegment(F, x, x0 + b + 4 * LANES, LE);
+            FloatVector x2v = FloatVector.fromMemorySegment(F, x, x0 + b + 8 * LANES, LE);
+            FloatVector x3v = FloatVector.fromMemorySegment(F, x, x0 + b + 12 * LANES, LE);
+            a0 = FloatVector.fromMemorySegment(F, w, w0 + b, LE).fma(x0v, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, w0 + b + 4 * LANES, LE).fma(x1v, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, w0 + b + 8 * LANES, LE).fma(x2v, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, w0 + b + 12 * LANES, LE).fma(x3v, a3);
+            b0 = FloatVector.fromMemorySegment(F, w, w1 + b, LE).fma(x0v, b0);
+            b1 = FloatVector.fromMemorySegment(F, w, w1 + b + 4 * LANES, LE).fma(x1v, b1);
+            b2 = FloatVector.fromMemorySegment(F, w, w1 + b + 8 * LANES, LE).fma(x2v, b2);
+            b3 = FloatVector.fromMemorySegment(F, w, w1 + b + 12 * LANES, LE).fma(x3v, b3);
+            c0 = FloatVector.fromMemorySegment(F, w, w2 + b, LE).fma(x0v, c0);
+            c1 = FloatVector.fromMemorySegment(F, w, w2 + b + 4 * LANES, LE).fma(x1v, c1);
+            c2 = FloatVector.fromMemorySegment(F, w, w2 + b + 8 * LANES, LE).fma(x2v, c2);
+            c3 = FloatVector.fromMemorySegment(F, w, w2 + b + 12 * LANES, LE).fma(x3v, c3);
+            d0 = FloatVector.fromMemorySegment(F, w, w3 + b, LE).fma(x0v, d0);
+            d1 = FloatVector.fromMemorySegment(F, w, w3 + b + 4 * LANES, LE).fma(x1v, d1);
+            d2 = FloatVector.fromMemorySegment(F, w, w3 + b + 8 * LANES, LE).fma(x2v, d2);
+            d3 = FloatVector.fromMemorySegment(F, w, w3 + b + 12 * LANES, LE).fma(x3v, d3);
+        }
+        y.set(FLOAT, y0, a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, y0 + 4, b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, y0 + 8, c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD));
+        y.set(FLOAT, y0 + 12, d0.add(d1).add(d2.add(d3)).reduceLanes(VectorOperators.ADD));
     }
 
     /**
