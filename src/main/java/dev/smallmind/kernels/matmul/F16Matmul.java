@@ -363,9 +363,10 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
      * matrix, one thread, AVX2); the largest magnitude seen in the row decides at its end whether a weight was an
      * infinity or a NaN, and such a row is done again by {@link #dot1x1}, which widens every weight exactly (its
      * infinities and NaNs make the result whatever the order of the sum). The running maximum is never the receiver of
-     * a vector operation (its reduction starts from a zero vector's {@code max} for that): as a receiver the loop's phi has no exact vector type, and where a loop
-     * had never run when C2 compiled this (rows shorter than {@code 4 L}: llama-2-tiny-random's 8 and 32 columns at
-     * 512 bits), {@code max} stayed a virtual call on boxed vectors, 2 MB of heap a token.
+     * a vector operation (its reduction starts from a zero vector's {@code max} for that): as a receiver the loop's
+     * phi has no exact vector type, and where a loop had never run when C2 compiled this (rows shorter than
+     * {@code 4 L}: llama-2-tiny-random's 8 and 32 columns at 512 bits), {@code max} stayed a virtual call on boxed
+     * vectors, 2 MB of heap a token.
      */
     private static float dotRow(MemorySegment w, long w0, MemorySegment x, long x0, int k) {
         FloatVector a0 = FloatVector.zero(F);
