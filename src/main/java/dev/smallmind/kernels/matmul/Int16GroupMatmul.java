@@ -98,6 +98,11 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
         long groupBytes = (long) nb * group * weightType().blockBytes();
         long actRowBytes = preparedBytes(1, k);
         long yRowBytes = (long) yStride * Float.BYTES;
+        if (t == 1 && ROWS == group) {
+            dotGroups(w, wOffset + rowFrom / group * groupBytes, (rowTo - rowFrom) / group, nb, act, actOffset, k, y,
+                    yOffset + (long) rowFrom * Float.BYTES);
+            return;
+        }
         for (int g = rowFrom / group; g < rowTo / group; g++) {
             for (int s = 0; s < group / ROWS; s++) {
                 long rows = wOffset + g * groupBytes;
@@ -109,6 +114,22 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
                             actOffset + j * actRowBytes, k, y, yg + j * yRowBytes);
                 }
             }
+        }
+    }
+
+    /**
+     * One token times {@code groups} consecutive groups of {@link #ROWS} rows each, into {@code groups * ROWS} floats
+     * from {@code yo}: by default a group at a time through {@link #dotRows}; a kernel whose per-call start costs much
+     * at short rows walks every block of every group in one loop instead.
+     *
+     * @param first byte offset of the first group
+     */
+    void dotGroups(MemorySegment w, long first, int groups, int nb, MemorySegment act, long ar, int k,
+                   MemorySegment y, long yo) {
+        long groupBytes = (long) nb * GroupPacking.GROUP * weightType().blockBytes();
+        for (int g = 0; g < groups; g++) {
+            long rows = first + g * groupBytes;
+            dotRows(w, rows, rows, nb, act, ar, k, y, yo + (long) g * ROWS * Float.BYTES);
         }
     }
 
