@@ -2,6 +2,7 @@ package dev.smallmind.kernels;
 
 import dev.smallmind.kernels.matmul.BF16Matmul;
 import dev.smallmind.kernels.matmul.F16Matmul;
+import dev.smallmind.kernels.matmul.F32InterleavedMatmul;
 import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.kernels.matmul.Q4_0Matmul;
 import dev.smallmind.kernels.matmul.Q4_0InterleavedMatmul;
@@ -48,6 +49,9 @@ public final class MatmulKernels {
         register(new Q4_KMatmul());
         register(new Q5_KMatmul());
         register(new Q6_KMatmul());
+        if (VectorHardware.exactVectorTyping() && F32InterleavedMatmul.supported()) {
+            INTERLEAVED.put(DType.F32, new F32InterleavedMatmul());
+        }
         if (VectorHardware.legacyQuantKernels() && VectorHardware.exactVectorTyping()) {
             if (Q4_0InterleavedMatmul.supported()) {
                 INTERLEAVED.put(DType.Q4_0, new Q4_0InterleavedMatmul());

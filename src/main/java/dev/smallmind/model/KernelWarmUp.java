@@ -12,12 +12,12 @@ import dev.smallmind.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Runs the single-token product of every weight type a model's projections use in a tight loop over the model's
- * own weights, for at least a second per type and until its speed settles, before the first real step; then the
+ * Runs the single-token product of every kernel a model's projections use in a tight loop over the model's
+ * own weights, for at least a second per kernel and until its speed settles, before the first real step; then the
  * many-token products of a prompt step until they run compiled ({@code warmPrefill}: 2-3 s for the first type,
  * while C2 compiles the F32 GEMM, about 0.3 s for each further one).
  *
@@ -83,20 +83,21 @@ public final class KernelWarmUp {
      */
     public static long run(Model model) {
         long start = System.nanoTime();
-        Map<DType, Tensor> firstOfType = new EnumMap<>(DType.class);
+        // Per kernel, not per type: a type's projections may take two (F32 rows in whole groups interleaved, the
+        // rest, such as stories260K's 172-row gate and up, in GGUF rows).
+        Map<MatmulKernel, Tensor> firstOfKernel = new LinkedHashMap<>();
         for (LayerWeights l : model.weights().layers()) {
             for (Tensor t : new Tensor[] {l.q(), l.k(), l.v(), l.qkv(), l.output(), l.gate(), l.up(), l.down()}) {
                 if (t != null) {
-                    firstOfType.putIfAbsent(t.type(), t);
+                    firstOfKernel.putIfAbsent(MatmulKernels.forWeights(t), t);
                 }
             }
         }
-        firstOfType.putIfAbsent(model.weights().output().type(), model.weights().output());
+        firstOfKernel.putIfAbsent(MatmulKernels.forWeights(model.weights().output()), model.weights().output());
         try (Arena arena = Arena.ofShared()) {
-            for (Map.Entry<DType, Tensor> e : firstOfType.entrySet()) {
-                MatmulKernel kernel = MatmulKernels.forWeights(e.getValue());
-                warm(kernel, e.getValue(), arena);
-                warmPrefill(kernel, e.getKey(), arena);
+            for (Map.Entry<MatmulKernel, Tensor> e : firstOfKernel.entrySet()) {
+                warm(e.getKey(), e.getValue(), arena);
+                warmPrefill(e.getKey(), e.getValue().type(), arena);
             }
         }
         return System.nanoTime() - start;

@@ -30,13 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Opening a Q4_0, Q8_0, Q5_0, Q4_K or Q6_K model interleaves its projections where the kernel exists, the same bytes
+ * Opening an F32, Q4_0, Q8_0, Q5_0, Q4_K or Q6_K model interleaves its projections where the kernel exists, the same bytes
  * whether one thread packs them or several, and a bad block scale is named.
  */
 class InterleavedLoadTest {
     /** One model per weight type with an interleaving kernel. */
     static Stream<Arguments> models() {
-        return Stream.of(Arguments.of(DType.Q4_0, "models/synthetic/mini-q4_0.gguf"),
+        return Stream.of(Arguments.of(DType.F32, "models/synthetic/mini-f32.gguf"),
+                Arguments.of(DType.Q4_0, "models/synthetic/mini-q4_0.gguf"),
                 Arguments.of(DType.Q8_0, "models/synthetic/mini-q8_0.gguf"),
                 Arguments.of(DType.Q5_0, "models/synthetic/mini-q5_0.gguf"),
                 Arguments.of(DType.Q4_K, "models/synthetic/mini-q4_k_m.gguf"),

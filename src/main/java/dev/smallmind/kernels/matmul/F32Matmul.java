@@ -17,7 +17,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * F32 weights times F32 activations with the Vector API, in two forms.
+ * F32 weights times F32 activations with the Vector API, in two forms, over GGUF rows: the token embedding, the
+ * decoded panels of quantized and 16-bit weights, and F32 projections below 512 bits or of row counts that are not
+ * whole groups (with 512-bit vectors models multiply their F32 projections with {@link F32InterleavedMatmul}).
  *
  * <p>Vectors are the preferred width ({@code F}, 128 to 512 bits); everything below is written in vectors, so the
  * figures in tokens are for 512 bits (16 lanes) and halve at 256 and again at 128. The 512-bit code is the tuned one;

@@ -122,8 +122,7 @@ final class GroupPacking {
     static int rowBytes(DType type, int k) {
         long rowBytes = (long) (k / type.blockSize()) * type.blockBytes();
         if (rowBytes * GROUP > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("rows of " + k + " " + type + " values (" + rowBytes
-                    + " bytes) are too long to interleave in groups of " + GROUP);
+            throw MatmulText.rowsTooLong(type, k, rowBytes, GROUP);
         }
         return (int) rowBytes;
     }

@@ -15,6 +15,11 @@ final class MatmulText {
         return new IllegalArgumentException(rows + " rows are not whole groups of " + group);
     }
 
+    static IllegalArgumentException rowsTooLong(DType type, int k, long rowBytes, int group) {
+        return new IllegalArgumentException("rows of " + k + " " + type + " values (" + rowBytes
+                + " bytes) are too long to interleave in groups of " + group);
+    }
+
     static IllegalArgumentException nonFiniteScale(DType type, boolean dmin, long offset, float value) {
         return new IllegalArgumentException(type + " super-block " + (dmin ? "dmin" : "d") + " at byte " + offset
                 + " is " + value);
