@@ -152,8 +152,8 @@ public final class KernelWarmUp {
     private static void warmPrefill(MatmulKernel kernel, DType type, Arena arena) {
         int k = Math.max(PREFILL_K, type.blockSize());
         int maxTokens = PREFILL_TOKENS[0];
-        MatmulKernel gemm = MatmulKernels.forType(DType.F32);
         boolean panels = PanelScratch.applies(kernel, maxTokens);
+        MatmulKernel gemm = panels ? PanelScratch.gemmFor(kernel) : MatmulKernels.forType(DType.F32);
         MemorySegment w = arena.allocate(type.rowBytes(k) * PREFILL_ROWS, 64);
         for (long i = 0; i < w.byteSize() / 2; i++) {
             // Small finite halves: valid fp16 scales and F16/BF16 weights, arbitrary quant bits.
@@ -190,7 +190,7 @@ public final class KernelWarmUp {
         if (panels && t >= PanelScratch.MIN_TOKENS) {
             ((RoundedActivations) kernel).roundRows(x, 0, k, 0, t, rounded, 0);
             gemm.prepare(rounded, 0, k, 0, t, packed, 0);
-            kernel.decodeRows(w, 0, k, 0, PREFILL_ROWS, decoded, 0);
+            PanelScratch.decode(kernel, gemm, w, 0, k, 0, PREFILL_ROWS, decoded, 0);
             gemm.multiply(decoded, 0, k, packed, 0, t, y, 0, PREFILL_ROWS, 0, PREFILL_ROWS);
             gemm.multiply(decoded, 0, k, packed, 0, t, y, 0, PREFILL_ROWS, 0, SHORT_RANGE_ROWS);
         } else {

@@ -194,7 +194,8 @@ public final class TransformerGraph {
         if (PanelScratch.applies(kernel, rowCapacity)) {
             panels = new PanelScratch(g.buffer(name + ".rounded", PanelScratch.roundedBytes(rowCapacity, k)),
                     g.buffer(name + ".packed", PanelScratch.packedBytes(rowCapacity, k)),
-                    g.buffer(name + ".decoded", PanelScratch.decodedBytes(threads, k)), PanelScratch.panelRows(k));
+                    g.buffer(name + ".decoded", PanelScratch.decodedBytes(threads, kernel, k)),
+                    PanelScratch.panelRows(kernel, k));
         }
         g.add(new MatmulNode(name, step, kernel, weights, biases, columns, in, out, outStride, rows, prepared,
                 rowCapacity, panels));

@@ -46,7 +46,7 @@ public final class MatmulNode extends Node {
     private final int totalRows;
     private final PanelScratch panels;
     private final RoundedActivations rounding;
-    private final MatmulKernel gemm = MatmulKernels.forType(DType.F32);
+    private final MatmulKernel gemm;
     private final RangeTask prepare = this::prepareRows;
     private final RangeTask preparePanels = this::preparePanelRows;
     private MemorySegment arena;
@@ -96,6 +96,7 @@ public final class MatmulNode extends Node {
         this.totalRows = checked.firstRow[parts];
         this.panels = panels;
         this.rounding = panels == null ? null : (RoundedActivations) kernel;
+        this.gemm = panels == null ? MatmulKernels.forType(DType.F32) : PanelScratch.gemmFor(kernel);
         this.in = in;
         this.out = out;
         this.outStride = outStride;
@@ -183,13 +184,16 @@ public final class MatmulNode extends Node {
         }
     }
 
-    /** Rows {@code [rowFrom, rowTo)} of part {@code p}, a panel at a time: decode the rows, then the F32 GEMM. */
+    /**
+     * Rows {@code [rowFrom, rowTo)} of part {@code p}, a panel at a time: decode the rows (into columns where
+     * {@link PanelScratch#gemmFor} says so), then the F32 GEMM.
+     */
     private void multiplyPanels(int p, int rowFrom, int rowTo, long y, int worker) {
         int panelRows = panels.panelRows();
         long scratch = decodedOffset + 4L * worker * panelRows * k;
         for (int r0 = rowFrom; r0 < rowTo; r0 += panelRows) {
             int n = Math.min(panelRows, rowTo - r0);
-            kernel.decodeRows(weights[p], weightOffsets[p], k, r0, r0 + n, arena, scratch);
+            PanelScratch.decode(kernel, gemm, weights[p], weightOffsets[p], k, r0, r0 + n, arena, scratch);
             gemm.multiply(arena, scratch, k, arena, packedOffset, t, arena, y + 4L * r0, outStride, 0, n);
         }
     }

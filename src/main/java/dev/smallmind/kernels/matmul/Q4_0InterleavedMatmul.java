@@ -1,5 +1,6 @@
 package dev.smallmind.kernels.matmul;
 
+import dev.smallmind.kernels.ColumnDecoding;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -33,7 +34,7 @@ import java.nio.ByteOrder;
  * ggml's {@code vec_dot_q4_0_q8_0}, accumulated with FMAs. Scalar twin, over the GGUF rows these are packed
  * from: {@link Q4_0MatmulReference}.
  */
-public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
+public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements ColumnDecoding {
     /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
@@ -175,6 +176,50 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Groups {@code [groupFrom, groupTo)} into columns: a chunk holds 4 bytes of every row, one int lane a row, so each
+     * of its 8 columns (the low and the high nibble of 4 bytes) is one shift, mask and conversion of the chunk, times
+     * the rows' scales; nothing is transposed.
+     */
+    @Override
+    public void decodeColumns(MemorySegment w, long wOffset, int k, int groupFrom, int groupTo, MemorySegment dst,
+                              long dstOffset) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long column = (long) GROUP * Float.BYTES;
+        for (int g = groupFrom; g < groupTo; g++) {
+            long wb = wOffset + g * groupBytes;
+            long out = dstOffset + (g - groupFrom) * column * k;
+            for (int b = 0; b < nb; b++) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, wb, LE)
+                        .convertShape(VectorOperators.S2I, I, 0);
+                FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                        .lanewise(VectorOperators.LSHL, THIRTEEN)
+                        .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                                .lanewise(VectorOperators.LSHL, SIXTEEN))
+                        .reinterpretShape(F, 0))
+                        .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT));
+                for (int c = 0; c < 4; c++) {
+                    IntVector v = IntVector.fromMemorySegment(I, w, wb + SCALE_BYTES + (long) c * CHUNK_BYTES, LE);
+                    for (int j = 0; j < 4; j++) {
+                        int shift = 8 * GroupPacking.bytePosition(j);
+                        long at = out + (4L * c + j) * column;
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, shift)
+                                .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
+                                .convert(VectorOperators.I2F, 0))
+                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, at, LE);
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, shift + 4)
+                                .lanewise(VectorOperators.AND, NIBBLE_INT).lanewise(VectorOperators.SUB, OFFSET_INT)
+                                .convert(VectorOperators.I2F, 0))
+                                .lanewise(VectorOperators.MUL, d).intoMemorySegment(dst, at + HALF * column, LE);
+                    }
+                }
+                wb += GROUP_BLOCK_BYTES;
+                out += QK * column;
             }
         }
     }

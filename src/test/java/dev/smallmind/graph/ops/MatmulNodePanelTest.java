@@ -4,6 +4,7 @@ import dev.smallmind.graph.Buffer;
 import dev.smallmind.graph.Graph;
 import dev.smallmind.graph.GraphBuilder;
 import dev.smallmind.graph.StepContext;
+import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
@@ -28,6 +29,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The decoded-panel GEMM path (every {@link RoundedActivations} kernel) of {@link MatmulNode} against the kernel's own product on the same node: two weight
@@ -72,9 +74,50 @@ class MatmulNodePanelTest {
         }
     }
 
+    /**
+     * Interleaved weights through the panel path: Q4_0 and Q8_0 decode their groups into columns for the interleaved
+     * F32 GEMM where the JVM has it ({@code PanelScratch.gemmFor}), 48 rows (one tile) and 32 (two groups left over);
+     * Q5_0 into rows for the row GEMM. Against the kernel's own product over the same groups.
+     */
+    @ParameterizedTest
+    @CsvSource({"Q4_0,16,1", "Q4_0,37,2", "Q4_0,70,1", "Q8_0,37,2", "Q8_0,16,1", "Q5_0,37,2"})
+    void interleavedPanelPathMatchesTheKernelProduct(DType type, int t, int threads) {
+        MatmulKernel kernel = MatmulKernels.forProjection(type);
+        assumeTrue(kernel instanceof InterleavedWeights, "no interleaved " + type + " kernel in this JVM");
+        int[] rows = {48, 32};
+        try (Arena weightsArena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
+            Random random = new Random(type.ordinal() * 1000L + t + 7);
+            Tensor[] gguf = new Tensor[rows.length];
+            Tensor[] weights = new Tensor[rows.length];
+            for (int p = 0; p < rows.length; p++) {
+                gguf[p] = randomWeights(weightsArena, type, rows[p], random);
+                MemorySegment packed = weightsArena.allocate(type.rowBytes(K) * rows[p], 64);
+                ((InterleavedWeights) kernel).pack(gguf[p].segment(), 0, K, rows[p], packed, 0);
+                weights[p] = gguf[p].interleavedAt(packed, 0);
+            }
+            float[] x = new float[t * K];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextFloat() * 2 - 1;
+            }
+            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, false);
+            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, true);
+            float[] bound = errorBound(MatmulKernels.forType(type), gguf, x, t, weightsArena);
+            int out = rows[0] + rows[1];
+            for (int j = 0; j < t; j++) {
+                for (int i = 0; i < out; i++) {
+                    int at = j * out + i;
+                    assertTrue(Math.abs(panels[at] - plain[at]) <= bound[at],
+                            type + " t=" + t + " token " + j + " row " + i + ": panel " + panels[at]
+                                    + " vs kernel " + plain[at] + " (bound " + bound[at] + ")");
+                }
+            }
+        }
+    }
+
     private static float[] run(MatmulKernel kernel, Tensor[] weights, float[] x, int t, int threads, WorkerPool pool,
                                Arena arena, boolean withPanels) {
-        int out = ROWS[0] + ROWS[1];
+        int rows0 = (int) weights[0].shape().dim(0);
+        int out = rows0 + (int) weights[1].shape().dim(0);
         StepContext step = new StepContext(t, arena);
         step.begin(0, t);
         GraphBuilder g = new GraphBuilder();
@@ -85,9 +128,10 @@ class MatmulNodePanelTest {
         PanelScratch panels = withPanels
                 ? new PanelScratch(g.buffer("rounded", PanelScratch.roundedBytes(t, K)),
                         g.buffer("packed", PanelScratch.packedBytes(t, K)),
-                        g.buffer("decoded", PanelScratch.decodedBytes(threads, K)), PanelScratch.panelRows(K))
+                        g.buffer("decoded", PanelScratch.decodedBytes(threads, kernel, K)),
+                        PanelScratch.panelRows(kernel, K))
                 : null;
-        g.add(new MatmulNode("m", step, kernel, weights, null, new int[] {0, ROWS[0]}, in, y, out, Rows.ALL,
+        g.add(new MatmulNode("m", step, kernel, weights, null, new int[] {0, rows0}, in, y, out, Rows.ALL,
                 prepared, t, panels));
         g.plan(in, y);
         try (StepArena stepArena = new StepArena("test", 1 << 22)) {
@@ -107,7 +151,7 @@ class MatmulNodePanelTest {
 
     /** Per output, 1e-5 of the sum of |product| over the row: far above reordering error, far below any slip. */
     private static float[] errorBound(MatmulKernel kernel, Tensor[] weights, float[] x, int t, Arena arena) {
-        int out = ROWS[0] + ROWS[1];
+        int out = (int) (weights[0].shape().dim(0) + weights[1].shape().dim(0));
         MemorySegment xs = arena.allocate(4L * t * K, 64);
         MemorySegment prep = arena.allocate(PanelScratch.roundedBytes(t, K), 64);
         MemorySegment row = arena.allocate(4L * K, 64);

@@ -1,5 +1,6 @@
 package dev.smallmind.kernels.matmul;
 
+import dev.smallmind.kernels.ColumnDecoding;
 import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.tensor.DType;
@@ -15,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The interleaved Q4_0, Q8_0 and Q5_0 kernels over rows packed from GGUF rows, against the scalar references over the
@@ -143,6 +145,36 @@ class InterleavedMatmulTest {
                 assertEquals((byte) 0x55, decoded.get(ValueLayout.JAVA_BYTE, 8 + bytes), "wrote past the range");
             }
             assertThrows(UnsupportedOperationException.class, () -> kernel.decodeRow(w, 3, decoded, 0, k));
+        }
+    }
+
+    /** Kernels that decode into columns ({@link ColumnDecoding}) give, column by column, what rows give row by row. */
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void decodedColumnsAreTheDecodedRowsTransposed(Kernel kind) {
+        assumeTrue(kind.kernel instanceof ColumnDecoding, kind + " decodes rows only");
+        assumeTrue(GROUP == 16, "columns are decoded for groups of 16 rows (512-bit vectors)");
+        int n = 3 * GROUP;
+        int k = 352;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, kind.type, n, k, 0, 13);
+            MemorySegment w = kind.packed(arena, gguf, 0, n, k, 5);
+            MemorySegment rows = arena.allocate(4L * k * n, 64);
+            MemorySegment columns = arena.allocate(4L * k * n + 8, 64);
+            columns.fill((byte) 0x55);
+            kind.kernel.decodeRows(w, 5, k, 0, n, rows, 0);
+            ((ColumnDecoding) kind.kernel).decodeColumns(w, 5, k, 1, 3, columns, 8);
+            for (int g = 1; g < 3; g++) {
+                for (int e = 0; e < k; e++) {
+                    for (int r = 0; r < GROUP; r++) {
+                        float expected = rows.getAtIndex(ValueLayout.JAVA_FLOAT, (long) (g * GROUP + r) * k + e);
+                        float actual = columns.get(FLOAT, 8 + 4L * ((long) (g - 1) * GROUP * k + (long) e * GROUP + r));
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
+                                kind + " group " + g + " column " + e + " row " + r);
+                    }
+                }
+            }
+            assertEquals((byte) 0x55, columns.get(ValueLayout.JAVA_BYTE, 8 + 4L * k * 2 * GROUP), "wrote past");
         }
     }
 
