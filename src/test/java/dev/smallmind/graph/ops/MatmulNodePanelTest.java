@@ -60,17 +60,7 @@ class MatmulNodePanelTest {
             }
             float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, false);
             float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, true);
-            float[] bound = errorBound(kernel, weights, x, t, weightsArena);
-            int out = ROWS[0] + ROWS[1];
-            for (int j = 0; j < t; j++) {
-                for (int i = 0; i < out; i++) {
-                    int at = j * out + i;
-                    assertTrue(Math.abs(panels[at] - plain[at]) <= bound[at],
-                            type + " t=" + t + " token " + j + " row " + i + ": panel " + panels[at]
-                                    + " vs kernel " + plain[at] + " (bound " + bound[at] + ")");
-                }
-            }
-            assertEquals(plain.length, panels.length);
+            assertWithinBound(type, t, plain, panels, errorBound(kernel, weights, x, t, weightsArena));
         }
     }
 
@@ -102,14 +92,20 @@ class MatmulNodePanelTest {
             float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, false);
             float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, true);
             float[] bound = errorBound(MatmulKernels.forType(type), gguf, x, t, weightsArena);
-            int out = rows[0] + rows[1];
-            for (int j = 0; j < t; j++) {
-                for (int i = 0; i < out; i++) {
-                    int at = j * out + i;
-                    assertTrue(Math.abs(panels[at] - plain[at]) <= bound[at],
-                            type + " t=" + t + " token " + j + " row " + i + ": panel " + panels[at]
-                                    + " vs kernel " + plain[at] + " (bound " + bound[at] + ")");
-                }
+            assertWithinBound(type, t, plain, panels, bound);
+        }
+    }
+
+    /** Each output of the panel path within its bound of the kernel's own. */
+    private static void assertWithinBound(DType type, int t, float[] plain, float[] panels, float[] bound) {
+        assertEquals(plain.length, panels.length);
+        int out = plain.length / t;
+        for (int j = 0; j < t; j++) {
+            for (int i = 0; i < out; i++) {
+                int at = j * out + i;
+                assertTrue(Math.abs(panels[at] - plain[at]) <= bound[at],
+                        type + " t=" + t + " token " + j + " row " + i + ": panel " + panels[at]
+                                + " vs kernel " + plain[at] + " (bound " + bound[at] + ")");
             }
         }
     }
