@@ -40,7 +40,7 @@ public final class Main {
                          [--arch llama|mistral|qwen2|phi3|gpt2] [--dim N] [--layers N] [--heads N] [--kv-heads N]
                          [--ffn N] [--ctx N] [--rope-theta F]   (a preset's shape, changed by these options)
             model commands (generate, score, perplexity, chat, serve) first compile their kernels in a short warm-up
-            (1-4 s per weight type, then throwaway generations, a few seconds); --no-warmup skips it
+            (1-4 s per matrix kernel, then throwaway generations, a few seconds); --no-warmup skips it
             """;
 
     private static final Set<String> RUNS_KERNELS = Set.of("generate", "score", "perplexity", "info", "chat", "serve",

@@ -117,7 +117,7 @@ public final class LanguageModel implements AutoCloseable {
      * {@value #SETTLED_BYTES_PER_TOKEN} bytes of heap per token (interpreted or C1-compiled Vector API code boxes
      * every vector it touches; the steady state is 0), or under {@value #QUIET_BYTES_PER_TOKEN} bytes with no
      * compilation running meanwhile, at most {@value #DECODE_WARMUP_SECONDS} s: the first
-     * request's prompt and decode then run compiled, allocation-free code. Takes 1 to 4 s per weight type, about
+     * request's prompt and decode then run compiled, allocation-free code. Takes 1 to 4 s per matrix kernel, about
      * 2 s of rehearsal, and the generations (usually a few seconds, up to {@value #DECODE_WARMUP_SECONDS} on a busy
      * machine); call once after {@link #open}.
      *

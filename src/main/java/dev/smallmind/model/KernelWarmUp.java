@@ -33,9 +33,9 @@ import java.util.Map;
 public final class KernelWarmUp {
     /** Rows per product: enough for a steady loop, few enough that one call is short. */
     private static final int ROWS = 4096;
-    /** Shortest warm-up per weight type: long enough that C2 has compiled the row loop too, not only the block loop. */
+    /** Shortest warm-up per kernel: long enough that C2 has compiled the row loop too, not only the block loop. */
     private static final long MIN_NANOS = 1_000_000_000L;
-    /** Longest warm-up per weight type, whatever the speed does. */
+    /** Longest warm-up per kernel, whatever the speed does. */
     private static final long MAX_NANOS = 2_000_000_000L;
     /** Each timed batch of products lasts at least this long. */
     private static final long BATCH_NANOS = 10_000_000L;
@@ -61,7 +61,7 @@ public final class KernelWarmUp {
     /** Shortest row of the prefill warm-up products (a K-quant row is one 256-element super-block). */
     private static final int PREFILL_K = 64;
     /**
-     * Longest the prefill warm-up runs per weight type. It normally ends on {@link #PREFILL_SETTLED_BYTES} after
+     * Longest the prefill warm-up runs per kernel. It normally ends on {@link #PREFILL_SETTLED_BYTES} after
      * 2-3 s for the first type (C2 compiling the GEMM) and 0.3 s for others; the margin is for a busy host, where
      * C2 compiles slowly, as {@code LanguageModel}'s decode warm-up allows 20 s.
      */

@@ -100,7 +100,7 @@ public record PanelScratch(Buffer rounded, Buffer packed, Buffer decoded, int pa
      */
     public static void decode(MatmulKernel kernel, MatmulKernel gemm, MemorySegment w, long wOffset, int k,
                               int rowFrom, int rowTo, MemorySegment dst, long dstOffset) {
-        if (gemm == COLUMNS && gemm != F32) {
+        if (gemm instanceof InterleavedWeights) {
             ((ColumnDecoding) kernel).decodeColumns(w, wOffset, k, rowFrom / 16, rowTo / 16, dst, dstOffset);
         } else {
             kernel.decodeRows(w, wOffset, k, rowFrom, rowTo, dst, dstOffset);

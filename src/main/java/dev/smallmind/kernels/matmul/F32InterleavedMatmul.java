@@ -17,14 +17,14 @@ import java.nio.ByteOrder;
  *
  * <p>Why: one token's product over GGUF rows ({@link F32Matmul}) starts and ends a loop and reduces a vector across
  * lanes for every row, and at the rows of 288 to 1536 columns that models of up to a billion parameters have, those
- * starts cost as much as the streaming: on a Zen 5, one thread, 576-column rows from DRAM, 12-20 GB/s of weights
- * against 25-29 for a plain sum (docs/performance.md, "Session 27"). Here a token broadcasts each activation once
+ * starts cost as much as the streaming: on a Zen 5, one thread, 576-column rows from DRAM, 13.6-23 GB/s of weights
+ * where this layout reads 29-31 (docs/performance.md, "Session 27"). Here a token broadcasts each activation once
  * per four groups and multiplies it into 64 rows' accumulators, one lane per row, so a loop starts once per 64 rows
  * and nothing is reduced across lanes.
  *
  * <p>Several tokens multiply the groups as they are too ({@link #gemm}), a token's 16 rows to a vector, so the layout
- * costs prompts nothing (the decoded-panel path the quantized types take, a transpose back into rows per step, made
- * medium F32 prompts a fifth to a half slower). Every output, one token or many, is one FMA chain over the columns in
+ * costs prompts nothing (the decoded-panel path, a transpose back into rows per step, made medium F32 prompts
+ * 12-39% slower). Every output, one token or many, is one FMA chain over the columns in
  * order, from zero, in one lane: the sum the F32 GEMM over GGUF rows forms ({@link F32Matmul}), to the bit.
  *
  * <p>Only at 512 bits ({@link #supported}), where it was measured; elsewhere models keep {@link F32Matmul}.
