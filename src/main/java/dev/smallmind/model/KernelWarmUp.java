@@ -1,9 +1,12 @@
 package dev.smallmind.model;
 
 import dev.smallmind.graph.ops.PanelScratch;
+import dev.smallmind.graph.ops.RunScratch;
+import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.kernels.TokenRunProduct;
 import dev.smallmind.kernels.matmul.F32Matmul;
 import dev.smallmind.memory.HeapCounters;
 import dev.smallmind.tensor.DType;
@@ -140,8 +143,8 @@ public final class KernelWarmUp {
 
     /**
      * Runs the many-token products a prompt step makes of this weight type: the kernel's own product, or, where a
-     * step takes the panel path ({@link PanelScratch}), rounding, packing, decoding rows and the F32 GEMM, as
-     * {@code MatmulNode} does. Without it the first long prompt ran them cold: a 91-token prompt on the medium Q4_0
+     * step takes the panel path ({@link PanelScratch}), rounding, packing, decoding rows and the F32 GEMM, or the
+     * run product ({@link RunScratch}), as {@code MatmulNode} does. Without it the first long prompt ran them cold: a 91-token prompt on the medium Q4_0
      * preset took 1.7-2.6 s to its first token after {@code warmUp}, 0.3 s once compiled. The rows are short (one
      * or two blocks) and made up: the GEMM's 4 x 64 micro-kernel is too big for C1 ("out of virtual registers"),
      * so it runs interpreted until C2 takes it, and short rows make those calls cheap enough to get there. (A
@@ -152,7 +155,8 @@ public final class KernelWarmUp {
     private static void warmPrefill(MatmulKernel kernel, DType type, Arena arena) {
         int k = Math.max(PREFILL_K, type.blockSize());
         int maxTokens = PREFILL_TOKENS[0];
-        boolean panels = PanelScratch.applies(kernel, maxTokens);
+        boolean runs = RunScratch.applies(kernel, maxTokens);
+        boolean panels = !runs && PanelScratch.applies(kernel, maxTokens);
         MatmulKernel gemm = panels ? PanelScratch.gemmFor(kernel) : MatmulKernels.forType(DType.F32);
         MemorySegment w = arena.allocate(type.rowBytes(k) * PREFILL_ROWS, 64);
         for (long i = 0; i < w.byteSize() / 2; i++) {
@@ -168,19 +172,37 @@ public final class KernelWarmUp {
         MemorySegment decoded = arena.allocate(4L * PREFILL_ROWS * k, 64);
         MemorySegment prepared = arena.allocate(Math.max(64, kernel.preparedBytes(maxTokens, k)), 64);
         MemorySegment y = arena.allocate(4L * PREFILL_ROWS * maxTokens, 64);
+        // The run product reads its runs and writes its accumulators and outputs in one segment, as in a step.
+        long runBytes = runs ? RunScratch.preparedBytes(kernel, maxTokens, k) : 0;
+        long accBytes = runs ? RunScratch.accumulatorBytes(kernel, 1) : 0;
+        MemorySegment runArena = arena.allocate(runBytes + accBytes + 4L * PREFILL_ROWS * maxTokens, 64);
         HeapCounters counters = new HeapCounters();
         long[] self = {Thread.currentThread().threadId()};
         long begin = System.nanoTime();
         while (true) {
             long before = counters.allocatedBytes(self);
             for (int t : PREFILL_TOKENS) {
-                prefillStep(kernel, gemm, panels, t, k, w, x, rounded, packed, decoded, prepared, y);
+                if (runs && t >= RunScratch.MIN_TOKENS) {
+                    runStep((TokenRunProduct) kernel, t, k, w, x, runArena, runBytes, accBytes);
+                } else {
+                    prefillStep(kernel, gemm, panels, t, k, w, x, rounded, packed, decoded, prepared, y);
+                }
             }
             long bytes = counters.allocatedBytes(self) - before;
             if (bytes < PREFILL_SETTLED_BYTES || System.nanoTime() - begin >= PREFILL_MAX_NANOS) {
                 return;
             }
         }
+    }
+
+    /** A prompt step's run product, all rows and a short range, as {@code MatmulNode} runs it. */
+    private static void runStep(TokenRunProduct kernel, int t, int k, MemorySegment w, MemorySegment x,
+                                MemorySegment runArena, long runBytes, long accBytes) {
+        long y = runBytes + accBytes;
+        kernel.prepareRuns(x, 0, k, 0, t, runArena, 0);
+        kernel.multiplyRuns(w, 0, k, runArena, 0, t, y, PREFILL_ROWS, 0, PREFILL_ROWS, runBytes);
+        kernel.multiplyRuns(w, 0, k, runArena, 0, t, y, PREFILL_ROWS, 0, ((InterleavedWeights) kernel).groupRows(),
+                runBytes);
     }
 
     private static void prefillStep(MatmulKernel kernel, MatmulKernel gemm, boolean panels, int t, int k,

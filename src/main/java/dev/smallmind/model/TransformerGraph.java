@@ -13,6 +13,7 @@ import dev.smallmind.graph.ops.GatedActivationNode;
 import dev.smallmind.graph.ops.KvStoreNode;
 import dev.smallmind.graph.ops.MatmulNode;
 import dev.smallmind.graph.ops.PanelScratch;
+import dev.smallmind.graph.ops.RunScratch;
 import dev.smallmind.graph.ops.NormNode;
 import dev.smallmind.graph.ops.PositionEmbedNode;
 import dev.smallmind.graph.ops.RopeNode;
@@ -191,14 +192,18 @@ public final class TransformerGraph {
         long prepBytes = kernel.preparedBytes(rowCapacity, k);
         Buffer prepared = prepBytes == 0 ? null : g.buffer(name + ".prepared", prepBytes);
         PanelScratch panels = null;
-        if (PanelScratch.applies(kernel, rowCapacity)) {
+        RunScratch runs = null;
+        if (RunScratch.applies(kernel, rowCapacity)) {
+            runs = new RunScratch(g.buffer(name + ".runs", RunScratch.preparedBytes(kernel, rowCapacity, k)),
+                    g.buffer(name + ".accumulators", RunScratch.accumulatorBytes(kernel, threads)));
+        } else if (PanelScratch.applies(kernel, rowCapacity)) {
             panels = new PanelScratch(g.buffer(name + ".rounded", PanelScratch.roundedBytes(rowCapacity, k)),
                     g.buffer(name + ".packed", PanelScratch.packedBytes(rowCapacity, k)),
                     g.buffer(name + ".decoded", PanelScratch.decodedBytes(threads, kernel, k)),
                     PanelScratch.panelRows(kernel, k));
         }
         g.add(new MatmulNode(name, step, kernel, weights, biases, columns, in, out, outStride, rows, prepared,
-                rowCapacity, panels));
+                rowCapacity, panels, runs));
     }
 
     private Buffer floats(String name, int width) {

@@ -8,6 +8,7 @@ import dev.smallmind.kernels.ElementWise;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.MatmulKernels;
 import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.kernels.TokenRunProduct;
 import dev.smallmind.parallel.RangeTask;
 import dev.smallmind.parallel.WorkerPool;
 import dev.smallmind.tensor.DType;
@@ -23,7 +24,9 @@ import java.lang.foreign.MemorySegment;
  * (split over token rows), then the multiplication is split over the concatenated weight rows of all parts.
  * Steps of at least {@link PanelScratch#MIN_TOKENS} tokens over a kernel that can round its activations to plain
  * floats ({@link RoundedActivations}) go through {@link PanelScratch}: each worker decodes a panel of its weight
- * rows and multiplies it by all tokens with the F32 GEMM.
+ * rows and multiplies it by all tokens with the F32 GEMM. Kernels that multiply many tokens in int16 runs
+ * ({@link TokenRunProduct}) go through {@link RunScratch} instead: the activations prepared in runs (split over
+ * token rows), then each worker's weight rows times every run.
  */
 public final class MatmulNode extends Node {
     private static final int ROW_GRAIN = MatmulParts.ROW_GRAIN;
@@ -45,6 +48,9 @@ public final class MatmulNode extends Node {
     private final long[] biasOffsets;
     private final int totalRows;
     private final PanelScratch panels;
+    private final RunScratch runs;
+    private final TokenRunProduct runProduct;
+    private final RangeTask prepareRuns = this::prepareRunRows;
     private final RoundedActivations rounding;
     private final MatmulKernel gemm;
     private final RangeTask prepare = this::prepareRows;
@@ -60,6 +66,9 @@ public final class MatmulNode extends Node {
     private long roundedOffset;
     private long packedOffset;
     private long decodedOffset;
+    private long runsOffset;
+    private long accumulatorsOffset;
+    private boolean useRuns;
 
     /**
      * @param name      node name
@@ -74,15 +83,17 @@ public final class MatmulNode extends Node {
      * @param rows      which step rows to compute
      * @param prepared  scratch of {@code kernel.preparedBytes(maxRows, k)} bytes, or null when that is 0
      * @param maxRows   most step rows the node processes
-     * @param panels    scratch of the decoded-panel GEMM path, or null to always use the kernel's own product
+     * @param panels    scratch of the decoded-panel GEMM path, or null
+     * @param runs      scratch of the run product, or null; with neither, steps use the kernel's own product
      * @throws IllegalArgumentException when an operand does not fit the others ({@link MatmulParts})
      */
     public MatmulNode(String name, StepContext step, MatmulKernel kernel, Tensor[] weights, Tensor[] biases,
                       int[] columns, Buffer in, Buffer out, int outStride, Rows rows, Buffer prepared, int maxRows,
-                      PanelScratch panels) {
+                      PanelScratch panels, RunScratch runs) {
         super(name, OpKind.MATMUL);
         MatmulParts checked = new MatmulParts(name, kernel, weights, biases, columns, outStride);
         checked.requireScratch(name, kernel, panels, prepared, maxRows);
+        checked.requireRuns(name, kernel, panels, runs);
         this.parts = weights.length;
         this.step = step;
         this.kernel = kernel;
@@ -95,6 +106,8 @@ public final class MatmulNode extends Node {
         this.biasOffsets = checked.biasOffsets;
         this.totalRows = checked.firstRow[parts];
         this.panels = panels;
+        this.runs = runs;
+        this.runProduct = runs == null ? null : (TokenRunProduct) kernel;
         this.rounding = panels == null ? null : (RoundedActivations) kernel;
         this.gemm = panels == null ? MatmulKernels.forType(DType.F32) : PanelScratch.gemmFor(kernel);
         this.in = in;
@@ -106,6 +119,11 @@ public final class MatmulNode extends Node {
 
     @Override
     protected Buffer[] buffers() {
+        if (runs != null) {
+            return prepared == null
+                    ? new Buffer[] {in, out, runs.prepared(), runs.accumulators()}
+                    : new Buffer[] {in, out, prepared, runs.prepared(), runs.accumulators()};
+        }
         if (panels != null) {
             return prepared == null
                     ? new Buffer[] {in, out, panels.rounded(), panels.packed(), panels.decoded()}
@@ -123,6 +141,8 @@ public final class MatmulNode extends Node {
         this.roundedOffset = panels == null ? 0 : panels.rounded().offset();
         this.packedOffset = panels == null ? 0 : panels.packed().offset();
         this.decodedOffset = panels == null ? 0 : panels.decoded().offset();
+        this.runsOffset = runs == null ? 0 : runs.prepared().offset();
+        this.accumulatorsOffset = runs == null ? 0 : runs.accumulators().offset();
     }
 
     @Override
@@ -135,11 +155,14 @@ public final class MatmulNode extends Node {
             t = count;
             actRowOffset = 0;
         }
+        useRuns = runs != null && t >= RunScratch.MIN_TOKENS;
         usePanels = panels != null && t >= PanelScratch.MIN_TOKENS;
         usePrepared = kernel.preparedBytes(t, k) > 0;
         // Panel steps split rows at the same 16-row grain, not at whole panels: 576 rows are 9 panels of 64, which
         // two workers share 5:4, but 36 grains share 18:18 (each worker decodes its range a panel at a time).
-        if (usePanels) {
+        if (useRuns) {
+            pool.run(prepareRuns, t);
+        } else if (usePanels) {
             pool.run(preparePanels, t);
         } else if (usePrepared) {
             pool.run(prepare, t);
@@ -149,6 +172,10 @@ public final class MatmulNode extends Node {
 
     private void prepareRows(int from, int to, int worker) {
         kernel.prepare(arena, inOffset + actRowOffset, k, from, to, arena, preparedOffset);
+    }
+
+    private void prepareRunRows(int from, int to, int worker) {
+        runProduct.prepareRuns(arena, inOffset + actRowOffset, k, from, to, arena, runsOffset);
     }
 
     private void preparePanelRows(int from, int to, int worker) {
@@ -169,7 +196,10 @@ public final class MatmulNode extends Node {
             int rowFrom = lo - firstRow[p];
             int rowTo = hi - firstRow[p];
             long y = outOffset + 4L * columns[p];
-            if (usePanels) {
+            if (useRuns) {
+                runProduct.multiplyRuns(weights[p], weightOffsets[p], k, arena, runsOffset, t, y, outStride, rowFrom,
+                        rowTo, accumulatorsOffset + worker * runProduct.runAccumulatorBytes());
+            } else if (usePanels) {
                 multiplyPanels(p, rowFrom, rowTo, y, worker);
             } else {
                 kernel.multiply(weights[p], weightOffsets[p], k, act, actOffset, t, arena, y, outStride, rowFrom,

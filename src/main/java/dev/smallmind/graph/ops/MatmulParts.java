@@ -4,6 +4,7 @@ import dev.smallmind.graph.Buffer;
 import dev.smallmind.kernels.InterleavedWeights;
 import dev.smallmind.kernels.MatmulKernel;
 import dev.smallmind.kernels.RoundedActivations;
+import dev.smallmind.kernels.TokenRunProduct;
 import dev.smallmind.tensor.DType;
 import dev.smallmind.tensor.Tensor;
 
@@ -108,6 +109,15 @@ final class MatmulParts {
             throw new IllegalArgumentException("node '" + name + "': " + kernel.weightType() + " needs "
                     + needed + " bytes of prepared activations for " + maxRows + " rows, got "
                     + (prepared == null ? 0 : prepared.bytes()));
+        }
+    }
+
+    /** A node takes the run product only from a kernel that has it, and not besides the decoded panels. */
+    void requireRuns(String name, MatmulKernel kernel, PanelScratch panels, RunScratch runs) {
+        if (runs != null && (panels != null || !(kernel instanceof TokenRunProduct product)
+                || !product.runsSupported())) {
+            throw new IllegalArgumentException("node '" + name + "': the run product needs a kernel that has it"
+                    + " in this JVM (" + kernel.weightType() + "), and no panel scratch beside it");
         }
     }
 }

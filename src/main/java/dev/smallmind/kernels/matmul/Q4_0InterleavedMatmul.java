@@ -1,6 +1,7 @@
 package dev.smallmind.kernels.matmul;
 
 import dev.smallmind.kernels.ColumnDecoding;
+import dev.smallmind.kernels.TokenRunProduct;
 import dev.smallmind.tensor.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -31,10 +32,11 @@ import java.nio.ByteOrder;
  *
  * <p>The nibbles stay unsigned (0..15): {@code sum (q - 8) a = sum q a - 8 sum a}, the second term prepared once per
  * activation block. The block sums are exact integers, so a row's result is {@code sum_b d_b * da_b * s_b} as in
- * ggml's {@code vec_dot_q4_0_q8_0}, accumulated with FMAs. Scalar twin, over the GGUF rows these are packed
- * from: {@link Q4_0MatmulReference}.
+ * ggml's {@code vec_dot_q4_0_q8_0}, accumulated with FMAs. Many tokens at 512 bits go the same way in runs
+ * ({@link TokenRunProduct}): a block's 16 nibble vectors are taken out once and multiplied by every token of a run.
+ * Scalar twin, over the GGUF rows these are packed from: {@link Q4_0MatmulReference}.
  */
-public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements ColumnDecoding {
+public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements ColumnDecoding, TokenRunProduct {
     /** Rows interleaved in one group: 16 at 512 bits, 8 at 256 ({@link GroupPacking#GROUP}). */
     public static final int GROUP = GroupPacking.GROUP;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
@@ -75,6 +77,7 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /**
@@ -325,6 +328,158 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
             sb += GROUP_BLOCK_BYTES;
             asb += Integer.BYTES;
             adb += Float.BYTES;
+        }
+    }
+
+    /** Groups of 16 rows (512-bit vectors): the run product keeps a block's 16 nibble vectors in registers. */
+    @Override
+    public boolean runsSupported() {
+        return GROUP == 16 && S.length() == 2 * GROUP;
+    }
+
+    @Override
+    public long runPreparedBytes(int t, int k) {
+        return Q8_0PairActivations.runsBytes(t, k);
+    }
+
+    /** One float vector of 16 row sums per token of a run. */
+    @Override
+    public long runAccumulatorBytes() {
+        return (long) RUN * F.vectorByteSize();
+    }
+
+    @Override
+    public void prepareRuns(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
+                            long prepOffset) {
+        Q8_0PairActivations.quantizeRuns(x, xOffset, k, from, to, prep, prepOffset);
+    }
+
+    /**
+     * Run by run, group by group: the run's 16-row sums accumulate in this worker's accumulators block by block
+     * ({@link #runBlock}), then go to the outputs. Zen 5, one thread, 128 tokens at 576 x 1536, JVMs alternating
+     * with the decoded-column path ({@link #decodeColumns} and the F32 interleaved tiles): 191-197 against 168-185
+     * GFLOPS; medium Q4_0 pp128 805-820 against 731-766 tok/s, large 102-106 against 85-87 (docs/performance.md,
+     * "Session 28").
+     */
+    @Override
+    public void multiplyRuns(MemorySegment w, long wOffset, int k, MemorySegment arena, long prepOffset, int t,
+                             long yOffset, int yStride, int rowFrom, int rowTo, long accOffset) {
+        int nb = k / QK;
+        long groupBytes = (long) nb * GROUP_BLOCK_BYTES;
+        long runBytes = Q8_0PairActivations.runBytes(k);
+        long blockBytes = Q8_0PairActivations.runBlockBytes();
+        long scales = Q8_0PairActivations.runScalesOffset();
+        long sums = Q8_0PairActivations.runSumsOffset();
+        long yRowBytes = (long) yStride * Float.BYTES;
+        for (int j0 = 0; j0 < t; j0 += RUN) {
+            int n = Math.min(RUN, t - j0);
+            long run = prepOffset + (long) (j0 / RUN) * runBytes;
+            long y = yOffset + j0 * yRowBytes;
+            for (int g = rowFrom / GROUP; g < rowTo / GROUP; g++) {
+                long wg = wOffset + g * groupBytes;
+                for (int b = 0; b < nb; b++) {
+                    long ab = run + b * blockBytes;
+                    runBlock(w, wg + (long) b * GROUP_BLOCK_BYTES, arena, ab, ab + scales, ab + sums, n, accOffset,
+                            b == 0, b == nb - 1 ? y + (long) g * GROUP * Float.BYTES : -1, yRowBytes);
+                }
+            }
+        }
+    }
+
+    /**
+     * One block of a group times the {@code n} tokens of a run, into their accumulators: the block's four chunks
+     * give 16 vectors of nibbles and its scales a float vector, once; per token 16 broadcast activation pairs,
+     * multiplies and adds in int16, the halves of each int32 lane added, the nibbles' offset taken off, and one FMA
+     * of the block sums by the two scales. Its own method, so that the loop over tokens is a plain counted loop
+     * whose bounds checks C2 hoists (the token slots are 64 bytes apart); the call per block costs little beside
+     * {@code n} tokens. The first block clears the accumulators and the last copies them to the outputs, a long at
+     * a time: with vectors, in the caller or here, those loops boxed them in some JVMs (3 of 8 allocated about 4 GB
+     * in a 5-second probe). Written out as {@link #dot} is.
+     *
+     * @param wb        byte offset of the group's block
+     * @param quants    byte offset of the run block's quants
+     * @param scales    byte offset of the run block's scales
+     * @param sums      byte offset of the run block's sums
+     * @param acc       byte offset of the accumulators, 64 bytes a token
+     * @param first     whether this is the group's first block (the accumulators start from zero)
+     * @param out       byte offset of the run's first output of the group after its last block, else -1
+     * @param outStride bytes between tokens' outputs
+     */
+    private static void runBlock(MemorySegment w, long wb, MemorySegment a, long quants, long scales, long sums,
+                                 int n, long acc, boolean first, long out, long outStride) {
+        if (first) {
+            for (int i = 0; i < 8 * n; i++) {
+                a.set(LONG, acc + 8L * i, 0L);
+            }
+        }
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, wb, LE)
+                .convertShape(VectorOperators.S2I, I, 0);
+        FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
+                .lanewise(VectorOperators.LSHL, THIRTEEN)
+                .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
+                        .lanewise(VectorOperators.LSHL, SIXTEEN))
+                .reinterpretShape(F, 0))
+                .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT));
+        long q = wb + SCALE_BYTES;
+        ShortVector v0 = ShortVector.fromMemorySegment(S, w, q, LE);
+        IntVector u0 = (IntVector) v0.reinterpretShape(I, 0);
+        ShortVector v1 = ShortVector.fromMemorySegment(S, w, q + CHUNK_BYTES, LE);
+        IntVector u1 = (IntVector) v1.reinterpretShape(I, 0);
+        ShortVector v2 = ShortVector.fromMemorySegment(S, w, q + 2 * CHUNK_BYTES, LE);
+        IntVector u2 = (IntVector) v2.reinterpretShape(I, 0);
+        ShortVector v3 = ShortVector.fromMemorySegment(S, w, q + 3 * CHUNK_BYTES, LE);
+        IntVector u3 = (IntVector) v3.reinterpretShape(I, 0);
+        ShortVector n00 = v0.and(NIBBLE);
+        ShortVector n01 = (ShortVector) u0.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n02 = (ShortVector) u0.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n03 = (ShortVector) u0.lanewise(VectorOperators.LSHR, TWELVE).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n10 = v1.and(NIBBLE);
+        ShortVector n11 = (ShortVector) u1.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n12 = (ShortVector) u1.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n13 = (ShortVector) u1.lanewise(VectorOperators.LSHR, TWELVE).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n20 = v2.and(NIBBLE);
+        ShortVector n21 = (ShortVector) u2.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n22 = (ShortVector) u2.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n23 = (ShortVector) u2.lanewise(VectorOperators.LSHR, TWELVE).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n30 = v3.and(NIBBLE);
+        ShortVector n31 = (ShortVector) u3.lanewise(VectorOperators.LSHR, FOUR).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n32 = (ShortVector) u3.lanewise(VectorOperators.LSHR, EIGHT).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        ShortVector n33 = (ShortVector) u3.lanewise(VectorOperators.LSHR, TWELVE).lanewise(VectorOperators.AND, NIBBLES).reinterpretShape(S, 0);
+        for (int j = 0; j < n; j++) {
+            long p = quants + 64L * j;
+            // Chunk c's nibbles pair with activation pairs 8c, 32 + 8c, 8c + 4 and 36 + 8c bytes into the block, as in dot.
+            ShortVector s0 = n00.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p)).reinterpretShape(S, 0))
+                    .add(n01.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 32)).reinterpretShape(S, 0)))
+                    .add(n02.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 4)).reinterpretShape(S, 0))
+                            .add(n03.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 36)).reinterpretShape(S, 0))));
+            ShortVector s1 = n10.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 8)).reinterpretShape(S, 0))
+                    .add(n11.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 40)).reinterpretShape(S, 0)))
+                    .add(n12.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 12)).reinterpretShape(S, 0))
+                            .add(n13.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 44)).reinterpretShape(S, 0))));
+            ShortVector s2 = n20.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 16)).reinterpretShape(S, 0))
+                    .add(n21.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 48)).reinterpretShape(S, 0)))
+                    .add(n22.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 20)).reinterpretShape(S, 0))
+                            .add(n23.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 52)).reinterpretShape(S, 0))));
+            ShortVector s3 = n30.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 24)).reinterpretShape(S, 0))
+                    .add(n31.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 56)).reinterpretShape(S, 0)))
+                    .add(n32.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 28)).reinterpretShape(S, 0))
+                            .add(n33.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 60)).reinterpretShape(S, 0))));
+            IntVector pairs = (IntVector) s0.add(s1).add(s2.add(s3)).reinterpretShape(I, 0);
+            IntVector sum = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
+                    .lanewise(VectorOperators.ADD, IntVector.broadcast(I, -NIBBLE_OFFSET * a.get(INT, sums + 4L * j)));
+            long o = acc + 64L * j;
+            ((FloatVector) sum.convert(VectorOperators.I2F, 0)).lanewise(VectorOperators.FMA,
+                            d.lanewise(VectorOperators.MUL, FloatVector.broadcast(F, a.get(FLOAT, scales + 4L * j))),
+                            FloatVector.fromMemorySegment(F, a, o, LE))
+                    .intoMemorySegment(a, o, LE);
+        }
+        if (out >= 0) {
+            for (int j = 0; j < n; j++) {
+                for (int i = 0; i < 8; i++) {
+                    a.set(LONG, out + j * outStride + 8L * i, a.get(LONG, acc + 64L * j + 8L * i));
+                }
+            }
         }
     }
 }

@@ -59,7 +59,7 @@ public final class Q8_0Activations {
      */
     public static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
                                 MemorySegment prep, long prepOffset) {
-        quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), -1, -1);
+        quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), -1, -1, 0, 0);
     }
 
     /**
@@ -71,9 +71,13 @@ public final class Q8_0Activations {
      * @param scalesOffset for the int16 form, offset in a prepared row of the float block scales (the quants then
      *                     go to the row's start as int16 and the block sums of the quants to {@code sumsOffset}
      *                     as ints); -1 for the float forms
+     * @param quantStride  for the int16 form, bytes from one block's quants to the next's (64 in a plain row;
+     *                     the token runs of {@link Q4_0TokenRuns} interleave the tokens' blocks)
+     * @param sideStride   bytes from one block's scale or sum to the next's
      */
-    static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
-                         MemorySegment prep, long prepOffset, long rowBytes, long sumsOffset, long scalesOffset) {
+    static void quantize(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
+                         long prepOffset, long rowBytes, long sumsOffset, long scalesOffset, long quantStride,
+                         long sideStride) {
         int nb = k / BLOCK;
         for (int r = from; r < to; r++) {
             long src = xOffset + (long) r * k * Float.BYTES;
@@ -95,18 +99,18 @@ public final class Q8_0Activations {
                             .mul(id).add(RINT_MAGIC).sub(RINT_MAGIC);
                     if (scalesOffset >= 0) {
                         q.convertShape(VectorOperators.F2S, S, 0)
-                                .intoMemorySegment(prep, dst + 2L * ((long) b * BLOCK + j), LE);
+                                .intoMemorySegment(prep, dst + b * quantStride + 2L * j, LE);
                     } else {
                         q.mul(dh).intoMemorySegment(prep, pb + j * 4L, LE);
                     }
                     sum = sum.add(q);
                 }
                 if (scalesOffset >= 0) {
-                    prep.set(FLOAT, dst + scalesOffset + b * 4L, dh);
-                    prep.set(INT, dst + sumsOffset + b * 4L, (int) sum.reduceLanes(VectorOperators.ADD));
+                    prep.set(FLOAT, dst + scalesOffset + b * sideStride, dh);
+                    prep.set(INT, dst + sumsOffset + b * sideStride, (int) sum.reduceLanes(VectorOperators.ADD));
                 } else if (sumsOffset >= 0) {
                     float s = d * sum.reduceLanes(VectorOperators.ADD);
-                    prep.set(FLOAT, dst + sumsOffset + b * 4L, Float.float16ToFloat(Float.floatToFloat16(s)));
+                    prep.set(FLOAT, dst + sumsOffset + b * sideStride, Float.float16ToFloat(Float.floatToFloat16(s)));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.smallmind.kernels.matmul;
 
+import dev.smallmind.kernels.TokenRunProduct;
 import dev.smallmind.memory.Alignment;
 
 import java.lang.foreign.MemorySegment;
@@ -8,10 +9,12 @@ import java.lang.foreign.MemorySegment;
  * Activations rounded through Q8_0 blocks as {@link Q8_0Activations} rounds them, kept as integers for
  * {@link Q4_0InterleavedMatmul}: a prepared row is the {@code k} quants as int16 in column order (so any two
  * neighbours load as one int to broadcast), then per block the scale {@code d} as a float, then per block the sum
- * of its quants as an int (for the offset of Q4_0's unsigned nibbles).
+ * of its quants as an int (for the offset of Q4_0's unsigned nibbles). Many-token products take the same values in
+ * runs of tokens ({@link #quantizeRuns}, the layout {@link TokenRunProduct} describes).
  */
 public final class Q8_0PairActivations {
     private static final int BLOCK = Q8_0Activations.BLOCK;
+    private static final int RUN = TokenRunProduct.RUN;
 
     private Q8_0PairActivations() {
     }
@@ -54,6 +57,52 @@ public final class Q8_0PairActivations {
     public static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
                                 MemorySegment prep, long prepOffset) {
         Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), sumsOffset(k),
-                scalesOffset(k));
+                scalesOffset(k), 2L * BLOCK, Integer.BYTES);
+    }
+
+    /**
+     * @param t tokens
+     * @param k row length, a multiple of 32
+     * @return bytes of {@code t} tokens in the run layout of {@link TokenRunProduct}, whole runs
+     */
+    public static long runsBytes(int t, int k) {
+        return (long) (t + RUN - 1) / RUN * runBytes(k);
+    }
+
+    /** @return bytes of one run of {@link TokenRunProduct#RUN} tokens */
+    static long runBytes(int k) {
+        return (long) (k / BLOCK) * runBlockBytes();
+    }
+
+    /** @return bytes of one block of a run: the run's quants, then its scales, then its sums */
+    static long runBlockBytes() {
+        return (long) RUN * (2 * BLOCK + Float.BYTES + Integer.BYTES);
+    }
+
+    /** @return offset of a run block's scales in the block */
+    static long runScalesOffset() {
+        return (long) RUN * 2 * BLOCK;
+    }
+
+    /** @return offset of a run block's sums in the block */
+    static long runSumsOffset() {
+        return runScalesOffset() + (long) RUN * Float.BYTES;
+    }
+
+    /**
+     * Rounds tokens {@code [from, to)} as {@link #quantize} does, into the run layout of {@link TokenRunProduct}.
+     *
+     * @param prepOffset byte offset of run 0
+     */
+    public static void quantizeRuns(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
+                                    long prepOffset) {
+        long slotBytes = 2L * BLOCK;
+        for (int r = from; r < to; r++) {
+            int slot = r % RUN;
+            long quants = prepOffset + r / RUN * runBytes(k) + slot * slotBytes;
+            long side = Integer.BYTES * slot - slot * slotBytes;
+            Q8_0Activations.quantize(x, xOffset, k, r, r + 1, prep, quants, 0, runSumsOffset() + side,
+                    runScalesOffset() + side, runBlockBytes(), runBlockBytes());
+        }
     }
 }

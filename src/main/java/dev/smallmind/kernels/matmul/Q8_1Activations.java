@@ -45,6 +45,7 @@ public final class Q8_1Activations {
      */
     public static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
                                 MemorySegment prep, long prepOffset) {
-        Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), sumsOffset(k), -1);
+        Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), sumsOffset(k), -1, 0,
+                Integer.BYTES);
     }
 }

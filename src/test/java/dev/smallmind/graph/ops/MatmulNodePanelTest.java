@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The decoded-panel GEMM path (every {@link RoundedActivations} kernel) of {@link MatmulNode} against the kernel's own product on the same node: two weight
+ * The decoded-panel GEMM path (every {@link RoundedActivations} kernel) and the run product of {@link MatmulNode}
+ * against the kernel's own product on the same node: two weight
  * parts whose row counts are not multiples of the panel (k = 2048 gives panels of 32 rows, so the 40-row part
  * spans two), token counts around the panel threshold (15 takes the kernel path on both sides), 1 and 2 workers.
  * Both read the same rounded activations, so they differ only in summation order.
@@ -58,8 +59,8 @@ class MatmulNodePanelTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = random.nextFloat() * 2 - 1;
             }
-            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, false);
-            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, true);
+            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, Path.KERNEL);
+            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, Path.PANELS);
             assertWithinBound(type, t, plain, panels, errorBound(kernel, weights, x, t, weightsArena));
         }
     }
@@ -89,12 +90,47 @@ class MatmulNodePanelTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = random.nextFloat() * 2 - 1;
             }
-            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, false);
-            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, true);
+            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, Path.KERNEL);
+            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, Path.PANELS);
             float[] bound = errorBound(MatmulKernels.forType(type), gguf, x, t, weightsArena);
             assertWithinBound(type, t, plain, panels, bound);
         }
     }
+
+    /**
+     * Q4_0's run product ({@link RunScratch}) against the kernel's own product over the same groups: token counts
+     * within one run, across a run's end (64) and with a short last run, parts of 48 and 32 rows (three and two
+     * groups), 1 and 2 workers. Both form the same int16 block sums, so they differ only in how the scales round.
+     */
+    @ParameterizedTest
+    @CsvSource({"16,1", "37,2", "64,1", "70,2", "130,1", "129,2"})
+    void runPathMatchesTheKernelProduct(int t, int threads) {
+        MatmulKernel kernel = MatmulKernels.forProjection(DType.Q4_0);
+        assumeTrue(RunScratch.applies(kernel, t), "no Q4_0 run product in this JVM (512-bit vectors needed)");
+        int[] rows = {48, 32};
+        try (Arena weightsArena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
+            Random random = new Random(7000L + t);
+            Tensor[] gguf = new Tensor[rows.length];
+            Tensor[] weights = new Tensor[rows.length];
+            for (int p = 0; p < rows.length; p++) {
+                gguf[p] = randomWeights(weightsArena, DType.Q4_0, rows[p], random);
+                MemorySegment packed = weightsArena.allocate(DType.Q4_0.rowBytes(K) * rows[p], 64);
+                ((InterleavedWeights) kernel).pack(gguf[p].segment(), 0, K, rows[p], packed, 0);
+                weights[p] = gguf[p].interleavedAt(packed, 0);
+            }
+            float[] x = new float[t * K];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextFloat() * 2 - 1;
+            }
+            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, Path.KERNEL);
+            float[] runs = run(kernel, weights, x, t, threads, pool, weightsArena, Path.RUNS);
+            float[] bound = errorBound(MatmulKernels.forType(DType.Q4_0), gguf, x, t, weightsArena);
+            assertWithinBound(DType.Q4_0, t, plain, runs, bound);
+        }
+    }
+
+    /** Which product a node takes for many tokens. */
+    private enum Path { KERNEL, PANELS, RUNS }
 
     /** Each output of the panel path within its bound of the kernel's own. */
     private static void assertWithinBound(DType type, int t, float[] plain, float[] panels, float[] bound) {
@@ -111,7 +147,7 @@ class MatmulNodePanelTest {
     }
 
     private static float[] run(MatmulKernel kernel, Tensor[] weights, float[] x, int t, int threads, WorkerPool pool,
-                               Arena arena, boolean withPanels) {
+                               Arena arena, Path path) {
         int rows0 = (int) weights[0].shape().dim(0);
         int out = rows0 + (int) weights[1].shape().dim(0);
         StepContext step = new StepContext(t, arena);
@@ -121,16 +157,20 @@ class MatmulNodePanelTest {
         Buffer y = g.buffer("out", 4L * t * out);
         long prepBytes = kernel.preparedBytes(t, K);
         Buffer prepared = prepBytes == 0 ? null : g.buffer("prepared", prepBytes);
-        PanelScratch panels = withPanels
+        PanelScratch panels = path == Path.PANELS
                 ? new PanelScratch(g.buffer("rounded", PanelScratch.roundedBytes(t, K)),
                         g.buffer("packed", PanelScratch.packedBytes(t, K)),
                         g.buffer("decoded", PanelScratch.decodedBytes(threads, kernel, K)),
                         PanelScratch.panelRows(kernel, K))
                 : null;
+        RunScratch runs = path == Path.RUNS
+                ? new RunScratch(g.buffer("runs", RunScratch.preparedBytes(kernel, t, K)),
+                        g.buffer("accumulators", RunScratch.accumulatorBytes(kernel, threads)))
+                : null;
         g.add(new MatmulNode("m", step, kernel, weights, null, new int[] {0, rows0}, in, y, out, Rows.ALL,
-                prepared, t, panels));
+                prepared, t, panels, runs));
         g.plan(in, y);
-        try (StepArena stepArena = new StepArena("test", 1 << 22)) {
+        try (StepArena stepArena = new StepArena("test", 1 << 23)) {
             Graph graph = g.bind(stepArena);
             MemorySegment s = stepArena.segment();
             for (int i = 0; i < x.length; i++) {
