@@ -75,9 +75,28 @@ class MatmulNodePanelTest {
     void interleavedPanelPathMatchesTheKernelProduct(DType type, int t, int threads) {
         MatmulKernel kernel = MatmulKernels.forProjection(type);
         assumeTrue(kernel instanceof InterleavedWeights, "no interleaved " + type + " kernel in this JVM");
+        interleavedPathMatchesTheKernelProduct(kernel, type, t, threads, type.ordinal() * 1000L + t + 7, Path.PANELS);
+    }
+
+    /**
+     * Q4_0's run product ({@link RunScratch}) against the kernel's own product over the same groups: token counts
+     * within one run, across a run's end (64) and with a short last run, 1 and 2 workers. Both form the same int16
+     * block sums, so they differ only in how the scales round.
+     */
+    @ParameterizedTest
+    @CsvSource({"16,1", "37,2", "64,1", "70,2", "130,1", "129,2"})
+    void runPathMatchesTheKernelProduct(int t, int threads) {
+        MatmulKernel kernel = MatmulKernels.forProjection(DType.Q4_0);
+        assumeTrue(RunScratch.applies(kernel, t), "no Q4_0 run product in this JVM (512-bit vectors needed)");
+        interleavedPathMatchesTheKernelProduct(kernel, DType.Q4_0, t, threads, 7000L + t, Path.RUNS);
+    }
+
+    /** Parts of 48 and 32 rows (three and two groups) packed by the kernel: {@code path} against its own product. */
+    private static void interleavedPathMatchesTheKernelProduct(MatmulKernel kernel, DType type, int t, int threads,
+                                                               long seed, Path path) {
         int[] rows = {48, 32};
         try (Arena weightsArena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
-            Random random = new Random(type.ordinal() * 1000L + t + 7);
+            Random random = new Random(seed);
             Tensor[] gguf = new Tensor[rows.length];
             Tensor[] weights = new Tensor[rows.length];
             for (int p = 0; p < rows.length; p++) {
@@ -91,41 +110,9 @@ class MatmulNodePanelTest {
                 x[i] = random.nextFloat() * 2 - 1;
             }
             float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, Path.KERNEL);
-            float[] panels = run(kernel, weights, x, t, threads, pool, weightsArena, Path.PANELS);
+            float[] other = run(kernel, weights, x, t, threads, pool, weightsArena, path);
             float[] bound = errorBound(MatmulKernels.forType(type), gguf, x, t, weightsArena);
-            assertWithinBound(type, t, plain, panels, bound);
-        }
-    }
-
-    /**
-     * Q4_0's run product ({@link RunScratch}) against the kernel's own product over the same groups: token counts
-     * within one run, across a run's end (64) and with a short last run, parts of 48 and 32 rows (three and two
-     * groups), 1 and 2 workers. Both form the same int16 block sums, so they differ only in how the scales round.
-     */
-    @ParameterizedTest
-    @CsvSource({"16,1", "37,2", "64,1", "70,2", "130,1", "129,2"})
-    void runPathMatchesTheKernelProduct(int t, int threads) {
-        MatmulKernel kernel = MatmulKernels.forProjection(DType.Q4_0);
-        assumeTrue(RunScratch.applies(kernel, t), "no Q4_0 run product in this JVM (512-bit vectors needed)");
-        int[] rows = {48, 32};
-        try (Arena weightsArena = Arena.ofShared(); WorkerPool pool = new WorkerPool(threads)) {
-            Random random = new Random(7000L + t);
-            Tensor[] gguf = new Tensor[rows.length];
-            Tensor[] weights = new Tensor[rows.length];
-            for (int p = 0; p < rows.length; p++) {
-                gguf[p] = randomWeights(weightsArena, DType.Q4_0, rows[p], random);
-                MemorySegment packed = weightsArena.allocate(DType.Q4_0.rowBytes(K) * rows[p], 64);
-                ((InterleavedWeights) kernel).pack(gguf[p].segment(), 0, K, rows[p], packed, 0);
-                weights[p] = gguf[p].interleavedAt(packed, 0);
-            }
-            float[] x = new float[t * K];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = random.nextFloat() * 2 - 1;
-            }
-            float[] plain = run(kernel, weights, x, t, threads, pool, weightsArena, Path.KERNEL);
-            float[] runs = run(kernel, weights, x, t, threads, pool, weightsArena, Path.RUNS);
-            float[] bound = errorBound(MatmulKernels.forType(DType.Q4_0), gguf, x, t, weightsArena);
-            assertWithinBound(DType.Q4_0, t, plain, runs, bound);
+            assertWithinBound(type, t, plain, other, bound);
         }
     }
 
