@@ -144,8 +144,9 @@ public final class KernelWarmUp {
     /**
      * Runs the many-token products a prompt step makes of this weight type: the kernel's own product, or, where a
      * step takes the panel path ({@link PanelScratch}), rounding, packing, decoding rows and the F32 GEMM, or the
-     * run product ({@link RunScratch}), as {@code MatmulNode} does. Without it the first long prompt ran them cold: a 91-token prompt on the medium Q4_0
-     * preset took 1.7-2.6 s to its first token after {@code warmUp}, 0.3 s once compiled. The rows are short (one
+     * run product ({@link RunScratch}), as {@code MatmulNode} does. Without it the first long prompt ran them
+     * cold: a 91-token prompt on the medium Q4_0 preset took 1.7-2.6 s to its first token after {@code warmUp},
+     * 0.3 s once compiled. The rows are short (one
      * or two blocks) and made up: the GEMM's 4 x 64 micro-kernel is too big for C1 ("out of virtual registers"),
      * so it runs interpreted until C2 takes it, and short rows make those calls cheap enough to get there. (A
      * version small enough for C1's tier 2 but not its profiling tier 3 stayed C1 code for good: prompts ran 60
@@ -175,7 +176,7 @@ public final class KernelWarmUp {
         // The run product reads its runs and writes its accumulators and outputs in one segment, as in a step.
         long runBytes = runs ? RunScratch.preparedBytes(kernel, maxTokens, k) : 0;
         long accBytes = runs ? RunScratch.accumulatorBytes(kernel, 1) : 0;
-        MemorySegment runArena = arena.allocate(runBytes + accBytes + 4L * PREFILL_ROWS * maxTokens, 64);
+        MemorySegment runArena = runs ? arena.allocate(runBytes + accBytes + 4L * PREFILL_ROWS * maxTokens, 64) : null;
         HeapCounters counters = new HeapCounters();
         long[] self = {Thread.currentThread().threadId()};
         long begin = System.nanoTime();
