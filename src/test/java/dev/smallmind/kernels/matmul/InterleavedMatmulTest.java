@@ -99,6 +99,54 @@ class InterleavedMatmulTest {
         }
     }
 
+    /**
+     * Q4_0's run product ({@link dev.smallmind.kernels.TokenRunProduct}) against float64 and the scalar reference over
+     * the GGUF rows: token counts within one run, at its end and past it, and a range of groups that leaves the first
+     * group and the other tokens' columns untouched. Runs, accumulators and outputs share one segment, as in a step.
+     */
+    @ParameterizedTest(name = "k={0} t={1}")
+    @CsvSource({"96, 3", "352, 17", "352, 64", "4128, 70", "576, 129"})
+    void runProductMatchesReferenceAndFloat64(int k, int t) {
+        Q4_0InterleavedMatmul kernel = new Q4_0InterleavedMatmul();
+        assumeTrue(kernel.runsSupported(), "no Q4_0 run product in this JVM (512-bit vectors needed)");
+        MatmulKernel reference = Kernel.Q4_0.reference;
+        int n = 3 * GROUP;
+        int yStride = n + 5;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, DType.Q4_0, n, k, 0, 71 + k + t);
+            MemorySegment w = Kernel.Q4_0.packed(arena, gguf, 0, n, k, 0);
+            MemorySegment x = LegacyQuantMatmulTest.randomFloats(arena, t * k, 0, 73 + k + t);
+            long runs = 64;
+            long acc = runs + kernel.runPreparedBytes(t, k);
+            long y = acc + kernel.runAccumulatorBytes();
+            MemorySegment step = LegacyQuantMatmulTest.filled(arena, y / 4 + (long) t * yStride, SENTINEL);
+            kernel.prepareRuns(x, 0, k, 0, t / 2, step, runs);
+            kernel.prepareRuns(x, 0, k, t / 2, t, step, runs);
+            kernel.multiplyRuns(w, 0, k, step, runs, t, y, yStride, GROUP, n, acc);
+            MemorySegment prepR = arena.allocate(reference.preparedBytes(t, k), 64);
+            reference.prepare(x, 0, k, 0, t, prepR, 0);
+            long prepRowBytes = reference.preparedBytes(t, k) / t;
+            MemorySegment yR = LegacyQuantMatmulTest.filled(arena, (long) t * yStride, SENTINEL);
+            reference.multiply(gguf, 0, k, prepR, 0, t, yR, 0, yStride, 0, n);
+            for (int j = 0; j < t; j++) {
+                for (int i = 0; i < yStride; i++) {
+                    float v = step.get(FLOAT, y + ((long) j * yStride + i) * 4);
+                    if (i < GROUP || i >= n) {
+                        assertEquals(SENTINEL, v, "wrote outside rows [" + GROUP + ", " + n + ") at row " + i
+                                + " token " + j);
+                        continue;
+                    }
+                    double[] exact = Float64Dot.dot(DType.Q4_0, gguf, i * DType.Q4_0.rowBytes(k), k, prepR,
+                            j * prepRowBytes);
+                    double tol = (k / 32 + 48) * Math.ulp(1f) * exact[1] + 1e-30;
+                    String where = "k=" + k + " row " + i + " token " + j;
+                    assertEquals(exact[0], v, tol, "runs vs float64, " + where);
+                    assertEquals(yR.get(FLOAT, ((long) j * yStride + i) * 4), v, 2 * tol, "runs vs reference, " + where);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Kernel.class)
     void aRangeOfGroupsWritesOnlyItsRows(Kernel kind) {
