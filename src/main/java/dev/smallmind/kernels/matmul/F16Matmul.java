@@ -66,11 +66,36 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
     private static final IntVector ALL_ONES_EXPONENT = IntVector.broadcast(I, 0x7F80_0000);
     /** A half without its sign bit: at or above {@link #INFINITY_BITS} it is an infinity or a NaN. */
     private static final ShortVector MAGNITUDE = ShortVector.broadcast(H, (short) 0x7FFF);
+    /**
+     * Whether {@link #dotRow} reads its halves as int pairs ({@link #SIXTEEN}, {@link #THREE}): with 512-bit
+     * vectors, whose two-vector permutes deal the activations to the pairs' halves in one instruction each.
+     */
+    private static final boolean PAIRED_HALVES = LANES == 16;
+    /** A float vector's width of halves in pairs, seen as shorts to find the largest magnitude. */
+    private static final VectorSpecies<Short> PAIRS_AS_SHORTS = VectorSpecies.of(short.class, F.vectorShape());
+    private static final ShortVector PAIR_MAGNITUDE = ShortVector.broadcast(PAIRS_AS_SHORTS, (short) 0x7FFF);
+    /** Brings a pair's low half to the top of its int, where the high half already is. */
+    private static final IntVector SIXTEEN = IntVector.broadcast(I, 16);
+    /** A half at the top of an int, shifted down by this, has its exponent and mantissa where a float's start. */
+    private static final IntVector THREE = IntVector.broadcast(I, 3);
+    /** The activations of the pairs' low halves out of two consecutive vectors: lanes 0, 2, ..., 30. */
+    private static final FloatVector EVEN = lanes(0);
+    /** The activations of the pairs' high halves: lanes 1, 3, ..., 31. */
+    private static final FloatVector ODD = lanes(1);
     private static final short INFINITY_BITS = 0x7C00;
 
     @Override
     public DType weightType() {
         return DType.F16;
+    }
+
+    /** Lane indices {@code first, first + 2, ...} into two vectors, as floats for {@code selectFrom}. */
+    private static FloatVector lanes(int first) {
+        float[] indices = new float[LANES];
+        for (int i = 0; i < LANES; i++) {
+            indices[i] = first + 2 * i;
+        }
+        return FloatVector.fromArray(F, indices, 0);
     }
 
     @Override
@@ -358,7 +383,12 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
     /**
      * The one-token (matrix-vector) dot product: one weight row at a time with four accumulators over
      * {@code 4 L}-element steps, a single stream per row. Four rows side by side (four streams a multiple of 4 KB
-     * apart) measured markedly lower DRAM bandwidth. Decode is compute-bound here, so the weights are widened
+     * apart) measured markedly lower DRAM bandwidth. With 512-bit vectors ({@link #PAIRED_HALVES}) a step reads its
+     * 64 halves as two vectors of int pairs and widens each pair's high half with one arithmetic shift and its low
+     * half with two, where a half-width load needs a sign extension across lanes and a shift; two-vector permutes
+     * deal the activations to the low and high halves ({@link #EVEN}, {@link #ODD}). One Zen 5 thread: 25.5 against
+     * 22.6 GB/s from DRAM (2048 x 8192), 19.8 against 16.0 in L2 (docs/performance.md, "Session 30"). Decode is
+     * compute-bound here, so the weights are widened
      * without the infinity and NaN fix-up (four operations per vector: 8.8-9.1 against 10.0-10.3 GB/s on a 32 MB
      * matrix, one thread, AVX2); the largest magnitude seen in the row decides at its end whether a weight was an
      * infinity or a NaN, and such a row is done again by {@link #dot1x1}, which widens every weight exactly (its
@@ -376,6 +406,34 @@ public final class F16Matmul implements MatmulKernel, RoundedActivations {
         ShortVector largest = ShortVector.zero(H);
         int blocks = k / (4 * LANES) * (4 * LANES);
         int e = 0;
+        if (PAIRED_HALVES) {
+            ShortVector largestPair = ShortVector.zero(PAIRS_AS_SHORTS);
+            for (; e < blocks; e += 4 * LANES) {
+                IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + 2L * e, LE);
+                IntVector p1 = IntVector.fromMemorySegment(I, w, w0 + 2L * (e + 2 * LANES), LE);
+                FloatVector x0v = FloatVector.fromMemorySegment(F, x, x0 + 4L * e, LE);
+                FloatVector x1v = FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + LANES), LE);
+                FloatVector x2v = FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 2 * LANES), LE);
+                FloatVector x3v = FloatVector.fromMemorySegment(F, x, x0 + 4L * (e + 3 * LANES), LE);
+                largestPair = ((ShortVector) p0.reinterpretAsShorts()).and(PAIR_MAGNITUDE)
+                        .max(((ShortVector) p1.reinterpretAsShorts()).and(PAIR_MAGNITUDE)).max(largestPair);
+                a0 = p0.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, THREE)
+                        .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS)
+                        .fma(EVEN.selectFrom(x0v, x1v), a0);
+                a1 = p0.lanewise(VectorOperators.ASHR, THREE)
+                        .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS)
+                        .fma(ODD.selectFrom(x0v, x1v), a1);
+                a2 = p1.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, THREE)
+                        .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS)
+                        .fma(EVEN.selectFrom(x2v, x3v), a2);
+                a3 = p1.lanewise(VectorOperators.ASHR, THREE)
+                        .and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(REBIAS)
+                        .fma(ODD.selectFrom(x2v, x3v), a3);
+            }
+            if (ShortVector.zero(PAIRS_AS_SHORTS).max(largestPair).reduceLanes(VectorOperators.MAX) >= INFINITY_BITS) {
+                return dot1x1(w, w0, x, x0, k);
+            }
+        }
         for (; e < blocks; e += 4 * LANES) {
             ShortVector h0 = ShortVector.fromMemorySegment(H, w, w0 + 2L * e, LE);
             ShortVector h1 = ShortVector.fromMemorySegment(H, w, w0 + 2L * (e + LANES), LE);
