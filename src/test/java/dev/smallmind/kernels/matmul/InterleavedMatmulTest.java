@@ -100,6 +100,35 @@ class InterleavedMatmulTest {
     }
 
     /**
+     * One token over a whole range of groups (Q8_0 reads it as two streams, the halves of the groups side by side,
+     * and an odd last group alone) gives, to the bit, what the groups give one at a time.
+     */
+    @ParameterizedTest(name = "{0} groups={1}")
+    @CsvSource({"Q4_0, 7", "Q4_0, 8", "Q8_0, 2", "Q8_0, 7", "Q8_0, 8", "Q5_0, 7", "Q5_0, 8"})
+    void oneTokenOverAllGroupsEqualsGroupByGroup(Kernel kind, int groups) {
+        MatmulKernel kernel = kind.kernel;
+        int k = 352;
+        int n = groups * GROUP;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, kind.type, n, k, 0, 91 + groups);
+            MemorySegment w = kind.packed(arena, gguf, 0, n, k, 0);
+            MemorySegment x = LegacyQuantMatmulTest.randomFloats(arena, k, 0, 93 + groups);
+            MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
+            kernel.prepare(x, 0, k, 0, 1, prep, 0);
+            MemorySegment whole = LegacyQuantMatmulTest.filled(arena, n, SENTINEL);
+            MemorySegment byGroup = LegacyQuantMatmulTest.filled(arena, n, SENTINEL);
+            kernel.multiply(w, 0, k, prep, 0, 1, whole, 0, n, 0, n);
+            for (int g = 0; g < groups; g++) {
+                kernel.multiply(w, 0, k, prep, 0, 1, byGroup, 0, n, g * GROUP, (g + 1) * GROUP);
+            }
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(byGroup.getAtIndex(FLOAT, i)),
+                        Float.floatToRawIntBits(whole.getAtIndex(FLOAT, i)), kind + " row " + i);
+            }
+        }
+    }
+
+    /**
      * Q4_0's run product ({@link dev.smallmind.kernels.TokenRunProduct}) against float64 and the scalar reference over
      * the GGUF rows: token counts within one run, at its end and past it, and a range of groups that leaves the first
      * group and the other tokens' columns untouched. Runs, accumulators and outputs share one segment, as in a step.
