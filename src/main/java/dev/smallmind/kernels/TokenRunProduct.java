@@ -14,11 +14,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Layout of the prepared activations, per run of {@link #RUN} tokens (the last run padded), per block of 32
  * columns: the run's quants as int16, 64 bytes a token in column order, then the run's block scales as floats, then
- * the run's sums of quants as ints; a block of a run takes {@code 72 * RUN} bytes. Token slots of a run are 64 bytes
- * apart, a constant stride, so C2 hoists the bounds checks out of the loop over a run's tokens. The products read the
- * prepared activations, write their per-worker accumulators and the outputs in one segment (the step arena): with
- * the accumulators in a segment of their own, C2 kept class and liveness checks of both inside that loop in most
- * JVMs, at about half the speed.
+ * the run's sums of quants as ints, times a factor of the kernel's (Q4_0 stores its nibbles' offset term there);
+ * a block of a run takes {@code 72 * RUN} bytes. Token slots of a run are 64 bytes apart, a constant stride, so C2
+ * hoists the bounds checks out of the loop over a run's tokens. The products read the prepared activations, write
+ * their per-worker accumulators and the outputs in one segment (the step arena): with the accumulators in a segment
+ * of their own, C2 kept class and liveness checks of both inside that loop in most JVMs, at about half the speed.
  */
 public interface TokenRunProduct {
     /** Tokens of one run. */

@@ -67,6 +67,11 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
     private static final int NIBBLE_OFFSET = 8;
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
     private static final IntVector OFFSET_INT = IntVector.broadcast(I, NIBBLE_OFFSET);
+    /**
+     * A run block's sum of quants times this is the nibbles' offset term in the upper int16 half of an int:
+     * {@link #runBlock} adds it as the halves of each int32 lane are added, with no scalar arithmetic per token.
+     */
+    private static final int RUN_OFFSET = -NIBBLE_OFFSET << 16;
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = 18;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
@@ -351,7 +356,7 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
     @Override
     public void prepareRuns(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
                             long prepOffset) {
-        Q8_0PairActivations.quantizeRuns(x, xOffset, k, from, to, prep, prepOffset);
+        Q8_0PairActivations.quantizeRuns(x, xOffset, k, from, to, prep, prepOffset, RUN_OFFSET);
     }
 
     /**
@@ -389,8 +394,8 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
     /**
      * One block of a group times the {@code n} tokens of a run, into their accumulators: the block's four chunks
      * give 16 vectors of nibbles and its scales a float vector, once; per token 16 broadcast activation pairs,
-     * multiplies and adds in int16, the halves of each int32 lane added, the nibbles' offset taken off, and one FMA
-     * of the block sums by the two scales. Its own method, so that the loop over tokens is a plain counted loop
+     * multiplies and adds in int16, the halves of each int32 lane and the nibbles' prepared offset term added in
+     * three operations ({@link #RUN_OFFSET}), and one FMA of the block sums by the two scales. Its own method, so that the loop over tokens is a plain counted loop
      * whose bounds checks C2 hoists (the token slots are 64 bytes apart); the call per block costs little beside
      * {@code n} tokens. The first block clears the accumulators and the last copies them to the outputs, a long at
      * a time: with vectors, in the caller or here, those loops boxed them in some JVMs (3 of 8 allocated about 4 GB
@@ -464,10 +469,14 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
                     .add(n31.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 56)).reinterpretShape(S, 0)))
                     .add(n32.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 28)).reinterpretShape(S, 0))
                             .add(n33.mul((ShortVector) IntVector.broadcast(I, a.get(INT, p + 60)).reinterpretShape(S, 0))));
+            // The upper half of pairs + (pairs << 16) + offset is the row's sum over the block, exact: the low half
+            // adds nothing to it, and the true sum, |sum (q - 8) a| <= 32 * 8 * 127, fits int16 whatever the
+            // unsigned halves' sum wraps to. The offset, already multiplied, is broadcast as it is loaded: computed
+            // here, it went through a general register (mov, vpbroadcastd), as any broadcast of a computed int does.
             IntVector pairs = (IntVector) s0.add(s1).add(s2.add(s3)).reinterpretShape(I, 0);
-            IntVector sum = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
-                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
-                    .lanewise(VectorOperators.ADD, IntVector.broadcast(I, -NIBBLE_OFFSET * a.get(INT, sums + 4L * j)));
+            IntVector sum = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, IntVector.broadcast(I, a.get(INT, sums + 4L * j)))
+                    .lanewise(VectorOperators.ADD, pairs).lanewise(VectorOperators.ASHR, SIXTEEN);
             long o = acc + 64L * j;
             ((FloatVector) sum.convert(VectorOperators.I2F, 0)).lanewise(VectorOperators.FMA,
                             d.lanewise(VectorOperators.MUL, FloatVector.broadcast(F, a.get(FLOAT, scales + 4L * j))),

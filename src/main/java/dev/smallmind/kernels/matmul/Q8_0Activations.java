@@ -72,7 +72,7 @@ public final class Q8_0Activations {
      *                     go to the row's start as int16 and the block sums of the quants to {@code sumsOffset}
      *                     as ints); -1 for the float forms
      * @param quantStride  for the int16 form, bytes from one block's quants to the next's (64 in a plain row;
-     *                     the token runs of {@link Q4_0TokenRuns} interleave the tokens' blocks)
+     *                     the token runs of {@link Q8_0PairActivations#quantizeRuns} interleave the tokens' blocks)
      * @param sideStride   bytes from one block's scale or sum to the next's
      */
     static void quantize(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,

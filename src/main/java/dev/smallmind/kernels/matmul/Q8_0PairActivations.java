@@ -4,6 +4,7 @@ import dev.smallmind.kernels.TokenRunProduct;
 import dev.smallmind.memory.Alignment;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Activations rounded through Q8_0 blocks as {@link Q8_0Activations} rounds them, kept as integers for
@@ -15,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 public final class Q8_0PairActivations {
     private static final int BLOCK = Q8_0Activations.BLOCK;
     private static final int RUN = TokenRunProduct.RUN;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private Q8_0PairActivations() {
     }
@@ -90,19 +92,28 @@ public final class Q8_0PairActivations {
     }
 
     /**
-     * Rounds tokens {@code [from, to)} as {@link #quantize} does, into the run layout of {@link TokenRunProduct}.
+     * Rounds tokens {@code [from, to)} as {@link #quantize} does, into the run layout of {@link TokenRunProduct},
+     * each block's sum of quants stored times {@code sumScale} (wrapping as int arithmetic does), so that the kernel
+     * adds its offset term as it is loaded.
      *
      * @param prepOffset byte offset of run 0
+     * @param sumScale   factor of the stored block sums
      */
     public static void quantizeRuns(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
-                                    long prepOffset) {
+                                    long prepOffset, int sumScale) {
         long slotBytes = 2L * BLOCK;
+        int nb = k / BLOCK;
         for (int r = from; r < to; r++) {
             int slot = r % RUN;
             long quants = prepOffset + r / RUN * runBytes(k) + slot * slotBytes;
             long side = Integer.BYTES * slot - slot * slotBytes;
             Q8_0Activations.quantize(x, xOffset, k, r, r + 1, prep, quants, 0, runSumsOffset() + side,
                     runScalesOffset() + side, runBlockBytes(), runBlockBytes());
+            long sums = quants + runSumsOffset() + side;
+            for (int b = 0; b < nb; b++) {
+                long at = sums + b * runBlockBytes();
+                prep.set(INT, at, prep.get(INT, at) * sumScale);
+            }
         }
     }
 }

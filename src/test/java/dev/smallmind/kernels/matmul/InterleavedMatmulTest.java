@@ -138,40 +138,80 @@ class InterleavedMatmulTest {
     void runProductMatchesReferenceAndFloat64(int k, int t) {
         Q4_0InterleavedMatmul kernel = new Q4_0InterleavedMatmul();
         assumeTrue(kernel.runsSupported(), "no Q4_0 run product in this JVM (512-bit vectors needed)");
-        MatmulKernel reference = Kernel.Q4_0.reference;
         int n = 3 * GROUP;
-        int yStride = n + 5;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment gguf = LegacyQuantMatmulTest.randomWeights(arena, DType.Q4_0, n, k, 0, 71 + k + t);
-            MemorySegment w = Kernel.Q4_0.packed(arena, gguf, 0, n, k, 0);
             MemorySegment x = LegacyQuantMatmulTest.randomFloats(arena, t * k, 0, 73 + k + t);
-            long runs = 64;
-            long acc = runs + kernel.runPreparedBytes(t, k);
-            long y = acc + kernel.runAccumulatorBytes();
-            MemorySegment step = LegacyQuantMatmulTest.filled(arena, y / 4 + (long) t * yStride, SENTINEL);
-            kernel.prepareRuns(x, 0, k, 0, t / 2, step, runs);
-            kernel.prepareRuns(x, 0, k, t / 2, t, step, runs);
-            kernel.multiplyRuns(w, 0, k, step, runs, t, y, yStride, GROUP, n, acc);
-            MemorySegment prepR = arena.allocate(reference.preparedBytes(t, k), 64);
-            reference.prepare(x, 0, k, 0, t, prepR, 0);
-            long prepRowBytes = reference.preparedBytes(t, k) / t;
-            MemorySegment yR = LegacyQuantMatmulTest.filled(arena, (long) t * yStride, SENTINEL);
-            reference.multiply(gguf, 0, k, prepR, 0, t, yR, 0, yStride, 0, n);
-            for (int j = 0; j < t; j++) {
-                for (int i = 0; i < yStride; i++) {
-                    float v = step.get(FLOAT, y + ((long) j * yStride + i) * 4);
-                    if (i < GROUP || i >= n) {
-                        assertEquals(SENTINEL, v, "wrote outside rows [" + GROUP + ", " + n + ") at row " + i
-                                + " token " + j);
-                        continue;
+            checkRunProduct(kernel, arena, gguf, x, k, t, n);
+        }
+    }
+
+    /**
+     * The run product where a block's int16 sums are largest: every quant -8 or 7 and every activation +-127 (a
+     * row's block sums to +-32512, at the edge of what the kernel's int16 halves and their offset term hold).
+     */
+    @Test
+    void runProductAtTheLimitsOfItsInt16Sums() {
+        Q4_0InterleavedMatmul kernel = new Q4_0InterleavedMatmul();
+        assumeTrue(kernel.runsSupported(), "no Q4_0 run product in this JVM (512-bit vectors needed)");
+        int n = 3 * GROUP;
+        int k = 96;
+        int t = 20;
+        long rowBytes = DType.Q4_0.rowBytes(k);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment gguf = arena.allocate(n * rowBytes, 64);
+            for (int r = 0; r < n; r++) {
+                for (int b = 0; b < k / 32; b++) {
+                    long block = r * rowBytes + b * 18L;
+                    gguf.set(ValueLayout.JAVA_SHORT_UNALIGNED, block, Float.floatToFloat16(r % 3 + 0.5f));
+                    byte nibbles = (byte) ((r + b) % 2 == 0 ? 0x00 : 0xFF);
+                    for (int i = 0; i < 16; i++) {
+                        gguf.set(ValueLayout.JAVA_BYTE, block + 2 + i, nibbles);
                     }
-                    double[] exact = Float64Dot.dot(DType.Q4_0, gguf, i * DType.Q4_0.rowBytes(k), k, prepR,
-                            j * prepRowBytes);
-                    double tol = (k / 32 + 48) * Math.ulp(1f) * exact[1] + 1e-30;
-                    String where = "k=" + k + " row " + i + " token " + j;
-                    assertEquals(exact[0], v, tol, "runs vs float64, " + where);
-                    assertEquals(yR.get(FLOAT, ((long) j * yStride + i) * 4), v, 2 * tol, "runs vs reference, " + where);
                 }
+            }
+            MemorySegment x = arena.allocate(4L * t * k, 64);
+            for (int j = 0; j < t; j++) {
+                for (int i = 0; i < k; i++) {
+                    x.setAtIndex(FLOAT, (long) j * k + i, (j + i / 32) % 2 == 0 ? 2.5f : -2.5f);
+                }
+            }
+            checkRunProduct(kernel, arena, gguf, x, k, t, n);
+        }
+    }
+
+    /** Runs of {@code t} tokens times groups 1 to {@code n / GROUP}, against float64 and the scalar reference. */
+    private static void checkRunProduct(Q4_0InterleavedMatmul kernel, Arena arena, MemorySegment gguf,
+                                        MemorySegment x, int k, int t, int n) {
+        MatmulKernel reference = Kernel.Q4_0.reference;
+        int yStride = n + 5;
+        MemorySegment w = Kernel.Q4_0.packed(arena, gguf, 0, n, k, 0);
+        long runs = 64;
+        long acc = runs + kernel.runPreparedBytes(t, k);
+        long y = acc + kernel.runAccumulatorBytes();
+        MemorySegment step = LegacyQuantMatmulTest.filled(arena, y / 4 + (long) t * yStride, SENTINEL);
+        kernel.prepareRuns(x, 0, k, 0, t / 2, step, runs);
+        kernel.prepareRuns(x, 0, k, t / 2, t, step, runs);
+        kernel.multiplyRuns(w, 0, k, step, runs, t, y, yStride, GROUP, n, acc);
+        MemorySegment prepR = arena.allocate(reference.preparedBytes(t, k), 64);
+        reference.prepare(x, 0, k, 0, t, prepR, 0);
+        long prepRowBytes = reference.preparedBytes(t, k) / t;
+        MemorySegment yR = LegacyQuantMatmulTest.filled(arena, (long) t * yStride, SENTINEL);
+        reference.multiply(gguf, 0, k, prepR, 0, t, yR, 0, yStride, 0, n);
+        for (int j = 0; j < t; j++) {
+            for (int i = 0; i < yStride; i++) {
+                float v = step.get(FLOAT, y + ((long) j * yStride + i) * 4);
+                if (i < GROUP || i >= n) {
+                    assertEquals(SENTINEL, v, "wrote outside rows [" + GROUP + ", " + n + ") at row " + i
+                            + " token " + j);
+                    continue;
+                }
+                double[] exact = Float64Dot.dot(DType.Q4_0, gguf, i * DType.Q4_0.rowBytes(k), k, prepR,
+                        j * prepRowBytes);
+                double tol = (k / 32 + 48) * Math.ulp(1f) * exact[1] + 1e-30;
+                String where = "k=" + k + " row " + i + " token " + j;
+                assertEquals(exact[0], v, tol, "runs vs float64, " + where);
+                assertEquals(yR.get(FLOAT, ((long) j * yStride + i) * 4), v, 2 * tol, "runs vs reference, " + where);
             }
         }
     }
