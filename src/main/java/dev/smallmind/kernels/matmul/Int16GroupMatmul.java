@@ -76,7 +76,12 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
     @Override
     public void prepare(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
                               long prepOffset) {
-        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset);
+        Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset, blockSumScale());
+    }
+
+    /** @return factor of the prepared block sums of quants ({@link Q8_0PairActivations#quantize}); 1 unless overridden */
+    int blockSumScale() {
+        return 1;
     }
 
     /** The Q8_0-rounded activations as floats, the values {@link #prepare} gives the products as int16. */

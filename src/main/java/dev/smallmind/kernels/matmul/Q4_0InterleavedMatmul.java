@@ -68,10 +68,11 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
     private static final IntVector NIBBLE_INT = IntVector.broadcast(I, 0xF);
     private static final IntVector OFFSET_INT = IntVector.broadcast(I, NIBBLE_OFFSET);
     /**
-     * A run block's sum of quants times this is the nibbles' offset term in the upper int16 half of an int:
-     * {@link #runBlock} adds it as the halves of each int32 lane are added, with no scalar arithmetic per token.
+     * A block's sum of activation quants times this is the nibbles' offset term in the upper int16 half of an int:
+     * {@link #dot} and {@link #runBlock} add it as the halves of each int32 lane are added, with no scalar arithmetic
+     * per block.
      */
-    private static final int RUN_OFFSET = -NIBBLE_OFFSET << 16;
+    private static final int OFFSET_TERM = -NIBBLE_OFFSET << 16;
     private static final int HALF = QK / 2;
     private static final int BLOCK_BYTES = 18;
     private static final int GROUP_BLOCK_BYTES = GROUP * BLOCK_BYTES;
@@ -313,10 +314,11 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
             // class is not known when C2 parses this method, and the conveniences' own type profiles are shared
             // with every kernel in the JVM (256-bit shorts and floats among them), so C2 at times compiled the
             // FMA below as a boxing call. Here the profile is this method's own.
+            // The halves of each int lane and the offset term joined in the upper half, as in runBlock.
             IntVector pairs = (IntVector) sum.reinterpretShape(I, 0);
-            IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN)
-                    .lanewise(VectorOperators.ADD, pairs.lanewise(VectorOperators.ASHR, SIXTEEN))
-                    .lanewise(VectorOperators.ADD, IntVector.broadcast(I, -NIBBLE_OFFSET * act.get(INT, asb)));
+            IntVector s = pairs.lanewise(VectorOperators.LSHL, SIXTEEN)
+                    .lanewise(VectorOperators.ADD, IntVector.broadcast(I, act.get(INT, asb)))
+                    .lanewise(VectorOperators.ADD, pairs).lanewise(VectorOperators.ASHR, SIXTEEN);
             IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, sb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -354,9 +356,14 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
     }
 
     @Override
+    int blockSumScale() {
+        return OFFSET_TERM;
+    }
+
+    @Override
     public void prepareRuns(MemorySegment x, long xOffset, int k, int from, int to, MemorySegment prep,
                             long prepOffset) {
-        Q8_0PairActivations.quantizeRuns(x, xOffset, k, from, to, prep, prepOffset, RUN_OFFSET);
+        Q8_0PairActivations.quantizeRuns(x, xOffset, k, from, to, prep, prepOffset, OFFSET_TERM);
     }
 
     /**
@@ -395,7 +402,7 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
      * One block of a group times the {@code n} tokens of a run, into their accumulators: the block's four chunks
      * give 16 vectors of nibbles and its scales a float vector, once; per token 16 broadcast activation pairs,
      * multiplies and adds in int16, the halves of each int32 lane and the nibbles' prepared offset term added in
-     * three operations ({@link #RUN_OFFSET}), and one FMA of the block sums by the two scales. Its own method, so that the loop over tokens is a plain counted loop
+     * three operations ({@link #OFFSET_TERM}), and one FMA of the block sums by the two scales. Its own method, so that the loop over tokens is a plain counted loop
      * whose bounds checks C2 hoists (the token slots are 64 bytes apart); the call per block costs little beside
      * {@code n} tokens. The first block clears the accumulators and the last copies them to the outputs, a long at
      * a time: with vectors, in the caller or here, those loops boxed them in some JVMs (3 of 8 allocated about 4 GB

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * Activations rounded through Q8_0 blocks as {@link Q8_0Activations} rounds them, kept as integers for
  * {@link Q4_0InterleavedMatmul}: a prepared row is the {@code k} quants as int16 in column order (so any two
  * neighbours load as one int to broadcast), then per block the scale {@code d} as a float, then per block the sum
- * of its quants as an int (for the offset of Q4_0's unsigned nibbles). Many-token products take the same values in
+ * of its quants as an int, times a factor the kernel names (Q4_0 stores its unsigned nibbles' offset term there). Many-token products take the same values in
  * runs of tokens ({@link #quantizeRuns}, the layout {@link TokenRunProduct} describes).
  */
 public final class Q8_0PairActivations {
@@ -55,11 +55,23 @@ public final class Q8_0PairActivations {
      * @param to         one past the last row
      * @param prep       destination
      * @param prepOffset byte offset of prepared row 0
+     * @param sumScale   factor of the stored block sums, as in {@link #quantizeRuns}
      */
     public static void quantize(MemorySegment x, long xOffset, int k, int from, int to,
-                                MemorySegment prep, long prepOffset) {
+                                MemorySegment prep, long prepOffset, int sumScale) {
         Q8_0Activations.quantize(x, xOffset, k, from, to, prep, prepOffset, rowBytes(k), sumsOffset(k),
                 scalesOffset(k), 2L * BLOCK, Integer.BYTES);
+        for (int r = from; r < to; r++) {
+            scaleSums(prep, prepOffset + r * rowBytes(k) + sumsOffset(k), k / BLOCK, Integer.BYTES, sumScale);
+        }
+    }
+
+    /** Multiplies {@code blocks} ints {@code stride} bytes apart from {@code at} by {@code sumScale}. */
+    private static void scaleSums(MemorySegment prep, long at, int blocks, long stride, int sumScale) {
+        for (int b = 0; b < blocks; b++) {
+            long sum = at + b * stride;
+            prep.set(INT, sum, prep.get(INT, sum) * sumScale);
+        }
     }
 
     /**
@@ -109,11 +121,7 @@ public final class Q8_0PairActivations {
             long side = Integer.BYTES * slot - slot * slotBytes;
             Q8_0Activations.quantize(x, xOffset, k, r, r + 1, prep, quants, 0, runSumsOffset() + side,
                     runScalesOffset() + side, runBlockBytes(), runBlockBytes());
-            long sums = quants + runSumsOffset() + side;
-            for (int b = 0; b < nb; b++) {
-                long at = sums + b * runBlockBytes();
-                prep.set(INT, at, prep.get(INT, at) * sumScale);
-            }
+            scaleSums(prep, quants + runSumsOffset() + side, nb, runBlockBytes(), sumScale);
         }
     }
 }

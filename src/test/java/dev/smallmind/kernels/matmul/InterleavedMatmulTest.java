@@ -147,13 +147,13 @@ class InterleavedMatmulTest {
     }
 
     /**
-     * The run product where a block's int16 sums are largest: every quant -8 or 7 and every activation +-127 (a
-     * row's block sums to +-32512, at the edge of what the kernel's int16 halves and their offset term hold).
+     * Q4_0's products where a block's int16 sums are largest: every quant -8 or 7 and every activation +-127 (a
+     * row's block sums to +-32512, at the edge of what the kernels' int16 halves and their offset term hold), through
+     * the one-token product token by token and through the run product.
      */
     @Test
-    void runProductAtTheLimitsOfItsInt16Sums() {
+    void productsAtTheLimitsOfTheirInt16Sums() {
         Q4_0InterleavedMatmul kernel = new Q4_0InterleavedMatmul();
-        assumeTrue(kernel.runsSupported(), "no Q4_0 run product in this JVM (512-bit vectors needed)");
         int n = 3 * GROUP;
         int k = 96;
         int t = 20;
@@ -176,6 +176,24 @@ class InterleavedMatmulTest {
                     x.setAtIndex(FLOAT, (long) j * k + i, (j + i / 32) % 2 == 0 ? 2.5f : -2.5f);
                 }
             }
+            MatmulKernel reference = Kernel.Q4_0.reference;
+            MemorySegment prepR = arena.allocate(reference.preparedBytes(t, k), 64);
+            reference.prepare(x, 0, k, 0, t, prepR, 0);
+            MemorySegment yR = arena.allocate(4L * t * n, 64);
+            reference.multiply(gguf, 0, k, prepR, 0, t, yR, 0, n, 0, n);
+            MemorySegment w = Kernel.Q4_0.packed(arena, gguf, 0, n, k, 0);
+            MemorySegment prep = arena.allocate(kernel.preparedBytes(1, k), 64);
+            MemorySegment y = arena.allocate(4L * n, 64);
+            for (int j = 0; j < t; j++) {
+                kernel.prepare(x, 4L * j * k, k, 0, 1, prep, 0);
+                kernel.multiply(w, 0, k, prep, 0, 1, y, 0, n, 0, n);
+                for (int i = 0; i < n; i++) {
+                    float expected = yR.getAtIndex(FLOAT, (long) j * n + i);
+                    assertEquals(expected, y.getAtIndex(FLOAT, i), 1e-5f * Math.abs(expected),
+                            "one-token product, row " + i + " token " + j);
+                }
+            }
+            assumeTrue(kernel.runsSupported(), "no Q4_0 run product in this JVM (512-bit vectors needed)");
             checkRunProduct(kernel, arena, gguf, x, k, t, n);
         }
     }
@@ -307,7 +325,8 @@ class InterleavedMatmulTest {
             }
             MemorySegment pairs = arena.allocate(Q8_0PairActivations.rowBytes(k) * t, 64);
             MemorySegment rounded = arena.allocate(4L * k * t, 64);
-            Q8_0PairActivations.quantize(x, 0, k, 0, t, pairs, 0);
+            int sumScale = -8 << 16;
+            Q8_0PairActivations.quantize(x, 0, k, 0, t, pairs, 0, sumScale);
             Q8_0ActivationsReference.quantize(x, 0, k, 0, t, rounded, 0);
             for (int j = 0; j < t; j++) {
                 long row = j * Q8_0PairActivations.rowBytes(k);
@@ -321,8 +340,8 @@ class InterleavedMatmulTest {
                         assertEquals(rounded.getAtIndex(ValueLayout.JAVA_FLOAT, (long) j * k + b * 32 + e), q * d,
                                 "token " + j + " block " + b + " element " + e);
                     }
-                    assertEquals(sum, pairs.get(ValueLayout.JAVA_INT_UNALIGNED,
-                            row + Q8_0PairActivations.sumsOffset(k) + 4L * b), "block " + b + " sum of quants");
+                    assertEquals(sum * sumScale, pairs.get(ValueLayout.JAVA_INT_UNALIGNED,
+                            row + Q8_0PairActivations.sumsOffset(k) + 4L * b), "block " + b + " sum of quants, scaled");
                 }
             }
         }
