@@ -79,7 +79,7 @@ abstract sealed class Int16GroupMatmul implements MatmulKernel, RoundedActivatio
         Q8_0PairActivations.quantize(x, xOffset, k, from, to, prep, prepOffset, blockSumScale());
     }
 
-    /** @return factor of the prepared block sums of quants ({@link Q8_0PairActivations#quantize}); 1 unless overridden */
+    /** @return factor of the prepared block sums ({@link Q8_0PairActivations#quantize}); 1 unless overridden */
     int blockSumScale() {
         return 1;
     }

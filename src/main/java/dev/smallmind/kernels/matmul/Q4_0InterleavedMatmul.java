@@ -402,11 +402,11 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
      * One block of a group times the {@code n} tokens of a run, into their accumulators: the block's four chunks
      * give 16 vectors of nibbles and its scales a float vector, once; per token 16 broadcast activation pairs,
      * multiplies and adds in int16, the halves of each int32 lane and the nibbles' prepared offset term added in
-     * three operations ({@link #OFFSET_TERM}), and one FMA of the block sums by the two scales. Its own method, so that the loop over tokens is a plain counted loop
-     * whose bounds checks C2 hoists (the token slots are 64 bytes apart); the call per block costs little beside
-     * {@code n} tokens. The first block clears the accumulators and the last copies them to the outputs, a long at
-     * a time: with vectors, in the caller or here, those loops boxed them in some JVMs (3 of 8 allocated about 4 GB
-     * in a 5-second probe). Written out as {@link #dot} is.
+     * three operations ({@link #OFFSET_TERM}), and one FMA of the block sums by the two scales. Its own method, so
+     * that the loop over tokens is a plain counted loop whose bounds checks C2 hoists (the token slots are 64 bytes
+     * apart); the call per block costs little beside {@code n} tokens. The first block clears the accumulators and
+     * the last copies them to the outputs, a long at a time: with vectors, in the caller or here, those loops boxed
+     * them in some JVMs (3 of 8 allocated about 4 GB in a 5-second probe). Written out as {@link #dot} is.
      *
      * @param wb        byte offset of the group's block
      * @param quants    byte offset of the run block's quants

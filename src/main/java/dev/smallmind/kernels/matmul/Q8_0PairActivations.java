@@ -10,8 +10,9 @@ import java.lang.foreign.ValueLayout;
  * Activations rounded through Q8_0 blocks as {@link Q8_0Activations} rounds them, kept as integers for
  * {@link Q4_0InterleavedMatmul}: a prepared row is the {@code k} quants as int16 in column order (so any two
  * neighbours load as one int to broadcast), then per block the scale {@code d} as a float, then per block the sum
- * of its quants as an int, times a factor the kernel names (Q4_0 stores its unsigned nibbles' offset term there). Many-token products take the same values in
- * runs of tokens ({@link #quantizeRuns}, the layout {@link TokenRunProduct} describes).
+ * of its quants as an int, times a factor the kernel names (Q4_0 stores its unsigned nibbles' offset term there).
+ * Many-token products take the same values in runs of tokens ({@link #quantizeRuns}, the layout
+ * {@link TokenRunProduct} describes).
  */
 public final class Q8_0PairActivations {
     private static final int BLOCK = Q8_0Activations.BLOCK;
