@@ -67,8 +67,14 @@ public final class Q8_0PairActivations {
         }
     }
 
-    /** Multiplies {@code blocks} ints {@code stride} bytes apart from {@code at} by {@code sumScale}. */
+    /**
+     * Multiplies {@code blocks} ints {@code stride} bytes apart from {@code at} by {@code sumScale}; nothing to do
+     * for 1 (the kernels that do not read the sums).
+     */
     private static void scaleSums(MemorySegment prep, long at, int blocks, long stride, int sumScale) {
+        if (sumScale == 1) {
+            return;
+        }
         for (int b = 0; b < blocks; b++) {
             long sum = at + b * stride;
             prep.set(INT, sum, prep.get(INT, sum) * sumScale);
