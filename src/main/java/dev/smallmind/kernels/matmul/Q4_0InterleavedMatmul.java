@@ -389,11 +389,31 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
             long y = yOffset + j0 * yRowBytes;
             for (int g = rowFrom / GROUP; g < rowTo / GROUP; g++) {
                 long wg = wOffset + g * groupBytes;
+                clearAccumulators(arena, accOffset, n);
                 for (int b = 0; b < nb; b++) {
                     long ab = run + b * blockBytes;
-                    runBlock(w, wg + (long) b * GROUP_BLOCK_BYTES, arena, ab, ab + scales, ab + sums, n, accOffset,
-                            b == 0, b == nb - 1 ? y + (long) g * GROUP * Float.BYTES : -1, yRowBytes);
+                    runBlock(w, wg + (long) b * GROUP_BLOCK_BYTES, arena, ab, ab + scales, ab + sums, n, accOffset);
                 }
+                copyAccumulators(arena, accOffset, n, y + (long) g * GROUP * Float.BYTES, yRowBytes);
+            }
+        }
+    }
+
+    /**
+     * Zeroes the accumulators of {@code n} tokens, a long at a time: with vectors, here or in {@link #runBlock}, the
+     * clearing and copying loops boxed them in some JVMs (3 of 8 allocated about 4 GB in a 5-second probe).
+     */
+    private static void clearAccumulators(MemorySegment a, long acc, int n) {
+        for (int i = 0; i < 8 * n; i++) {
+            a.set(LONG, acc + 8L * i, 0L);
+        }
+    }
+
+    /** Copies the accumulators of {@code n} tokens to their outputs, {@code outStride} bytes apart, a long at a time. */
+    private static void copyAccumulators(MemorySegment a, long acc, int n, long out, long outStride) {
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < 8; i++) {
+                a.set(LONG, out + j * outStride + 8L * i, a.get(LONG, acc + 64L * j + 8L * i));
             }
         }
     }
@@ -404,26 +424,20 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
      * multiplies and adds in int16, the halves of each int32 lane and the nibbles' prepared offset term added in
      * three operations ({@link #OFFSET_TERM}), and one FMA of the block sums by the two scales. Its own method, so
      * that the loop over tokens is a plain counted loop whose bounds checks C2 hoists (the token slots are 64 bytes
-     * apart); the call per block costs little beside {@code n} tokens. The first block clears the accumulators and
-     * the last copies them to the outputs, a long at a time: with vectors, in the caller or here, those loops boxed
-     * them in some JVMs (3 of 8 allocated about 4 GB in a 5-second probe). Written out as {@link #dot} is.
+     * apart); the call per block costs little beside {@code n} tokens. Nothing else is in it: with the clearing of
+     * the accumulators and their copy to the outputs in here (behind a branch on the first and the last block), one
+     * C2 compile in three failed its first try ("retry without subsuming loads", a {@code jdk.CompilationFailure}
+     * event) and the retry moved every load of the token loop through a general register instead of folding it into
+     * its broadcast: a third slower (docs/performance.md, "Session 32"). Written out as {@link #dot} is.
      *
-     * @param wb        byte offset of the group's block
-     * @param quants    byte offset of the run block's quants
-     * @param scales    byte offset of the run block's scales
-     * @param sums      byte offset of the run block's sums
-     * @param acc       byte offset of the accumulators, 64 bytes a token
-     * @param first     whether this is the group's first block (the accumulators start from zero)
-     * @param out       byte offset of the run's first output of the group after its last block, else -1
-     * @param outStride bytes between tokens' outputs
+     * @param wb     byte offset of the group's block
+     * @param quants byte offset of the run block's quants
+     * @param scales byte offset of the run block's scales
+     * @param sums   byte offset of the run block's sums
+     * @param acc    byte offset of the accumulators, 64 bytes a token
      */
     private static void runBlock(MemorySegment w, long wb, MemorySegment a, long quants, long scales, long sums,
-                                 int n, long acc, boolean first, long out, long outStride) {
-        if (first) {
-            for (int i = 0; i < 8 * n; i++) {
-                a.set(LONG, acc + 8L * i, 0L);
-            }
-        }
+                                 int n, long acc) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, wb, LE)
                 .convertShape(VectorOperators.S2I, I, 0);
         FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -489,13 +503,6 @@ public final class Q4_0InterleavedMatmul extends Int16GroupMatmul implements Col
                             d.lanewise(VectorOperators.MUL, FloatVector.broadcast(F, a.get(FLOAT, scales + 4L * j))),
                             FloatVector.fromMemorySegment(F, a, o, LE))
                     .intoMemorySegment(a, o, LE);
-        }
-        if (out >= 0) {
-            for (int j = 0; j < n; j++) {
-                for (int i = 0; i < 8; i++) {
-                    a.set(LONG, out + j * outStride + 8L * i, a.get(LONG, acc + 64L * j + 8L * i));
-                }
-            }
         }
     }
 }
