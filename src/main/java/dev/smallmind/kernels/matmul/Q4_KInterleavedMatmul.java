@@ -19,8 +19,8 @@ import java.nio.ByteOrder;
  * scaled by the sub-block's 6-bit scale and corrected by its 6-bit min as in ggml's {@code vec_dot_q4_K_q8_K}.
  *
  * <p>Layout of a group of {@code G} rows and {@code nb} super-blocks (256 columns each), the bytes its GGUF rows
- * take ({@code 144 G nb}): first every super-block's header, {@code 16 G} bytes each, then every sub-block's quants,
- * {@code 16 G} bytes each, sub-block {@code s} of super-block {@code b} the {@code (8b + s)}-th. A header holds the
+ * take ({@code 144 G nb}): super-block {@code b} at {@code 144 G b}, its header ({@code 16 G} bytes) followed by its
+ * eight sub-blocks' quants ({@code 16 G} bytes each), so that a group is one sequential stream. A header holds the
  * rows' fp16 {@code d} ({@code 2G} bytes), their fp16 {@code dmin} ({@code 2G}), then the rows' 6-bit scales and mins
  * re-encoded into three ints per row, int {@code u} of row {@code r} at {@code 4G + 4Gu + 4r} (one vector load gives
  * one int of every row): byte {@code j} of int 0 holds scale {@code j}, of int 1 scale {@code 4 + j}, of int 2 min
@@ -29,8 +29,9 @@ import java.nio.ByteOrder;
  * into the rows' int {@code s / 4}. A sub-block's quants are four chunks of {@code 4G} bytes laid out exactly as a
  * {@link Q4_0InterleavedMatmul} block, where quant byte {@code t} of a row holds the sub-block's value {@code t} in
  * its low nibble and {@code t + 16} in its high one (GGUF keeps a sub-block in the low or the high nibbles of 32
- * bytes; packing moves them). Headers apart from quants put every sub-block's quants at one stride, so that
- * {@link #dot} steps one offset through all of them (docs/performance.md, "Session 16").
+ * bytes; packing moves them). Session 16 put every header ahead of every quant, to step one offset through all
+ * sub-blocks; the header stream beside the quant stream then halved what one thread reads from beyond L2 (16-19
+ * against 28 GB/s, docs/performance.md, "Session 33").
  *
  * <p>Per sub-block the 16 nibble products of an int16 lane sum to at most 16 x 15 x 127 = 30480; a row's sum
  * {@code s} (at most 32 x 15 x 127) times its scale (at most 63), and per super-block the sum of its mins times the
@@ -120,8 +121,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
 
     /** Block {@code b} of row {@code r} of a group, as {@link GroupPacking.BlockPacker} calls it. */
     private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r, int nb) {
-        int o = b * HEADER_BYTES;
-        int quants = nb * HEADER_BYTES;
+        int o = b * GROUP_BLOCK_BYTES;
         requireFiniteHalf(in, i, src0, false);
         requireFiniteHalf(in, i + 2, src0, true);
         out[o + 2 * r] = in[i];
@@ -147,7 +147,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
             for (int c = 0; c < 4; c++) {
                 int low = (GroupPacking.intAt(in, run + 4 * c) >>> shift) & 0x0F0F0F0F;
                 int high = (GroupPacking.intAt(in, run + HALF + 4 * c) >>> shift) & 0x0F0F0F0F;
-                int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r;
+                int at = o + HEADER_BYTES + s * SUB_BLOCK_BYTES + c * CHUNK_BYTES + 4 * r;
                 GroupPacking.putInt(out, at, GroupPacking.swapMiddleBytes(low | (high << 4)));
             }
         }
@@ -158,12 +158,12 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     void decodeGroupRow(MemorySegment w, long group, int lane, int k, MemorySegment dst, long out) {
         int nb = k / QK_K;
         for (int b = 0; b < nb; b++) {
-            long wb = group + (long) b * HEADER_BYTES;
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
             for (int s = 0; s < SUB_BLOCKS; s++) {
                 float scale = rowScale(w, wb, lane, s);
                 float min = rowMin(w, wb, lane, s);
                 for (int column = 0; column < QK; column++) {
-                    long chunk = group + (long) nb * HEADER_BYTES + (long) (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES
+                    long chunk = wb + HEADER_BYTES + (long) s * SUB_BLOCK_BYTES
                             + (long) ((column % HALF) / 4) * CHUNK_BYTES;
                     int packed = w.get(BYTE_LAYOUT, chunk + 4L * lane + GroupPacking.bytePosition(column % 4))
                             & 0xFF;
@@ -210,9 +210,9 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
             long group = wOffset + g * groupBytes;
             long out = dstOffset + (long) (g - groupFrom) * GROUP * rowFloats;
             for (int b = 0; b < nb; b++) {
-                long wb = group + (long) b * HEADER_BYTES;
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
                 for (int s = 0; s < SUB_BLOCKS; s++) {
-                    long qc = group + (long) nb * HEADER_BYTES + (long) (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES;
+                    long qc = wb + HEADER_BYTES + (long) s * SUB_BLOCK_BYTES;
                     IntVector c0 = IntVector.fromMemorySegment(I, w, qc, LE);
                     IntVector c1 = IntVector.fromMemorySegment(I, w, qc + CHUNK_BYTES, LE);
                     IntVector c2 = IntVector.fromMemorySegment(I, w, qc + 2 * CHUNK_BYTES, LE);
@@ -282,10 +282,9 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
         // (docs/performance.md, "Session 24").
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
         long wb = group;
-        long headersEnd = group + (long) nb * HEADER_BYTES;
-        long wq = headersEnd;
+        long end = group + (long) nb * GROUP_BLOCK_BYTES;
         long ab = ar;
-        while (wb != headersEnd) {
+        while (wb != end) {
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -294,6 +293,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
                             .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ab)));
+            long wq = wb + HEADER_BYTES;
             long aq = ab + Q8_KActivations.QUANTS;
             long aqEnd = aq + 2L * QK_K;
             int s = 0;
@@ -355,7 +355,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
                 wq += SUB_BLOCK_BYTES;
                 aq += 2 * QK;
             }
-            wb += HEADER_BYTES;
+            wb += GROUP_BLOCK_BYTES;
             ab += Q8_KActivations.BLOCK_BYTES;
         }
     }
@@ -369,9 +369,9 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     private static void subtractMins(MemorySegment w, long group, int nb, MemorySegment act, long ar, MemorySegment y,
                                      long yo) {
         long wb = group;
-        long headersEnd = group + (long) nb * HEADER_BYTES;
+        long end = group + (long) nb * GROUP_BLOCK_BYTES;
         long sums = ar + Q8_KActivations.SUB_BLOCK_SUMS;
-        while (wb != headersEnd) {
+        while (wb != end) {
             IntVector u0 = IntVector.fromMemorySegment(I, w, wb + FIELD, LE);
             IntVector u1 = IntVector.fromMemorySegment(I, w, wb + FIELD + FIELD_INTS, LE);
             IntVector u2 = IntVector.fromMemorySegment(I, w, wb + FIELD + 2 * FIELD_INTS, LE);
@@ -418,7 +418,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
             ((FloatVector) terms.convert(VectorOperators.I2F, 0))
                     .lanewise(VectorOperators.FMA, negativeDmin, FloatVector.fromMemorySegment(F, y, yo, LE))
                     .intoMemorySegment(y, yo, LE);
-            wb += HEADER_BYTES;
+            wb += GROUP_BLOCK_BYTES;
             sums += Q8_KActivations.BLOCK_BYTES;
         }
     }
