@@ -19,9 +19,9 @@ import java.nio.ByteOrder;
  * 6-bit fields, one scale per 16 columns, as in ggml's {@code vec_dot_q6_K_q8_K}.
  *
  * <p>Layout of a group of {@code G} rows and {@code nb} super-blocks (256 columns each), the bytes its GGUF rows
- * take ({@code 210 G nb}): first every super-block's header, {@code 18 G} bytes each, then every 16-column
- * sub-block's quants, {@code 12 G} bytes each, sub-block {@code s} of super-block {@code b} the
- * {@code (16b + s)}-th. A header holds the rows' fp16 {@code d} ({@code 2G} bytes), then their 16 int8 scales as
+ * take ({@code 210 G nb}): super-block {@code b} at {@code 210 G b}, its header ({@code 18 G} bytes) followed by
+ * its sixteen 16-column sub-blocks' quants ({@code 12 G} bytes each), so that a group is one sequential stream, as
+ * in {@link Q4_KInterleavedMatmul}. A header holds the rows' fp16 {@code d} ({@code 2G} bytes), then their 16 int8 scales as
  * four ints per row, int {@code u} of row {@code r} at {@code 2G + 4Gu + 4r} (one vector load gives one int of every
  * row) holding scales {@code 4u} to {@code 4u + 3}, one per byte as GGUF orders them. A sub-block's quants are three
  * planes of {@code 4G} bytes, row {@code r}'s int at {@code 4r}; int16 lane {@code e} of that int (lane
@@ -31,9 +31,7 @@ import java.nio.ByteOrder;
  * and 5, then the low 2 bits of field 6 in bits 0-1 and of field 7 in bits 2-3. A field at the top of a lane is one
  * arithmetic shift away from its signed value, one in bits 4-9 two, a split one four or five: 18 operations give
  * the 8 values of every lane, against 12 for Q4_K's 8 nibbles and about 5 per value in {@link Q6_KMatmul}. Field
- * {@code f} pairs with the activations' int16 pair at {@code 2f}, so the activations stay in column order. Headers
- * apart from quants put every sub-block's quants at one stride, so that {@link #dot} steps one offset through all
- * of them (docs/performance.md, "Session 16").
+ * {@code f} pairs with the activations' int16 pair at {@code 2f}, so the activations stay in column order.
  *
  * <p>Bounds. Q8_K quants are -127 to 127, never -128 ({@link Q8_KQuantizer} maps the value of largest magnitude
  * to -127 and clamps at 127), so a product {@code (q - 32) a} is at most 32 x 127 = 4064 in magnitude and the 8 an
@@ -130,8 +128,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
 
     /** Block {@code b} of row {@code r} of a group, as {@link GroupPacking.BlockPacker} calls it. */
     private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r, int nb) {
-        int o = b * HEADER_BYTES;
-        int quants = nb * HEADER_BYTES;
+        int o = b * GROUP_BLOCK_BYTES;
         requireFiniteHalf(in, i + GGUF_D, src0, false);
         out[o + 2 * r] = in[i + GGUF_D];
         out[o + 2 * r + 1] = in[i + GGUF_D + 1];
@@ -140,7 +137,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
                     GroupPacking.intAt(in, i + GGUF_SCALES + 4 * u));
         }
         for (int s = 0; s < SUB_BLOCKS; s++) {
-            int at = quants + (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES + 4 * r;
+            int at = o + HEADER_BYTES + s * SUB_BLOCK_BYTES + 4 * r;
             for (int plane = 0; plane < 3; plane++) {
                 int lanes = packedLane(in, i, SUB_BLOCK * s, plane)
                         | packedLane(in, i, SUB_BLOCK * s + 1, plane) << 16;
@@ -193,11 +190,10 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
         int nb = k / QK_K;
         int[] lanes = new int[3];
         for (int b = 0; b < nb; b++) {
-            long wb = group + (long) b * HEADER_BYTES;
+            long wb = group + (long) b * GROUP_BLOCK_BYTES;
             for (int s = 0; s < SUB_BLOCKS; s++) {
                 float scale = rowScale(w, wb, lane, s);
-                long at = group + (long) nb * HEADER_BYTES + (long) (b * SUB_BLOCKS + s) * SUB_BLOCK_BYTES
-                        + 4L * lane;
+                long at = wb + HEADER_BYTES + (long) s * SUB_BLOCK_BYTES + 4L * lane;
                 for (int column = 0; column < SUB_BLOCK; column++) {
                     for (int plane = 0; plane < 3; plane++) {
                         lanes[plane] = w.get(SHORT, at + (long) plane * PLANE_BYTES + 2L * (column % 2));
@@ -235,8 +231,8 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
             for (int i = 0; i < nb * SUB_BLOCKS; i++) {
                 int b = i / SUB_BLOCKS;
                 int s = i % SUB_BLOCKS;
-                long wb = group + (long) b * HEADER_BYTES;
-                long wq = group + (long) nb * HEADER_BYTES + (long) i * SUB_BLOCK_BYTES;
+                long wb = group + (long) b * GROUP_BLOCK_BYTES;
+                long wq = wb + HEADER_BYTES + (long) s * SUB_BLOCK_BYTES;
                 ShortVector v0 = ShortVector.fromMemorySegment(S, w, wq, LE);
                 ShortVector v1 = ShortVector.fromMemorySegment(S, w, wq + PLANE_BYTES, LE);
                 ShortVector v2 = ShortVector.fromMemorySegment(S, w, wq + 2 * PLANE_BYTES, LE);
@@ -310,10 +306,9 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
         // halves the scaling per column and stays below 2^24 (class comment).
         FloatVector.zero(F).intoMemorySegment(y, yo, LE);
         long wb = group;
-        long headersEnd = group + (long) nb * HEADER_BYTES;
-        long wq = headersEnd;
+        long end = group + (long) nb * GROUP_BLOCK_BYTES;
         long ab = ar;
-        while (wb != headersEnd) {
+        while (wb != end) {
             IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, w, wb, LE)
                     .convertShape(VectorOperators.S2I, I, 0);
             FloatVector d = ((FloatVector) hd.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
@@ -322,6 +317,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
                             .lanewise(VectorOperators.LSHL, SIXTEEN))
                     .reinterpretShape(F, 0))
                     .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, HALF_TO_FLOAT * act.get(FLOAT, ab)));
+            long wq = wb + HEADER_BYTES;
             long aq = ab + Q8_KActivations.QUANTS;
             long aqEnd = aq + 2L * QK_K;
             int p = 0;
@@ -394,7 +390,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
                 wq += PAIR_BYTES;
                 aq += 4L * SUB_BLOCK;
             }
-            wb += HEADER_BYTES;
+            wb += GROUP_BLOCK_BYTES;
             ab += Q8_KActivations.BLOCK_BYTES;
         }
     }
