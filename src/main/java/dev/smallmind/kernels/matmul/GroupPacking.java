@@ -57,7 +57,7 @@ final class GroupPacking {
         int blockBytes = type.blockBytes();
         int chunks = (blockBytes - quantsOffset) / 4;
         int groupBlockBytes = GROUP * blockBytes;
-        packGroups(type, src, srcOffset, k, rows, dst, dstOffset, (in, i, src0, out, b, r, nb) -> {
+        packGroups(type, src, srcOffset, k, rows, dst, dstOffset, (in, i, src0, out, b, r) -> {
             int o = b * groupBlockBytes;
             float d = Float.float16ToFloat(halfAt(in, i));
             if (!Float.isFinite(d)) {
@@ -80,9 +80,8 @@ final class GroupPacking {
          * @param out   the group's packed bytes
          * @param block the block's index in its row
          * @param row   the row's index in the group
-         * @param nb    blocks per row
          */
-        void pack(byte[] in, int i, long src0, byte[] out, int block, int row, int nb);
+        void pack(byte[] in, int i, long src0, byte[] out, int block, int row);
     }
 
     /**
@@ -108,7 +107,7 @@ final class GroupPacking {
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, src0, in, 0, in.length);
             for (int b = 0; b < nb; b++) {
                 for (int r = 0; r < GROUP; r++) {
-                    packer.pack(in, r * rowBytes + b * blockBytes, src0, out, b, r, nb);
+                    packer.pack(in, r * rowBytes + b * blockBytes, src0, out, b, r);
                 }
             }
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) g * out.length, out.length);

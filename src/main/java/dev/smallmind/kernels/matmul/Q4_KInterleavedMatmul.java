@@ -120,7 +120,7 @@ public final class Q4_KInterleavedMatmul extends Q8_KGroupMatmul {
     }
 
     /** Block {@code b} of row {@code r} of a group, as {@link GroupPacking.BlockPacker} calls it. */
-    private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r, int nb) {
+    private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r) {
         int o = b * GROUP_BLOCK_BYTES;
         requireFiniteHalf(in, i, src0, false);
         requireFiniteHalf(in, i + 2, src0, true);

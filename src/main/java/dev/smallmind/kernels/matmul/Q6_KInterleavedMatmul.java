@@ -21,8 +21,8 @@ import java.nio.ByteOrder;
  * <p>Layout of a group of {@code G} rows and {@code nb} super-blocks (256 columns each), the bytes its GGUF rows
  * take ({@code 210 G nb}): super-block {@code b} at {@code 210 G b}, its header ({@code 18 G} bytes) followed by
  * its sixteen 16-column sub-blocks' quants ({@code 12 G} bytes each), so that a group is one sequential stream, as
- * in {@link Q4_KInterleavedMatmul}. A header holds the rows' fp16 {@code d} ({@code 2G} bytes), then their 16 int8 scales as
- * four ints per row, int {@code u} of row {@code r} at {@code 2G + 4Gu + 4r} (one vector load gives one int of every
+ * in {@link Q4_KInterleavedMatmul}. A header holds the rows' fp16 {@code d} ({@code 2G} bytes), then their 16 int8
+ * scales as four ints per row, int {@code u} of row {@code r} at {@code 2G + 4Gu + 4r} (one vector load gives one int of every
  * row) holding scales {@code 4u} to {@code 4u + 3}, one per byte as GGUF orders them. A sub-block's quants are three
  * planes of {@code 4G} bytes, row {@code r}'s int at {@code 4r}; int16 lane {@code e} of that int (lane
  * {@code 2r + e} of the vector) holds columns {@code 2f + e}, {@code f = 0..7}, each as the 6-bit two's complement
@@ -127,7 +127,7 @@ public final class Q6_KInterleavedMatmul extends Q8_KGroupMatmul {
     }
 
     /** Block {@code b} of row {@code r} of a group, as {@link GroupPacking.BlockPacker} calls it. */
-    private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r, int nb) {
+    private void packBlock(byte[] in, int i, long src0, byte[] out, int b, int r) {
         int o = b * GROUP_BLOCK_BYTES;
         requireFiniteHalf(in, i + GGUF_D, src0, false);
         out[o + 2 * r] = in[i + GGUF_D];
