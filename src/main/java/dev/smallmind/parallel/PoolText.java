@@ -23,6 +23,10 @@ final class PoolText {
         return new IllegalArgumentException("grain must be >= 1, got " + grain);
     }
 
+    static IllegalArgumentException chunk(int chunk) {
+        return new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+    }
+
     static IllegalStateException closed() {
         return new IllegalStateException("worker pool is closed");
     }

@@ -1,12 +1,14 @@
 package dev.smallmind.parallel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The engine's one fixed pool of worker threads. {@link #run} splits an index range into one contiguous chunk per
- * thread; the calling thread runs chunk 0 itself and waits for the rest. Workers spin briefly between jobs (the
- * gap between two ops of a decode step is microseconds) and then park, so an idle engine costs no CPU.
+ * thread; {@link #runClaimed} lets the threads claim chunks of a given size in turn instead. The calling thread
+ * takes part itself and waits for the rest. Workers spin briefly between jobs (the gap between two ops of a decode
+ * step is microseconds) and then park, so an idle engine costs no CPU.
  *
  * <p>No allocation per call: no task objects, futures or lambdas are created; the job is published through
  * fields and a generation counter. Calls are serialized: one job runs at a time.
@@ -15,6 +17,8 @@ public final class WorkerPool implements AutoCloseable {
     /** Upper bound on threads; more than this is a configuration mistake, not a request. */
     public static final int MAX_THREADS = 256;
     private static final long SPIN_NANOS = 200_000;
+    /** Index of the claim cursor in {@link #claims}: a cache line of padding on either side. */
+    private static final int CURSOR = 8;
 
     private final int threads;
     private final Thread[] workers;
@@ -24,10 +28,13 @@ public final class WorkerPool implements AutoCloseable {
     private volatile long generation;
     private volatile boolean closed;
     private final ParkFlags parked;
+    private final AtomicLongArray claims = new AtomicLongArray(2 * CURSOR);
 
     private RangeTask task;
     private int total;
     private int grain;
+    /** Chunk size of a claimed job, 0 for a split one. */
+    private int claimChunk;
     private volatile Throwable failure;
 
     /**
@@ -96,37 +103,71 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         synchronized (jobLock) {
-            if (closed) {
-                throw PoolText.closed();
+            dispatch(task, n, grain, 0);
+        }
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be shorter) that the
+     * threads claim in order until none is left, and returns when every chunk is done. A thread that runs slower
+     * than the others (its vCPU shared with another tenant's work, say) then takes fewer chunks instead of making
+     * them wait for its equal share. Each claim is an atomic add on a line the threads share, so this suits ops
+     * whose chunks take far longer than that: the matrix products of prompt steps, not those of one token.
+     *
+     * @param task  work to run; it gets whole chunks, each on one thread
+     * @param n     number of indices
+     * @param chunk indices per claim, >= 1
+     */
+    public void runClaimed(RangeTask task, int n, int chunk) {
+        if (chunk < 1) {
+            throw PoolText.chunk(chunk);
+        }
+        if (n <= 0) {
+            return;
+        }
+        if (threads == 1 || n <= chunk) {
+            task.run(0, n, 0);
+            return;
+        }
+        synchronized (jobLock) {
+            claims.set(CURSOR, 0);
+            dispatch(task, n, 1, chunk);
+        }
+    }
+
+    /** Publishes a job to the workers, runs the caller's part and waits for theirs; holds {@link #jobLock}. */
+    private void dispatch(RangeTask task, int n, int grain, int claimChunk) {
+        if (closed) {
+            throw PoolText.closed();
+        }
+        this.task = task;
+        this.total = n;
+        this.grain = grain;
+        this.claimChunk = claimChunk;
+        pending.set(threads - 1);
+        generation = generation + 1;
+        for (int w = 1; w < threads; w++) {
+            if (parked.get(w)) {
+                LockSupport.unpark(workers[w - 1]);
             }
-            this.task = task;
-            this.total = n;
-            this.grain = grain;
-            pending.set(threads - 1);
-            generation = generation + 1;
-            for (int w = 1; w < threads; w++) {
-                if (parked.get(w)) {
-                    LockSupport.unpark(workers[w - 1]);
-                }
-            }
-            Throwable own = null;
-            try {
-                runChunk(task, 0);
-            } catch (Throwable t) {
-                own = t;
-            }
-            while (pending.get() != 0) {
-                Thread.onSpinWait();
-            }
-            this.task = null;
-            Throwable other = failure;
-            failure = null;
-            if (own != null) {
-                rethrow(own);
-            }
-            if (other != null) {
-                rethrow(other);
-            }
+        }
+        Throwable own = null;
+        try {
+            runChunk(task, 0);
+        } catch (Throwable t) {
+            own = t;
+        }
+        while (pending.get() != 0) {
+            Thread.onSpinWait();
+        }
+        this.task = null;
+        Throwable other = failure;
+        failure = null;
+        if (own != null) {
+            rethrow(own);
+        }
+        if (other != null) {
+            rethrow(other);
         }
     }
 
@@ -141,6 +182,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runChunk(RangeTask job, int worker) {
+        if (claimChunk > 0) {
+            runClaims(job, worker);
+            return;
+        }
         // long: with n near Integer.MAX_VALUE, n + grain and group * grain overflow an int
         long n = total;
         long g = grain;
@@ -153,6 +198,14 @@ public final class WorkerPool implements AutoCloseable {
         long to = Math.min(n, (firstGroup + count) * g);
         if (from < to) {
             job.run((int) from, (int) to, worker);
+        }
+    }
+
+    private void runClaims(RangeTask job, int worker) {
+        long n = total;
+        int chunk = claimChunk;
+        for (long from = claims.getAndAdd(CURSOR, chunk); from < n; from = claims.getAndAdd(CURSOR, chunk)) {
+            job.run((int) from, (int) Math.min(n, from + chunk), worker);
         }
     }
 

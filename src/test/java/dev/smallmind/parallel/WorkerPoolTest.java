@@ -171,4 +171,78 @@ class WorkerPoolTest {
             assertArrayEquals(a.toArray(ValueLayout.JAVA_FLOAT), b.toArray(ValueLayout.JAVA_FLOAT));
         }
     }
+
+    @Test
+    void claimedChunksCoverEveryIndexExactlyOnce() {
+        for (int threads = 1; threads <= 4; threads++) {
+            try (WorkerPool pool = new WorkerPool(threads)) {
+                for (int n : new int[] {0, 1, 2, 3, 5, 7, 16, 100, 1001}) {
+                    for (int chunk : new int[] {1, 2, 3, 8, 64}) {
+                        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                        String what = threads + " threads, n " + n + ", chunk " + chunk;
+                        pool.runClaimed((from, to, worker) -> {
+                            if (from % chunk != 0 || (to - from != chunk && to != n) || from >= to
+                                    || worker < 0 || worker >= pool.threads()) {
+                                fail(what + ": bad chunk [" + from + ", " + to + ") on worker " + worker);
+                            }
+                            for (int i = from; i < to; i++) {
+                                hits.incrementAndGet(i);
+                            }
+                        }, n, chunk);
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, hits.get(i), what + ": index " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A worker held back on its first chunk does not hold back the rest: the caller claims every other chunk. With an
+     * equal split the caller would stop at half and the held worker would wait for it in vain (the timeout).
+     */
+    @Test
+    void aSlowWorkerTakesFewerChunks() throws Exception {
+        int chunks = 10;
+        try (WorkerPool pool = new WorkerPool(2)) {
+            java.util.concurrent.CountDownLatch othersDone = new java.util.concurrent.CountDownLatch(chunks - 1);
+            AtomicIntegerArray byWorker = new AtomicIntegerArray(2);
+            AtomicIntegerArray timedOut = new AtomicIntegerArray(1);
+            pool.runClaimed((from, to, worker) -> {
+                if (worker == 1 && byWorker.get(1) == 0) {
+                    try {
+                        if (!othersDone.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                            timedOut.set(0, 1);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                byWorker.incrementAndGet(worker);
+                othersDone.countDown();
+            }, chunks * 4, 4);
+            assertEquals(0, timedOut.get(0), "the held worker waited for the others' chunks in vain");
+            assertEquals(chunks, byWorker.get(0) + byWorker.get(1));
+            assertTrue(byWorker.get(1) <= 1, "the held worker ran " + byWorker.get(1) + " chunks of " + chunks);
+        }
+    }
+
+    @Test
+    void claimedRunsRejectChunksBelowOneAndPassOnExceptions() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> pool.runClaimed((f, t, w) -> { }, 10, 0));
+            assertTrue(e.getMessage().contains("chunk") && e.getMessage().contains("0"), e.getMessage());
+            IllegalStateException boom = new IllegalStateException("boom");
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> pool.runClaimed((from, to, w) -> {
+                if (from == 8) {
+                    throw boom;
+                }
+            }, 40, 4)));
+            AtomicIntegerArray total = new AtomicIntegerArray(1);
+            pool.runClaimed((from, to, w) -> total.addAndGet(0, to - from), 40, 4);
+            assertEquals(40, total.get(0), "the pool stays usable");
+        }
+    }
 }

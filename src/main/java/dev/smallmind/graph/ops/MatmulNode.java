@@ -23,13 +23,22 @@ import java.lang.foreign.MemorySegment;
  * one barrier instead of several. Quantized weights first convert the activations into their prepared form
  * (split over token rows), then the multiplication is split over the concatenated weight rows of all parts.
  * Steps of at least {@link PanelScratch#MIN_TOKENS} tokens over a kernel that can round its activations to plain
- * floats ({@link RoundedActivations}) go through {@link PanelScratch}: each worker decodes a panel of its weight
- * rows and multiplies it by all tokens with the F32 GEMM. Kernels that multiply many tokens in int16 runs
+ * floats ({@link RoundedActivations}) go through {@link PanelScratch}: each worker decodes a panel of the weight
+ * rows it claimed and multiplies it by all tokens with the F32 GEMM. Kernels that multiply many tokens in int16 runs
  * ({@link TokenRunProduct}) go through {@link RunScratch} instead: the activations prepared in runs (split over
- * token rows), then each worker's weight rows times every run.
+ * token rows), then each worker's weight rows times every run. Steps of one token split the weight rows equally
+ * between the workers; steps of several let the workers claim them a chunk at a time ({@link WorkerPool#runClaimed}),
+ * a decoded panel or {@link #PROMPT_CHUNK_ROWS} rows.
  */
 public final class MatmulNode extends Node {
     private static final int ROW_GRAIN = MatmulParts.ROW_GRAIN;
+    /**
+     * Weight rows a worker claims at a time in a step of several tokens, where a node does not decode panels: three
+     * groups of 16, one tile of the interleaved F32 GEMM (the run product takes any number of groups). Claimed, not
+     * split: one vCPU of two often runs such a product a quarter to a half slower than the other, and an equal split
+     * made the faster one wait (docs/performance.md, "Session 34").
+     */
+    private static final int PROMPT_CHUNK_ROWS = 3 * ROW_GRAIN;
 
     private final StepContext step;
     private final MatmulKernel kernel;
@@ -158,8 +167,6 @@ public final class MatmulNode extends Node {
         useRuns = runs != null && t >= RunScratch.MIN_TOKENS;
         usePanels = panels != null && t >= PanelScratch.MIN_TOKENS;
         usePrepared = kernel.preparedBytes(t, k) > 0;
-        // Panel steps split rows at the same 16-row grain, not at whole panels: 576 rows are 9 panels of 64, which
-        // two workers share 5:4, but 36 grains share 18:18 (each worker decodes its range a panel at a time).
         if (useRuns) {
             pool.run(prepareRuns, t);
         } else if (usePanels) {
@@ -167,7 +174,11 @@ public final class MatmulNode extends Node {
         } else if (usePrepared) {
             pool.run(prepare, t);
         }
-        pool.run(this, totalRows, ROW_GRAIN);
+        if (t == 1) {
+            pool.run(this, totalRows, ROW_GRAIN);
+        } else {
+            pool.runClaimed(this, totalRows, usePanels ? panels.panelRows() : PROMPT_CHUNK_ROWS);
+        }
     }
 
     private void prepareRows(int from, int to, int worker) {
