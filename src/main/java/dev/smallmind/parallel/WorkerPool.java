@@ -6,9 +6,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The engine's one fixed pool of worker threads. {@link #run} splits an index range into one contiguous chunk per
- * thread; {@link #runClaimed} lets the threads claim chunks of a given size in turn instead. The calling thread
- * takes part itself and waits for the rest. Workers spin briefly between jobs (the gap between two ops of a decode
- * step is microseconds) and then park, so an idle engine costs no CPU.
+ * thread; {@link #runClaimed} splits it into chunks of a given size that a thread done with its own share takes
+ * from the others'. The calling thread takes part itself and waits for the rest. Workers spin briefly between jobs
+ * (the gap between two ops of a decode step is microseconds) and then park, so an idle engine costs no CPU.
  *
  * <p>No allocation per call: no task objects, futures or lambdas are created; the job is published through
  * fields and a generation counter. Calls are serialized: one job runs at a time.
@@ -17,8 +17,8 @@ public final class WorkerPool implements AutoCloseable {
     /** Upper bound on threads; more than this is a configuration mistake, not a request. */
     public static final int MAX_THREADS = 256;
     private static final long SPIN_NANOS = 200_000;
-    /** Index of the claim cursor in {@link #claims}: a cache line of padding on either side. */
-    private static final int CURSOR = 8;
+    /** Longs between two workers' entries in {@link #shares}: one cache line, so owners do not share one. */
+    private static final int SHARE_STRIDE = 8;
 
     private final int threads;
     private final Thread[] workers;
@@ -28,7 +28,11 @@ public final class WorkerPool implements AutoCloseable {
     private volatile long generation;
     private volatile boolean closed;
     private final ParkFlags parked;
-    private final AtomicLongArray claims = new AtomicLongArray(2 * CURSOR);
+    /**
+     * Per worker, at {@code (worker + 1) * SHARE_STRIDE}, the chunks of a claimed job it has not yet handed out, as
+     * {@code first << 32 | end}: its owner takes from the front, the others from the back once theirs are gone.
+     */
+    private final AtomicLongArray shares;
 
     private RangeTask task;
     private int total;
@@ -48,6 +52,7 @@ public final class WorkerPool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         this.threadIds = new long[threads - 1];
         this.parked = new ParkFlags(threads);
+        this.shares = new AtomicLongArray((threads + 2) * SHARE_STRIDE);
         for (int w = 1; w < threads; w++) {
             int index = w;
             Thread t = new Thread(() -> workerLoop(index), PoolText.workerName(w));
@@ -108,11 +113,13 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be shorter) that the
-     * threads claim in order until none is left, and returns when every chunk is done. A thread that runs slower
-     * than the others (its vCPU shared with another tenant's work, say) then takes fewer chunks instead of making
-     * them wait for its equal share. Each claim is an atomic add on a line the threads share, so this suits ops
-     * whose chunks take far longer than that: the matrix products of prompt steps, not those of one token.
+     * Runs {@code task} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be shorter), and returns
+     * when every chunk is done. Each thread gets an equal share of the chunks, as {@link #run} would split them, and
+     * takes them from the front; a thread that runs out takes the others' remaining chunks from the back. So a
+     * thread that runs slower than the others (its vCPU shared with another tenant's work, say) does less instead of
+     * making them wait for its share, and with threads of equal speed each runs one contiguous range, as with
+     * {@link #run}. Each take is a compare-and-set, on a line of the thread's own until others take from it: this
+     * suits ops whose chunks take far longer than that, the matrix products of prompt steps, not those of one token.
      *
      * @param task  work to run; it gets whole chunks, each on one thread
      * @param n     number of indices
@@ -130,7 +137,13 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         synchronized (jobLock) {
-            claims.set(CURSOR, 0);
+            long chunks = (n + (long) chunk - 1) / chunk;
+            long per = chunks / threads;
+            long extra = chunks % threads;
+            for (int w = 0; w < threads; w++) {
+                long first = w * per + Math.min(w, extra);
+                shares.set(shareIndex(w), first << 32 | (first + per + (w < extra ? 1 : 0)));
+            }
             dispatch(task, n, 1, chunk);
         }
     }
@@ -202,11 +215,56 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runClaims(RangeTask job, int worker) {
-        long n = total;
-        int chunk = claimChunk;
-        for (long from = claims.getAndAdd(CURSOR, chunk); from < n; from = claims.getAndAdd(CURSOR, chunk)) {
-            job.run((int) from, (int) Math.min(n, from + chunk), worker);
+        for (long c = takeFront(worker); c >= 0; c = takeFront(worker)) {
+            runClaimedChunk(job, c, worker);
         }
+        for (int v = 1; v < threads; v++) {
+            int victim = (worker + v) % threads;
+            for (long c = takeBack(victim); c >= 0; c = takeBack(victim)) {
+                runClaimedChunk(job, c, worker);
+            }
+        }
+    }
+
+    private void runClaimedChunk(RangeTask job, long c, int worker) {
+        long from = c * claimChunk;
+        job.run((int) from, (int) Math.min(total, from + claimChunk), worker);
+    }
+
+    /** @return the first chunk left in {@code owner}'s share, now taken, or -1 when none is left */
+    private long takeFront(int owner) {
+        int i = shareIndex(owner);
+        while (true) {
+            long share = shares.get(i);
+            long first = share >>> 32;
+            long end = share & 0xFFFF_FFFFL;
+            if (first >= end) {
+                return -1;
+            }
+            if (shares.compareAndSet(i, share, (first + 1) << 32 | end)) {
+                return first;
+            }
+        }
+    }
+
+    /** @return the last chunk left in {@code owner}'s share, now taken, or -1 when none is left */
+    private long takeBack(int owner) {
+        int i = shareIndex(owner);
+        while (true) {
+            long share = shares.get(i);
+            long first = share >>> 32;
+            long end = share & 0xFFFF_FFFFL;
+            if (first >= end) {
+                return -1;
+            }
+            if (shares.compareAndSet(i, share, first << 32 | (end - 1))) {
+                return end - 1;
+            }
+        }
+    }
+
+    private static int shareIndex(int worker) {
+        return (worker + 1) * SHARE_STRIDE;
     }
 
     private void workerLoop(int worker) {

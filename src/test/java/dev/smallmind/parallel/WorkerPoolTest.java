@@ -72,6 +72,22 @@ class WorkerPoolTest {
                     }
                     assertEquals(Integer.MAX_VALUE, next, "chunks end at n, grain " + grain);
                 }
+                for (int chunk : new int[] {1 << 20, 1 << 30, Integer.MAX_VALUE - 1}) {
+                    List<long[]> chunks = new ArrayList<>();
+                    pool.runClaimed((from, to, worker) -> {
+                        synchronized (chunks) {
+                            chunks.add(new long[] {from, to});
+                        }
+                    }, Integer.MAX_VALUE, chunk);
+                    chunks.sort(Comparator.comparingLong(c -> c[0]));
+                    long next = 0;
+                    for (long[] c : chunks) {
+                        assertEquals(next, c[0], "claimed chunks are contiguous, chunk " + chunk);
+                        assertTrue(c[1] > c[0]);
+                        next = c[1];
+                    }
+                    assertEquals(Integer.MAX_VALUE, next, "claimed chunks end at n, chunk " + chunk);
+                }
             }
         }
     }
