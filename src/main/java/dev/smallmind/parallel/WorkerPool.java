@@ -36,9 +36,9 @@ public final class WorkerPool implements AutoCloseable {
 
     private RangeTask task;
     private int total;
-    private int grain;
-    /** Chunk size of a claimed job, 0 for a split one. */
-    private int claimChunk;
+    /** The job's grain ({@link #run}) or chunk ({@link #runClaimed}). */
+    private int unit;
+    private boolean claimed;
     private volatile Throwable failure;
 
     /**
@@ -100,16 +100,7 @@ public final class WorkerPool implements AutoCloseable {
         if (grain < 1) {
             throw PoolText.grain(grain);
         }
-        if (n <= 0) {
-            return;
-        }
-        if (threads == 1 || n <= grain) {
-            task.run(0, n, 0);
-            return;
-        }
-        synchronized (jobLock) {
-            dispatch(task, n, grain, 0);
-        }
+        start(task, n, grain, false);
     }
 
     /**
@@ -129,34 +120,47 @@ public final class WorkerPool implements AutoCloseable {
         if (chunk < 1) {
             throw PoolText.chunk(chunk);
         }
+        start(task, n, chunk, true);
+    }
+
+    private void start(RangeTask task, int n, int unit, boolean claimed) {
         if (n <= 0) {
             return;
         }
-        if (threads == 1 || n <= chunk) {
+        if (threads == 1 || n <= unit) {
             task.run(0, n, 0);
             return;
         }
         synchronized (jobLock) {
-            long chunks = (n + (long) chunk - 1) / chunk;
-            long per = chunks / threads;
-            long extra = chunks % threads;
-            for (int w = 0; w < threads; w++) {
-                long first = w * per + Math.min(w, extra);
-                shares.set(shareIndex(w), first << 32 | (first + per + (w < extra ? 1 : 0)));
+            if (claimed) {
+                long chunks = units(n, unit);
+                for (int w = 0; w < threads; w++) {
+                    shares.set(shareIndex(w), shareStart(chunks, w) << 32 | shareStart(chunks, w + 1));
+                }
             }
-            dispatch(task, n, 1, chunk);
+            dispatch(task, n, unit, claimed);
         }
     }
 
+    /** @return units of {@code unit} indices that cover {@code n}; long, as near Integer.MAX_VALUE an int overflows */
+    private static long units(long n, long unit) {
+        return (n + unit - 1) / unit;
+    }
+
+    /** @return the first of {@code units} that {@code worker} gets in an equal split, or their count for threads */
+    private long shareStart(long units, int worker) {
+        return worker * (units / threads) + Math.min(worker, units % threads);
+    }
+
     /** Publishes a job to the workers, runs the caller's part and waits for theirs; holds {@link #jobLock}. */
-    private void dispatch(RangeTask task, int n, int grain, int claimChunk) {
+    private void dispatch(RangeTask task, int n, int unit, boolean claimed) {
         if (closed) {
             throw PoolText.closed();
         }
         this.task = task;
         this.total = n;
-        this.grain = grain;
-        this.claimChunk = claimChunk;
+        this.unit = unit;
+        this.claimed = claimed;
         pending.set(threads - 1);
         generation = generation + 1;
         for (int w = 1; w < threads; w++) {
@@ -195,20 +199,13 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runChunk(RangeTask job, int worker) {
-        if (claimChunk > 0) {
+        if (claimed) {
             runClaims(job, worker);
             return;
         }
-        // long: with n near Integer.MAX_VALUE, n + grain and group * grain overflow an int
-        long n = total;
-        long g = grain;
-        long groups = (n + g - 1) / g;
-        long per = groups / threads;
-        long extra = groups % threads;
-        long firstGroup = worker * per + Math.min(worker, extra);
-        long count = per + (worker < extra ? 1 : 0);
-        long from = firstGroup * g;
-        long to = Math.min(n, (firstGroup + count) * g);
+        long groups = units(total, unit);
+        long from = shareStart(groups, worker) * unit;
+        long to = Math.min(total, shareStart(groups, worker + 1) * unit);
         if (from < to) {
             job.run((int) from, (int) to, worker);
         }
@@ -227,8 +224,8 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runClaimedChunk(RangeTask job, long c, int worker) {
-        long from = c * claimChunk;
-        job.run((int) from, (int) Math.min(total, from + claimChunk), worker);
+        long from = c * unit;
+        job.run((int) from, (int) Math.min(total, from + unit), worker);
     }
 
     /** @return the first chunk left in {@code owner}'s share, now taken, or -1 when none is left */
