@@ -212,12 +212,12 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runClaims(RangeTask job, int worker) {
-        for (long c = takeFront(worker); c >= 0; c = takeFront(worker)) {
+        for (long c = take(worker, true); c >= 0; c = take(worker, true)) {
             runClaimedChunk(job, c, worker);
         }
         for (int v = 1; v < threads; v++) {
             int victim = (worker + v) % threads;
-            for (long c = takeBack(victim); c >= 0; c = takeBack(victim)) {
+            for (long c = take(victim, false); c >= 0; c = take(victim, false)) {
                 runClaimedChunk(job, c, worker);
             }
         }
@@ -228,8 +228,11 @@ public final class WorkerPool implements AutoCloseable {
         job.run((int) from, (int) Math.min(total, from + unit), worker);
     }
 
-    /** @return the first chunk left in {@code owner}'s share, now taken, or -1 when none is left */
-    private long takeFront(int owner) {
+    /**
+     * @param fromFront whether to take the share's first chunk (its owner does) or its last (the others do)
+     * @return that chunk of {@code owner}'s share, now taken, or -1 when none is left
+     */
+    private long take(int owner, boolean fromFront) {
         int i = shareIndex(owner);
         while (true) {
             long share = shares.get(i);
@@ -238,24 +241,9 @@ public final class WorkerPool implements AutoCloseable {
             if (first >= end) {
                 return -1;
             }
-            if (shares.compareAndSet(i, share, (first + 1) << 32 | end)) {
-                return first;
-            }
-        }
-    }
-
-    /** @return the last chunk left in {@code owner}'s share, now taken, or -1 when none is left */
-    private long takeBack(int owner) {
-        int i = shareIndex(owner);
-        while (true) {
-            long share = shares.get(i);
-            long first = share >>> 32;
-            long end = share & 0xFFFF_FFFFL;
-            if (first >= end) {
-                return -1;
-            }
-            if (shares.compareAndSet(i, share, first << 32 | (end - 1))) {
-                return end - 1;
+            long rest = fromFront ? (first + 1) << 32 | end : first << 32 | (end - 1);
+            if (shares.compareAndSet(i, share, rest)) {
+                return fromFront ? first : end - 1;
             }
         }
     }
