@@ -222,92 +222,11 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul implements Col
         dot(w, wq, 1, nb, act, ar, k, y, yo);
     }
 
-    /** Two streams over the two halves of the groups ({@link #dotHalves}), an odd last group on its own. */
+    /** Every block of every group in one loop ({@link #dot}). */
     @Override
     void dotGroups(MemorySegment w, long first, int groups, int nb, MemorySegment act, long ar, int k,
                    MemorySegment y, long yo) {
-        int half = groups / 2;
-        if (half > 0) {
-            dotHalves(w, first, half, nb, act, ar, k, y, yo);
-        }
-        if ((groups & 1) != 0) {
-            dot(w, first + 2L * half * nb * GROUP_BLOCK_BYTES, 1, nb, act, ar, k, y,
-                    yo + 2L * half * ROWS * Float.BYTES);
-        }
-    }
-
-    /**
-     * Groups {@code [0, 2 half)} from {@code first}: block {@code i} of the first half beside block {@code i} of the
-     * second, each with its own sums, so one core reads two streams half a range apart. The chunks are a loop, the
-     * two streams' chunk {@code c} in one pass sharing the broadcast activation pairs: session 29's two copies of
-     * {@link #dot}'s written-out block (3603 bytecodes) failed in C1 and boxed in C2. One Zen 5 thread, 2048 x 8192
-     * x 4 matrices from DRAM: 28.0-30.9 against 21.3-22.7 GB/s for {@link #dot} (docs/performance.md, "Session 30").
-     */
-    private static void dotHalves(MemorySegment w, long first, int half, int nb, MemorySegment act, long ar, int k,
-                                  MemorySegment y, long yo) {
-        long ad = ar + Q8_0PairActivations.scalesOffset(k);
-        for (int g = 0; g < 2 * half; g++) {
-            FloatVector.zero(F).intoMemorySegment(y, yo + (long) g * ROWS * Float.BYTES, LE);
-        }
-        long second = (long) half * nb * GROUP_BLOCK_BYTES;
-        long ySecond = (long) half * ROWS * Float.BYTES;
-        int blocks = half * nb;
-        int b = 0;
-        long yg = yo;
-        for (int i = 0; i < blocks; i++) {
-            long scales = first + (long) i * GROUP_BLOCK_BYTES;
-            long wb = scales + SCALE_BYTES;
-            long wc = wb + second;
-            long ab = ar + (long) b * QK * 2;
-            IntVector sum = IntVector.zero(I);
-            IntVector other = IntVector.zero(I);
-            for (int c = 0; c < QK / 4; c++) {
-                ShortVector low = (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8L * c)).reinterpretShape(S, 0);
-                ShortVector high = (ShortVector) IntVector.broadcast(I, act.get(INT, ab + 8L * c + 4))
-                        .reinterpretShape(S, 0);
-                ShortVector v = ShortVector.fromMemorySegment(S, w, wb + (long) c * CHUNK_BYTES, LE);
-                IntVector p = (IntVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-                        .lanewise(VectorOperators.MUL, low)
-                        .lanewise(VectorOperators.ADD, v.lanewise(VectorOperators.ASHR, 8).lanewise(VectorOperators.MUL, high))
-                        .reinterpretShape(I, 0);
-                sum = sum.lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
-                        .lanewise(VectorOperators.ADD, p.lanewise(VectorOperators.ASHR, SIXTEEN));
-                ShortVector u = ShortVector.fromMemorySegment(S, w, wc + (long) c * CHUNK_BYTES, LE);
-                IntVector q = (IntVector) u.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8)
-                        .lanewise(VectorOperators.MUL, low)
-                        .lanewise(VectorOperators.ADD, u.lanewise(VectorOperators.ASHR, 8).lanewise(VectorOperators.MUL, high))
-                        .reinterpretShape(I, 0);
-                other = other.lanewise(VectorOperators.ADD, q.lanewise(VectorOperators.LSHL, SIXTEEN).lanewise(VectorOperators.ASHR, SIXTEEN))
-                        .lanewise(VectorOperators.ADD, q.lanewise(VectorOperators.ASHR, SIXTEEN));
-            }
-            float da = HALF_TO_FLOAT * act.get(FLOAT, ad + 4L * b);
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d = ((FloatVector) h.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
-                    .lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.OR, h.lanewise(VectorOperators.AND, HALF_SIGN)
-                            .lanewise(VectorOperators.LSHL, SIXTEEN))
-                    .reinterpretShape(F, 0))
-                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, da));
-            ((FloatVector) sum.convertShape(VectorOperators.I2F, F, 0))
-                    .lanewise(VectorOperators.FMA, d, FloatVector.fromMemorySegment(F, y, yg, LE))
-                    .intoMemorySegment(y, yg, LE);
-            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(SCALES, w, scales + second, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            FloatVector d2 = ((FloatVector) h2.lanewise(VectorOperators.AND, HALF_MAGNITUDE)
-                    .lanewise(VectorOperators.LSHL, THIRTEEN)
-                    .lanewise(VectorOperators.OR, h2.lanewise(VectorOperators.AND, HALF_SIGN)
-                            .lanewise(VectorOperators.LSHL, SIXTEEN))
-                    .reinterpretShape(F, 0))
-                    .lanewise(VectorOperators.MUL, FloatVector.broadcast(F, da));
-            ((FloatVector) other.convertShape(VectorOperators.I2F, F, 0))
-                    .lanewise(VectorOperators.FMA, d2, FloatVector.fromMemorySegment(F, y, yg + ySecond, LE))
-                    .intoMemorySegment(y, yg + ySecond, LE);
-            if (++b == nb) {
-                b = 0;
-                yg += (long) ROWS * Float.BYTES;
-            }
-        }
+        dot(w, first, groups, nb, act, ar, k, y, yo);
     }
 
     /**
@@ -315,6 +234,15 @@ public final class Q8_0InterleavedMatmul extends Int16GroupMatmul implements Col
      * kernel runs) times one activation row, every block of every group in one loop. One loop per group ran the
      * loop's start (C2's peeled and pre-loop iterations, with every bounds check) for each 18 blocks of a 576-wide
      * group: 31% of the kernel's samples (perf, Zen 5), against which the group's end here is one predictable branch.
+     *
+     * <p>One stream, and no vector lives across a loop's head. Session 30's two streams in one loop (block {@code i}
+     * of the first half of the groups beside block {@code i} of the second, the chunks a loop carrying both streams'
+     * sums) read 28.0-30.9 against 21.3-22.7 GB/s from DRAM on one Zen 5 thread, but C2 parses a loop's head before
+     * its body and typed the carried sums by their declared class; it resolved their operations later or by profile,
+     * and in about one JVM in three some stayed unresolved and boxed every product: the large Q8_0 model then decoded
+     * at 5 instead of 35 tok/s and allocated 2.9 GB per token (docs/performance.md, "Session 35"). The two streams
+     * written out (3577 bytecodes) kept a C2 compiler thread busy for minutes, and a loop over the two streams around
+     * the written-out block ran medium Q8_0 decode at 40% of this speed.
      *
      * @param first byte offset of the first group
      */

@@ -100,8 +100,8 @@ class InterleavedMatmulTest {
     }
 
     /**
-     * One token over a whole range of groups (Q8_0 reads it as two streams, the halves of the groups side by side,
-     * and an odd last group alone) gives, to the bit, what the groups give one at a time.
+     * One token over a whole range of groups (Q8_0 walks every block of every group in one loop) gives, to the bit,
+     * what the groups give one at a time.
      */
     @ParameterizedTest(name = "{0} groups={1}")
     @CsvSource({"Q4_0, 7", "Q4_0, 8", "Q8_0, 2", "Q8_0, 7", "Q8_0, 8", "Q5_0, 7", "Q5_0, 8"})
