@@ -58,35 +58,13 @@ class WorkerPoolTest {
             try (WorkerPool pool = new WorkerPool(threads)) {
                 for (int grain : new int[] {1, 1 << 20, 1 << 30}) {
                     List<long[]> chunks = new ArrayList<>();
-                    pool.run((from, to, worker) -> {
-                        synchronized (chunks) {
-                            chunks.add(new long[] {from, to});
-                        }
-                    }, Integer.MAX_VALUE, grain);
-                    chunks.sort(Comparator.comparingLong(c -> c[0]));
-                    long next = 0;
-                    for (long[] c : chunks) {
-                        assertEquals(next, c[0], "chunks are contiguous, grain " + grain);
-                        assertTrue(c[1] > c[0]);
-                        next = c[1];
-                    }
-                    assertEquals(Integer.MAX_VALUE, next, "chunks end at n, grain " + grain);
+                    pool.run(recorder(chunks), Integer.MAX_VALUE, grain);
+                    assertContiguousToMaxValue(chunks, "chunks", "grain " + grain);
                 }
                 for (int chunk : new int[] {1 << 20, 1 << 30, Integer.MAX_VALUE - 1}) {
                     List<long[]> chunks = new ArrayList<>();
-                    pool.runClaimed((from, to, worker) -> {
-                        synchronized (chunks) {
-                            chunks.add(new long[] {from, to});
-                        }
-                    }, Integer.MAX_VALUE, chunk);
-                    chunks.sort(Comparator.comparingLong(c -> c[0]));
-                    long next = 0;
-                    for (long[] c : chunks) {
-                        assertEquals(next, c[0], "claimed chunks are contiguous, chunk " + chunk);
-                        assertTrue(c[1] > c[0]);
-                        next = c[1];
-                    }
-                    assertEquals(Integer.MAX_VALUE, next, "claimed chunks end at n, chunk " + chunk);
+                    pool.runClaimed(recorder(chunks), Integer.MAX_VALUE, chunk);
+                    assertContiguousToMaxValue(chunks, "claimed chunks", "chunk " + chunk);
                 }
             }
         }
@@ -260,5 +238,26 @@ class WorkerPoolTest {
             pool.runClaimed((from, to, w) -> total.addAndGet(0, to - from), 40, 4);
             assertEquals(40, total.get(0), "the pool stays usable");
         }
+    }
+
+    /** A task that records every chunk it is given. */
+    private static RangeTask recorder(List<long[]> chunks) {
+        return (from, to, worker) -> {
+            synchronized (chunks) {
+                chunks.add(new long[] {from, to});
+            }
+        };
+    }
+
+    /** The recorded chunks, sorted, tile {@code [0, Integer.MAX_VALUE)} without gaps or empty chunks. */
+    private static void assertContiguousToMaxValue(List<long[]> chunks, String what, String setting) {
+        chunks.sort(Comparator.comparingLong(c -> c[0]));
+        long next = 0;
+        for (long[] c : chunks) {
+            assertEquals(next, c[0], what + " are contiguous, " + setting);
+            assertTrue(c[1] > c[0]);
+            next = c[1];
+        }
+        assertEquals(Integer.MAX_VALUE, next, what + " end at n, " + setting);
     }
 }
